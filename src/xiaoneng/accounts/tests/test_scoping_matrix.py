@@ -1,0 +1,196 @@
+"""The whole role × object matrix: who may see and change which rows, decided in one place.
+
+Each row reads: for a model and a role, may the user (liaison/window/API client in department A)
+(view A's row, view B's row, edit A's row, edit B's row)?
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from xiaoneng.accounts.roles import Role
+from xiaoneng.accounts.scoping import can_edit, can_view
+from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit
+from xiaoneng.testing.factories import (
+    AbsenceFactory,
+    FirstInquiryFactory,
+    PostFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+Y, N = True, False
+SEE_ALL_EDIT_NONE = (Y, Y, N, N)
+SEE_A_EDIT_NONE = (Y, N, N, N)
+SEE_A_EDIT_A = (Y, N, Y, N)
+EVERYTHING = (Y, Y, Y, Y)
+NOTHING = (N, N, N, N)
+
+MATRIX = {
+    Unit: {
+        Role.ADMIN: EVERYTHING,
+        Role.OFFICE: EVERYTHING,
+        Role.LEADER: SEE_ALL_EDIT_NONE,
+        Role.LIAISON: SEE_A_EDIT_NONE,
+        Role.WINDOW: SEE_A_EDIT_NONE,
+        Role.SUPERVISOR: SEE_ALL_EDIT_NONE,
+        Role.API_CLIENT: NOTHING,
+    },
+    Staff: {
+        Role.ADMIN: EVERYTHING,
+        Role.OFFICE: EVERYTHING,
+        Role.LEADER: SEE_ALL_EDIT_NONE,
+        Role.LIAISON: SEE_A_EDIT_A,
+        Role.WINDOW: SEE_A_EDIT_NONE,
+        Role.SUPERVISOR: SEE_ALL_EDIT_NONE,
+        Role.API_CLIENT: NOTHING,
+    },
+    Post: {
+        Role.ADMIN: EVERYTHING,
+        Role.OFFICE: EVERYTHING,
+        Role.LEADER: SEE_ALL_EDIT_NONE,
+        Role.LIAISON: SEE_A_EDIT_A,
+        Role.WINDOW: SEE_A_EDIT_NONE,
+        Role.SUPERVISOR: SEE_ALL_EDIT_NONE,
+        Role.API_CLIENT: NOTHING,
+    },
+    Absence: {
+        Role.ADMIN: EVERYTHING,
+        Role.OFFICE: EVERYTHING,
+        Role.LEADER: SEE_ALL_EDIT_NONE,
+        Role.LIAISON: SEE_A_EDIT_A,
+        Role.WINDOW: SEE_A_EDIT_NONE,
+        Role.SUPERVISOR: SEE_ALL_EDIT_NONE,
+        Role.API_CLIENT: NOTHING,
+    },
+    FirstInquiry: {
+        Role.ADMIN: EVERYTHING,
+        Role.OFFICE: EVERYTHING,
+        Role.LEADER: SEE_ALL_EDIT_NONE,
+        Role.LIAISON: SEE_A_EDIT_A,
+        Role.WINDOW: SEE_A_EDIT_A,
+        Role.SUPERVISOR: NOTHING,
+        Role.API_CLIENT: NOTHING,
+    },
+}
+
+
+@pytest.fixture
+def objects(org):
+    """One row of each model in department A's subtree (a section of A) and one in B."""
+
+    def make(unit):
+        staff = StaffFactory(unit=unit)
+        return {
+            Unit: unit,
+            Staff: staff,
+            Post: PostFactory(unit=unit),
+            Absence: AbsenceFactory(staff=staff),
+            FirstInquiry: FirstInquiryFactory(unit=unit, received_by=staff),
+        }
+
+    return {"A": make(org.section_a), "B": make(org.dept_b)}
+
+
+def test_matrix_covers_every_role_and_scoped_model():
+    for model, rows in MATRIX.items():
+        assert set(rows) == set(Role.values), model
+
+
+@pytest.mark.parametrize("model", list(MATRIX), ids=lambda m: m.__name__)
+@pytest.mark.parametrize("role", Role.values)
+def test_role_matrix(model, role, users, objects):
+    user = users[role]
+    expected = MATRIX[model][role]
+    actual = (
+        can_view(user, objects["A"][model]),
+        can_view(user, objects["B"][model]),
+        can_edit(user, objects["A"][model]),
+        can_edit(user, objects["B"][model]),
+    )
+    assert actual == expected
+
+
+def test_anonymous_and_inactive_users_see_nothing(users, objects):
+    from django.contrib.auth.models import AnonymousUser
+
+    inactive = users[Role.OFFICE]
+    inactive.is_active = False
+    for model in MATRIX:
+        assert not can_view(AnonymousUser(), objects["A"][model])
+        assert not can_view(inactive, objects["A"][model])
+
+
+def test_department_leader_sees_only_own_subtree(org, objects):
+    leader = UserFactory(role=Role.LEADER, unit=org.dept_b)
+    assert can_view(leader, objects["B"][Staff])
+    assert not can_view(leader, objects["A"][Staff])
+    assert not can_edit(leader, objects["B"][Staff])
+
+
+# The same matrix through the pages: a row out of scope is a 404 (its existence is not
+# revealed), an edit page the role may not use is a 403.
+
+
+@pytest.mark.parametrize(
+    ("role", "a_status", "b_status"),
+    [
+        (Role.OFFICE, 200, 200),
+        (Role.LEADER, 200, 200),
+        (Role.LIAISON, 200, 404),
+        (Role.WINDOW, 200, 404),
+        (Role.SUPERVISOR, 403, 403),
+        (Role.API_CLIENT, 403, 403),
+    ],
+)
+def test_staff_page_follows_matrix(client, users, objects, role, a_status, b_status):
+    client.force_login(users[role])
+    assert (
+        client.get(reverse("org:staff_detail", args=[objects["A"][Staff].pk])).status_code
+        == a_status
+    )
+    assert (
+        client.get(reverse("org:staff_detail", args=[objects["B"][Staff].pk])).status_code
+        == b_status
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "a_status", "b_status"),
+    [
+        (Role.OFFICE, 200, 200),
+        (Role.LIAISON, 200, 404),
+        (Role.WINDOW, 403, 403),
+        (Role.LEADER, 403, 403),
+    ],
+)
+def test_staff_edit_page_follows_matrix(client, users, objects, role, a_status, b_status):
+    client.force_login(users[role])
+    assert (
+        client.get(reverse("org:staff_edit", args=[objects["A"][Staff].pk])).status_code == a_status
+    )
+    assert (
+        client.get(reverse("org:staff_edit", args=[objects["B"][Staff].pk])).status_code == b_status
+    )
+
+
+def test_liaison_cannot_post_absence_for_other_unit(client, users, objects):
+    client.force_login(users[Role.LIAISON])
+    response = client.post(
+        reverse("org:staff_detail", args=[objects["B"][Staff].pk]),
+        {"start_date": "2026-05-06", "end_date": "2026-05-07", "reason": "leave"},
+    )
+    assert response.status_code == 404
+    assert not Absence.objects.filter(
+        staff=objects["B"][Staff], start_date=datetime.date(2026, 5, 6)
+    ).exists()
+
+
+def test_unit_pages_follow_matrix(client, users, objects):
+    client.force_login(users[Role.LIAISON])
+    assert client.get(reverse("org:unit_detail", args=[objects["A"][Unit].pk])).status_code == 200
+    assert client.get(reverse("org:unit_detail", args=[objects["B"][Unit].pk])).status_code == 404
+    assert client.get(reverse("org:unit_edit", args=[objects["A"][Unit].pk])).status_code == 403

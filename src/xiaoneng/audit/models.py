@@ -1,0 +1,70 @@
+"""The append-only, hash-chained audit log (审计日志, C14: 凡事有据可查)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(models.Model):
+    """One recorded change. Never updated or deleted through the ORM.
+
+    ``seq`` is our own gap-free counter (not the auto id) so that a deleted entry leaves a visible
+    hole; ``hash`` covers the entry's content and ``prev_hash``, so altering, deleting or
+    reordering any entry breaks the chain from there on.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "新增"
+        UPDATE = "update", "修改"
+        DELETE = "delete", "删除"
+        EVENT = "event", "操作"
+
+    seq = models.BigIntegerField("序号", unique=True)
+    at = models.DateTimeField("时间", db_index=True)
+    actor_id = models.BigIntegerField("操作人ID", null=True, blank=True, db_index=True)
+    actor_name = models.CharField("操作人", max_length=150, blank=True)
+    action = models.CharField("动作", max_length=10, choices=Action.choices)
+    object_type = models.CharField("对象类型", max_length=100, db_index=True)
+    object_id = models.CharField("对象ID", max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField("对象", max_length=255, blank=True)
+    summary = models.CharField("说明", max_length=255, blank=True)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("审计记录只可追加，不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录只可追加，不可删除")
+
+
+class AuditHead(models.Model):
+    """The chain's head (a single row): serialises appends and pins the last hash.
+
+    Appending locks this row, so concurrent writers on PostgreSQL take turns; ``verify`` also
+    compares it with the last entry, which catches entries cut off the end.
+    """
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = "审计链头"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"

@@ -1,0 +1,48 @@
+"""Fixtures every app's tests share: a small organisation and one user per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from xiaoneng.accounts.roles import Role
+from xiaoneng.testing.factories import UnitFactory, UserFactory
+
+
+@dataclass
+class Org:
+    root: object
+    dept_a: object
+    section_a: object
+    dept_b: object
+
+
+@pytest.fixture
+def org(db) -> Org:
+    root = UnitFactory(name="示范市", code="ROOT", kind="region")
+    dept_a = UnitFactory(name="市甲局", code="A", parent=root)
+    section_a = UnitFactory(name="甲局审批科", code="A1", parent=dept_a, kind="section")
+    dept_b = UnitFactory(name="市乙局", code="B", parent=root)
+    return Org(root, dept_a, section_a, dept_b)
+
+
+@pytest.fixture
+def users(org) -> dict[str, object]:
+    """One user per role. Liaison and window staff belong to department A; the API client too."""
+    return {
+        Role.ADMIN: UserFactory(
+            username="admin", role=Role.ADMIN, unit=org.root, is_superuser=True, is_staff=True
+        ),
+        Role.OFFICE: UserFactory(username="office", role=Role.OFFICE, unit=org.root),
+        Role.LEADER: UserFactory(username="leader", role=Role.LEADER, unit=org.root),
+        Role.LIAISON: UserFactory(username="liaison", role=Role.LIAISON, unit=org.dept_a),
+        Role.WINDOW: UserFactory(username="window", role=Role.WINDOW, unit=org.dept_a),
+        Role.SUPERVISOR: UserFactory(username="supervisor", role=Role.SUPERVISOR, unit=None),
+        Role.API_CLIENT: UserFactory(username="api", role=Role.API_CLIENT, unit=org.dept_a),
+    }
+
+
+@pytest.fixture
+def office_user(users):
+    return users[Role.OFFICE]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    name = "xiaoneng.org"
+    verbose_name = "组织机构"

@@ -1,0 +1,18 @@
+"""Settings for the test suite: the production settings with fast hashing and plain static files."""
+
+import os
+
+os.environ.setdefault(
+    "XIAONENG_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test")
+)
+
+from .settings import *  # noqa: F403
+from .settings import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+XIAONENG_CALENDAR_RECHECK_SECONDS = 0
+AXES_FAILURE_LIMIT = 5

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "效能监察平台 · 系统配置"
+admin.site.site_title = "效能监察平台"
+
+urlpatterns = [
+    path("", include("xiaoneng.web.urls")),
+    path("", include("xiaoneng.workcalendar.urls")),
+    path("accounts/", include("xiaoneng.accounts.urls")),
+    path("office/", include("xiaoneng.org.urls")),
+    path("office/audit/", include("xiaoneng.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "xiaoneng.web.views.error_400"
+handler403 = "xiaoneng.web.views.error_403"
+handler404 = "xiaoneng.web.views.error_404"
+handler500 = "xiaoneng.web.views.error_500"

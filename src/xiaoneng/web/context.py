@@ -1,0 +1,69 @@
+"""The navigation, built from the user's role: a page the role may not use is never shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from xiaoneng.accounts.roles import Role
+
+ALL_OFFICE = (
+    Role.ADMIN,
+    Role.OFFICE,
+    Role.LIAISON,
+    Role.WINDOW,
+    Role.LEADER,
+    Role.SUPERVISOR,
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: tuple[str, ...]
+    section: str  # URL prefix that marks the item active
+
+
+NAV = [
+    NavItem(_("工作台"), "web:office_home", ALL_OFFICE, "/office/$"),
+    NavItem(_("单位"), "org:unit_tree", ALL_OFFICE, "/office/units/"),
+    NavItem(
+        _("人员与岗位"),
+        "org:staff_list",
+        (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.WINDOW, Role.LEADER),
+        "/office/staff/",
+    ),
+    NavItem(
+        _("首问登记"),
+        "org:inquiry_list",
+        (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.WINDOW, Role.LEADER),
+        "/office/inquiries/",
+    ),
+    NavItem(_("工作日历"), "workcalendar:office", ALL_OFFICE, "/office/calendar/"),
+    NavItem(_("审计日志"), "audit:list", (Role.ADMIN, Role.OFFICE), "/office/audit/"),
+]
+
+
+def navigation(request):
+    site = {
+        "site_name": settings.XIAONENG_SITE_NAME,
+        "office_name": settings.XIAONENG_OFFICE_NAME,
+        "is_demo": settings.XIAONENG_DEMO,
+    }
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.may_use_office:
+        return {**site, "nav_items": []}
+    role = user.effective_role
+    path = request.path
+    items = []
+    for item in NAV:
+        if role not in item.roles:
+            continue
+        url = reverse(item.url_name)
+        active = path == url if item.section.endswith("$") else path.startswith(item.section)
+        items.append({"label": item.label, "url": url, "active": active})
+    return {**site, "nav_items": items}

@@ -1,0 +1,135 @@
+"""The UI shell: portal, dashboard, navigation by role, error pages, login throttling, headers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.urls import reverse
+
+from xiaoneng.accounts.roles import Role
+from xiaoneng.testing.factories import AbsenceFactory, PostFactory
+
+
+def test_public_home(client, db):
+    response = client.get("/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "办理期限计算" in page and "工作人员登录" in page
+    assert "/static/vendor/htmx/htmx.min.js" in page  # served locally, no CDN
+    assert "http://" not in page.split("<body")[0] and "https://" not in page.split("<body")[0]
+
+
+def test_security_headers(client, db):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_office_requires_login(client, db):
+    response = client.get("/office/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+EXPECTED_NAV = {
+    Role.ADMIN: {"工作台", "单位", "人员与岗位", "首问登记", "工作日历", "审计日志"},
+    Role.OFFICE: {"工作台", "单位", "人员与岗位", "首问登记", "工作日历", "审计日志"},
+    Role.LEADER: {"工作台", "单位", "人员与岗位", "首问登记", "工作日历"},
+    Role.LIAISON: {"工作台", "单位", "人员与岗位", "首问登记", "工作日历"},
+    Role.WINDOW: {"工作台", "单位", "人员与岗位", "首问登记", "工作日历"},
+    Role.SUPERVISOR: {"工作台", "单位", "工作日历"},
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED_NAV))
+def test_navigation_shows_only_what_the_role_may_use(client, users, role):
+    from django.test import RequestFactory
+
+    from xiaoneng.web.context import navigation
+
+    request = RequestFactory().get("/office/")
+    request.user = users[role]
+    labels = {str(item["label"]) for item in navigation(request)["nav_items"]}
+    assert labels == EXPECTED_NAV[role]
+    client.force_login(users[role])
+    for item in navigation(request)["nav_items"]:
+        assert client.get(item["url"]).status_code == 200, item["url"]
+
+
+def test_api_client_cannot_use_office_pages(client, users):
+    client.force_login(users[Role.API_CLIENT])
+    response = client.get("/office/")
+    assert response.status_code == 403
+    assert "无权" in response.content.decode()
+
+
+def test_dashboard_shows_stand_ins_today(client, users, org):
+    from django.utils import timezone
+
+    post = PostFactory(unit=org.dept_a, name="综合受理岗")
+    today = timezone.localdate()
+    AbsenceFactory(staff=post.a_holder, start_date=today, end_date=today)
+    client.force_login(users[Role.OFFICE])
+    page = client.get("/office/").content.decode()
+    assert "综合受理岗" in page and post.b_holder.name in page and "B岗顶岗" in page
+
+
+def test_dashboard_empty_states(client, users):
+    client.force_login(users[Role.OFFICE])
+    page = client.get("/office/").content.decode()
+    assert "今天所有岗位的A岗都在岗" in page and "还没有首问登记" in page
+
+
+def test_custom_404_page(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "页面不存在" in response.content.decode()
+
+
+def test_login_and_logout(client, users):
+    response = client.post(reverse("accounts:login"), {"username": "office", "password": "pw-123456"})
+    assert response.status_code == 302 and response["Location"] == "/office/"
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+
+
+def test_wrong_password_flood_is_throttled(client, users):
+    for _ in range(4):
+        response = client.post(reverse("accounts:login"), {"username": "office", "password": "wrong"})
+        assert response.status_code == 200 and "用户名或密码不正确" in response.content.decode()
+    response = client.post(reverse("accounts:login"), {"username": "office", "password": "wrong"})
+    assert response.status_code == 429
+    # Even the right password is refused while locked out.
+    response = client.post(reverse("accounts:login"), {"username": "office", "password": "pw-123456"})
+    assert response.status_code == 429 and "暂时锁定" in response.content.decode()
+
+
+def test_english_is_available(client, db):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert 'lang="en"' in page
+    assert "Due date calculator" in page and "Staff login" in page
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "xiaoneng.settings",
+        "SECRET_KEY": "x" * 60 + "production-secret-not-a-demo",
+        "XIAONENG_SECURE": "1",
+        "XIAONENG_DEBUG": "0",
+        "XIAONENG_DATA_DIR": str(tmp_path),
+        "XIAONENG_ALLOWED_HOSTS": "xiaoneng.example.gov.cn",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "xiaoneng.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

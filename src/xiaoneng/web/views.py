@@ -1,0 +1,97 @@
+from django.db.models import Count
+from django.shortcuts import render
+from django.utils import timezone
+
+from xiaoneng.org import services as org_services
+from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit
+from xiaoneng.workcalendar.services import get_calendar
+
+from .decorators import office_required
+
+
+def home(request):
+    """The public portal's front page."""
+    today = timezone.localdate()
+    calendar = get_calendar()
+    upcoming = [s for s in calendar.specials_in_year(today.year) if s.date >= today][:6]
+    return render(
+        request,
+        "web/home.html",
+        {
+            "today": today,
+            "today_is_workday": calendar.is_workday(today),
+            "upcoming": upcoming,
+            "unit_count": Unit.objects.filter(is_active=True, kind=Unit.Kind.DEPARTMENT).count(),
+        },
+    )
+
+
+@office_required()
+def office_home(request):
+    """The staff dashboard: what the signed-in role should look at today, within its scope."""
+    user = request.user
+    today = timezone.localdate()
+    units = Unit.objects.visible_to(user)
+    posts = Post.objects.visible_to(user).select_related("unit", "a_holder", "b_holder")
+    absent_ids = set(
+        Absence.objects.visible_to(user).covering(today).values_list("staff_id", flat=True)
+    )
+    # Only posts whose A holder is away need a look; asking who_handles for those alone keeps
+    # the dashboard at one query per affected post, not per post.
+    affected = [p for p in posts.filter(a_holder_id__in=absent_ids)[:50]]
+    cover = [org_services.who_handles(p, today) for p in affected]
+    inquiries = FirstInquiry.objects.visible_to(user)
+    by_category = list(
+        units.filter(kind=Unit.Kind.DEPARTMENT)
+        .values("category__name")
+        .annotate(n=Count("id"))
+        .order_by("category__sort_order")
+    )
+    chart = {
+        "tooltip": {"trigger": "item"},
+        "series": [
+            {
+                "type": "pie",
+                "radius": ["40%", "70%"],
+                "data": [
+                    {"name": row["category__name"] or "未分类", "value": row["n"]}
+                    for row in by_category
+                ],
+            }
+        ],
+    }
+    return render(
+        request,
+        "web/office_home.html",
+        {
+            "today": today,
+            "today_is_workday": get_calendar().is_workday(today),
+            "counts": {
+                "units": units.count(),
+                "staff": Staff.objects.visible_to(user).filter(is_active=True).count(),
+                "posts": posts.count(),
+                "absent": len(absent_ids),
+                "open_inquiries": inquiries.exclude(status=FirstInquiry.Status.ANSWERED).count(),
+            },
+            "cover": cover,
+            "recent_inquiries": inquiries.select_related("unit", "received_by")[:8],
+            "category_chart": chart,
+            "has_categories": bool(by_category),
+        },
+    )
+
+
+def error_403(request, exception=None):
+    return render(request, "errors/403.html", {"exception": exception}, status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def error_400(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+def error_500(request):
+    return render(request, "errors/500.html", status=500)

@@ -1,0 +1,42 @@
+"""Working days (工作日): the calendar, working-day arithmetic and the pausable clock.
+
+A pure-Python core: it imports no Django, only the standard library and ``chinese_calendar``.
+See docs/calendar-format.md for the schedule file format and the counting rules.
+"""
+
+from .calendar import (
+    MAX_DATE,
+    MIN_DATE,
+    SHANGHAI,
+    DayKind,
+    DueResult,
+    SpecialDay,
+    WorkCalendar,
+    add_workdays,
+    default_calendar,
+    workdays_between,
+)
+from .clock import Clock, ClockEvent, ClockEventKind, ClockResult, ClockState
+from .schedule_file import ParsedSchedule, ScheduleError, export_schedule, parse_schedule
+
+__all__ = [
+    "MAX_DATE",
+    "MIN_DATE",
+    "SHANGHAI",
+    "Clock",
+    "ClockEvent",
+    "ClockEventKind",
+    "ClockResult",
+    "ClockState",
+    "DayKind",
+    "DueResult",
+    "ParsedSchedule",
+    "ScheduleError",
+    "SpecialDay",
+    "WorkCalendar",
+    "add_workdays",
+    "default_calendar",
+    "export_schedule",
+    "parse_schedule",
+    "workdays_between",
+]
