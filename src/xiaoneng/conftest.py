@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from xiaoneng.accounts.roles import Role
+from xiaoneng.testing.browser import browser, page  # noqa: F401  (fixtures)
 from xiaoneng.testing.factories import UnitFactory, UserFactory
 
 

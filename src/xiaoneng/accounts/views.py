@@ -1,6 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import render
+from django.urls import reverse_lazy
+
+from xiaoneng.audit import services as audit
 
 
 class LoginForm(AuthenticationForm):
@@ -14,6 +19,25 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password; the change is audited (never the password itself)."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("web:office_home")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit.record(
+                self.request.user,
+                audit.Action.EVENT,
+                self.request.user,
+                summary="修改本人密码",
+            )
+        messages.success(self.request, "密码已修改")
+        return response
 
 
 def lockout(request, credentials, *args, **kwargs):

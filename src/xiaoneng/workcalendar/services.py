@@ -107,7 +107,7 @@ def import_schedule(actor, text: str, source_name: str = "") -> ImportResult:
         actor,
         audit.Action.EVENT,
         object_type="workcalendar.calendaryear",
-        object_id=",".join(map(str, years)),
+        object_id=str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}",
         object_repr=f"{'、'.join(map(str, years))}年工作日历",
         summary=f"导入{len(parsed.specials)}个特殊日期（{source_name or '上传文件'}）",
         after={"years": years, "days": [[s.date, s.kind.value, s.name] for s in parsed.specials]},

@@ -16,7 +16,9 @@ from xiaoneng.org.models import Unit
 def chain(org, office_user):
     """Five real entries written by domain services."""
     for i in range(5):
-        org_services.create_unit(office_user, name=f"链测试单位{i}", code=f"CH{i}", kind="section", parent=org.dept_a)
+        org_services.create_unit(
+            office_user, name=f"链测试单位{i}", code=f"CH{i}", kind="section", parent=org.dept_a
+        )
     assert AuditEntry.objects.count() == 5
     return AuditEntry.objects.order_by("seq")
 

@@ -19,14 +19,18 @@ D = datetime.date
 
 
 def test_create_unit_sets_path_and_depth(org, office_user):
-    unit = services.create_unit(office_user, name="新科室", code="NEW", kind="section", parent=org.section_a)
+    unit = services.create_unit(
+        office_user, name="新科室", code="NEW", kind="section", parent=org.section_a
+    )
     assert unit.path == f"{org.section_a.path}{unit.pk}/"
     assert unit.depth == 3
     assert Unit.objects.subtree_of(org.dept_a).filter(pk=unit.pk).exists()
 
 
 def test_moving_a_unit_reroots_its_subtree(org, office_user):
-    grandchild = services.create_unit(office_user, name="孙", code="GC", kind="window", parent=org.section_a)
+    grandchild = services.create_unit(
+        office_user, name="孙", code="GC", kind="window", parent=org.section_a
+    )
     services.update_unit(office_user, org.section_a, parent=org.dept_b)
     org.section_a.refresh_from_db()
     grandchild.refresh_from_db()
@@ -69,7 +73,9 @@ def test_liaison_cannot_edit_units(org, users):
 def test_post_with_same_a_and_b_is_refused(org, office_user):
     person = StaffFactory(unit=org.dept_a)
     with pytest.raises(ValidationError) as caught:
-        services.create_post(office_user, unit=org.dept_a, name="审批岗", a_holder=person, b_holder=person)
+        services.create_post(
+            office_user, unit=org.dept_a, name="审批岗", a_holder=person, b_holder=person
+        )
     assert "同一人" in str(caught.value)
     assert not Post.objects.exists()
 
@@ -150,9 +156,14 @@ def test_overlapping_absence_is_refused(post, office_user):
 
 
 def test_absence_changes_are_audited(post, office_user):
-    absence = services.add_absence(office_user, post.a_holder, D(2026, 3, 1), D(2026, 3, 5), "leave")
+    absence = services.add_absence(
+        office_user, post.a_holder, D(2026, 3, 1), D(2026, 3, 5), "leave"
+    )
     services.remove_absence(office_user, absence)
-    assert list(AuditEntry.objects.order_by("seq").values_list("action", flat=True)) == ["create", "delete"]
+    assert list(AuditEntry.objects.order_by("seq").values_list("action", flat=True)) == [
+        "create",
+        "delete",
+    ]
 
 
 # ---- first-inquiry register ------------------------------------------------------------------
@@ -162,7 +173,11 @@ def test_inquiry_lifecycle(org, users):
     window = users[Role.WINDOW]
     receiver = StaffFactory(unit=org.dept_a)
     inquiry = services.register_inquiry(
-        window, unit=org.dept_a, received_by=receiver, subject="咨询营业执照变更材料", channel="visit"
+        window,
+        unit=org.dept_a,
+        received_by=receiver,
+        subject="咨询营业执照变更材料",
+        channel="visit",
     )
     assert inquiry.status == FirstInquiry.Status.OPEN
     routed = services.route_inquiry(window, inquiry, org.dept_b)
@@ -179,7 +194,10 @@ def test_inquiry_lifecycle(org, users):
 def test_inquiry_receiver_must_belong_to_unit(org, users):
     with pytest.raises(ValidationError) as caught:
         services.register_inquiry(
-            users[Role.OFFICE], unit=org.dept_a, received_by=StaffFactory(unit=org.dept_b), subject="x"
+            users[Role.OFFICE],
+            unit=org.dept_a,
+            received_by=StaffFactory(unit=org.dept_b),
+            subject="x",
         )
     assert "received_by" in caught.value.error_dict
 
@@ -187,7 +205,10 @@ def test_inquiry_receiver_must_belong_to_unit(org, users):
 def test_window_staff_cannot_register_for_another_unit(org, users):
     with pytest.raises(PermissionDenied):
         services.register_inquiry(
-            users[Role.WINDOW], unit=org.dept_b, received_by=StaffFactory(unit=org.dept_b), subject="x"
+            users[Role.WINDOW],
+            unit=org.dept_b,
+            received_by=StaffFactory(unit=org.dept_b),
+            subject="x",
         )
 
 

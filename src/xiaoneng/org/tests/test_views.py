@@ -18,7 +18,9 @@ def test_tree_shows_first_levels_and_loads_children(office, org):
     page = office.get(reverse("org:unit_tree")).content.decode()
     assert "示范市" in page and "市甲局" in page and "市乙局" in page
     assert "甲局审批科" not in page  # third level is loaded on demand
-    fragment = office.get(reverse("org:unit_children", args=[org.dept_a.pk]), HTTP_HX_REQUEST="true")
+    fragment = office.get(
+        reverse("org:unit_children", args=[org.dept_a.pk]), HTTP_HX_REQUEST="true"
+    )
     assert "甲局审批科" in fragment.content.decode()
 
 
@@ -39,17 +41,33 @@ def test_unit_search(office, org):
 def test_create_unit_through_the_form(office, org):
     response = office.post(
         reverse("org:unit_new"),
-        {"name": "新设科", "code": "NEWSEC", "kind": "section", "parent": org.dept_b.pk, "sort_order": 0, "is_active": "on"},
+        {
+            "name": "新设科",
+            "code": "NEWSEC",
+            "kind": "section",
+            "parent": org.dept_b.pk,
+            "sort_order": 0,
+            "is_active": "on",
+        },
     )
     unit = Unit.objects.get(code="NEWSEC")
-    assert response.status_code == 302 and response["Location"] == reverse("org:unit_detail", args=[unit.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "org:unit_detail", args=[unit.pk]
+    )
     assert unit.path.startswith(org.dept_b.path)
 
 
 def test_cycle_through_the_form_shows_chinese_error_and_keeps_input(office, org):
     response = office.post(
         reverse("org:unit_edit", args=[org.dept_a.pk]),
-        {"name": "市甲局（改）", "code": "A", "kind": "department", "parent": org.section_a.pk, "sort_order": 0, "is_active": "on"},
+        {
+            "name": "市甲局（改）",
+            "code": "A",
+            "kind": "department",
+            "parent": org.section_a.pk,
+            "sort_order": 0,
+            "is_active": "on",
+        },
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -101,7 +119,13 @@ def test_staff_search_and_edit(office, org):
     assert "张三丰" in page and "李四" not in page
     response = office.post(
         reverse("org:staff_edit", args=[person.pk]),
-        {"name": "张三丰", "staff_no": person.staff_no, "unit": org.dept_b.pk, "title": "副局长", "is_active": "on"},
+        {
+            "name": "张三丰",
+            "staff_no": person.staff_no,
+            "unit": org.dept_b.pk,
+            "title": "副局长",
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     person.refresh_from_db()
@@ -113,7 +137,12 @@ def test_liaison_cannot_move_staff_out_of_scope(client, users, org):
     person = StaffFactory(unit=org.dept_a)
     response = client.post(
         reverse("org:staff_edit", args=[person.pk]),
-        {"name": person.name, "staff_no": person.staff_no, "unit": org.dept_b.pk, "is_active": "on"},
+        {
+            "name": person.name,
+            "staff_no": person.staff_no,
+            "unit": org.dept_b.pk,
+            "is_active": "on",
+        },
     )
     # 市乙局 is not even a choice for this liaison.
     assert response.status_code == 200 and "选择一个有效的选项" in response.content.decode()
@@ -157,7 +186,13 @@ def test_inquiry_in_the_future_is_refused(client, users, org):
     client.force_login(window)
     response = client.post(
         reverse("org:inquiry_new"),
-        {"unit": org.dept_a.pk, "received_by": receiver.pk, "received_at": "2099-01-01T09:00", "channel": "visit", "subject": "未来"},
+        {
+            "unit": org.dept_a.pk,
+            "received_by": receiver.pk,
+            "received_at": "2099-01-01T09:00",
+            "channel": "visit",
+            "subject": "未来",
+        },
     )
     assert "受理时间不能晚于现在" in response.content.decode()
     assert not FirstInquiry.objects.exists()

@@ -90,7 +90,9 @@ def test_custom_404_page(client, db):
 
 
 def test_login_and_logout(client, users):
-    response = client.post(reverse("accounts:login"), {"username": "office", "password": "pw-123456"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "office", "password": "pw-123456"}
+    )
     assert response.status_code == 302 and response["Location"] == "/office/"
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
@@ -98,12 +100,16 @@ def test_login_and_logout(client, users):
 
 def test_wrong_password_flood_is_throttled(client, users):
     for _ in range(4):
-        response = client.post(reverse("accounts:login"), {"username": "office", "password": "wrong"})
+        response = client.post(
+            reverse("accounts:login"), {"username": "office", "password": "wrong"}
+        )
         assert response.status_code == 200 and "用户名或密码不正确" in response.content.decode()
     response = client.post(reverse("accounts:login"), {"username": "office", "password": "wrong"})
     assert response.status_code == 429
     # Even the right password is refused while locked out.
-    response = client.post(reverse("accounts:login"), {"username": "office", "password": "pw-123456"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "office", "password": "pw-123456"}
+    )
     assert response.status_code == 429 and "暂时锁定" in response.content.decode()
 
 
@@ -133,3 +139,42 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.urls("xiaoneng.web.tests.broken_urls")
+def test_custom_500_page(client, db):
+    client.raise_request_exception = False
+    response = client.get("/broken/")
+    assert response.status_code == 500
+    assert "系统暂时出错" in response.content.decode()
+
+
+def test_custom_403_page_for_a_forbidden_role(client, users):
+    client.force_login(users[Role.LEADER])
+    response = client.get(reverse("org:unit_new"))
+    assert response.status_code == 403 and "您的角色无权使用此页面" in response.content.decode()
+
+
+def test_password_change_is_audited(client, users):
+    from xiaoneng.audit.models import AuditEntry
+
+    user = users[Role.WINDOW]
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "pw-123456",
+            "new_password1": "a-longer-pass-2026",
+            "new_password2": "a-longer-pass-2026",
+        },
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a-longer-pass-2026")
+    entry = AuditEntry.objects.get(summary="修改本人密码")
+    assert "a-longer-pass" not in str(entry.after) + str(entry.before)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": "wrong", "new_password1": "x", "new_password2": "y"},
+    )
+    assert response.status_code == 200 and "errorlist" in response.content.decode()

@@ -92,7 +92,10 @@ def test_single_day_edit_wins_and_can_be_cleared(db, office_user):
     assert not services.get_calendar().is_workday(day)
     services.clear_day(office_user, day)
     assert services.get_calendar().is_workday(day)
-    assert list(AuditEntry.objects.order_by("seq").values_list("action", flat=True)) == ["create", "delete"]
+    assert list(AuditEntry.objects.order_by("seq").values_list("action", flat=True)) == [
+        "create",
+        "delete",
+    ]
 
 
 def test_makeup_workday_on_a_weekday_is_refused(db, office_user):
@@ -117,7 +120,10 @@ def test_due_command_matches_the_2026_spring_festival(db):
 
 
 def test_due_command_marks_provisional(db):
-    assert _run("due", "2026-12-28T09:00+08:00", "10").strip() == "2027-01-11T23:59:59+08:00 provisional"
+    assert (
+        _run("due", "2026-12-28T09:00+08:00", "10").strip()
+        == "2027-01-11T23:59:59+08:00 provisional"
+    )
 
 
 def test_due_command_rejects_naive_and_bad_input(db):

@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("XIAONENG_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("XIAONENG_WORKERS", "2")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("XIAONENG_WORKERS", "2"))
+        )
 
     def handle(self, *args, **options):
         self.stdout.write(f"网站地址：http://{options['bind']}/   （按 Ctrl+C 停止）")
