@@ -1,6 +1,6 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import render
 from django.urls import reverse_lazy

@@ -47,6 +47,7 @@ _EIGHT_HOURS = 8 * 3600
 # Shanghai observed daylight saving time in 1986–1991, so a fixed +08:00 offset equals local
 # wall-clock time only from 1992 on; earlier instants go through zoneinfo.
 _FIXED_OFFSET_FROM_YEAR = 1992
+_K_FIXED_OFFSET = date(_FIXED_OFFSET_FROM_YEAR, 1, 1).toordinal() - _MIN_ORD
 
 
 _TablesT = tuple[
@@ -265,10 +266,10 @@ class WorkCalendar:
     #
     # All tables are indexed by k = ordinal - _MIN_ORD (a "day number" in the supported range):
     # - ords: the sorted ordinals of every working day (index i → the (i+1)-th working day);
-    # - before[k]: how many working days precede day k, i.e. the index in ``ords`` of the first
-    #   working day on or after day k; before[k + 1] counts the working days up to day k.
-    #   It is what bisect_left/bisect_right on ``ords`` would return, precomputed: a bisect
-    #   over ~55,000 entries costs more than the whole rest of add_workdays();
+    # - last[k]: index in ``ords`` of the last working day on or before day k (-1 if none),
+    #   i.e. bisect_right(ords, ordinal) - 1 precomputed: a bisect over ~55,000 entries costs
+    #   more than the whole rest of add_workdays(). The n-th working day after day k is then
+    #   ords[last[k] + n], and the working days in (a, b] number last[kb] - last[ka];
     # - next_unpub[k]: first ordinal >= day k lying in an unpublished year, so "does [a, b]
     #   touch an unpublished year" is one lookup and one comparison;
     # - caches: DueResults already handed out, per working-day index, (final, provisional).
@@ -291,7 +292,9 @@ class WorkCalendar:
         flags = bytearray(_DAYS)
         for o in ords:
             flags[o - _MIN_ORD] = 1
-        before = [0, *accumulate(flags)]
+        running = accumulate(flags, initial=-1)
+        next(running)  # drop the initial value: last[0] already counts day 0
+        last = list(running)
 
         next_unpub: list[int] = []
         pending = _MAX_ORD + 1
@@ -310,7 +313,7 @@ class WorkCalendar:
             [None] * len(ords),
             [None] * len(ords),
         )
-        tables = (before, ords, next_unpub, caches)
+        tables = (last, ords, next_unpub, caches)
         object.__setattr__(self, "_t", tables)
         return tables
 
@@ -331,46 +334,40 @@ class WorkCalendar:
     def add_workdays_date(self, d: date, n: int) -> date:
         """Date-level ``add_workdays``: the n-th working day after ``d`` (n == 0: ``d`` itself
         if it is a working day, else the next one)."""
-        before, ords, _, _ = self._tables()
-        k = _check_date(d) - _MIN_ORD
-        if n > 0:
-            i = before[k + 1] + n - 1
-        elif n == 0:
-            i = before[k]
-        else:
-            raise ValueError(f"n must be >= 0 working days, got {n}")
+        last, ords, _, _ = self._tables()
+        i = _index(last, _check_date(d) - _MIN_ORD, n)
         if i >= len(ords):
             raise _beyond_range()
         return date.fromordinal(ords[i])
 
     def workdays_between(self, a: datetime, b: datetime) -> int:
         """Number of working days d with local_date(a) < d ≤ local_date(b); 0 if b ≤ a."""
-        before = self._tables()[0]
+        last = self._tables()[0]
         oa = local_ordinal(a)
         ob = local_ordinal(b)
         if ob <= oa:
             return 0
-        return before[ob - _MIN_ORD + 1] - before[oa - _MIN_ORD + 1]
+        return last[ob - _MIN_ORD] - last[oa - _MIN_ORD]
 
     def workdays_between_dates(self, a: date, b: date) -> int:
         """Number of working days d with a < d ≤ b; 0 if b ≤ a."""
-        before = self._tables()[0]
+        last = self._tables()[0]
         oa = _check_date(a)
         ob = _check_date(b)
         if ob <= oa:
             return 0
-        return before[ob - _MIN_ORD + 1] - before[oa - _MIN_ORD + 1]
+        return last[ob - _MIN_ORD] - last[oa - _MIN_ORD]
 
     # -- helpers shared with the clock (ordinals in, ordinals out) ----------------------------
 
     def _count_upto(self, o: int) -> int:
         """Working days on or before ordinal ``o`` (within the supported range)."""
-        return self._tables()[0][o - _MIN_ORD + 1]
+        return self._tables()[0][o - _MIN_ORD] + 1
 
     def _nth_after(self, o: int, n: int) -> int:
         """Ordinal of the n-th working day after ordinal ``o``; n == 0: ``o`` or the next."""
-        before, ords, _, _ = self._tables()
-        i = before[o - _MIN_ORD + 1] + n - 1 if n > 0 else before[o - _MIN_ORD]
+        last, ords, _, _ = self._tables()
+        i = _index(last, o - _MIN_ORD, n)
         if i >= len(ords):
             raise _beyond_range()
         return ords[i]
@@ -384,6 +381,15 @@ def _new_due(caches: tuple[list, list], i: int, due_ord: int, provisional: bool)
     other = caches[not provisional][i]
     due = other.due if other is not None else end_of_day(due_ord)
     return DueResult(due, provisional)
+
+
+def _index(last: list[int], k: int, n: int) -> int:
+    """Index in ``ords`` of the n-th working day after day number k (n == 0: k or the next)."""
+    if n > 0:
+        return last[k] + n
+    if n == 0:
+        return last[k - 1] + 1 if k > 0 else 0
+    raise ValueError(f"n must be >= 0 working days, got {n}")
 
 
 def _beyond_range() -> ValueError:
@@ -432,33 +438,34 @@ def add_workdays(start: datetime, n: int, calendar: WorkCalendar | None = None) 
     For n == 0 (即办件): the end of that date if it is a working day, else of the next one.
     Uses ``default_calendar()`` when ``calendar`` is None.
     """
-    # This is the hot path (every deadline of every record): local_ordinal() is inlined
-    # for the two usual time zones and nothing is allocated once a result is cached.
+    # This is the hot path (every deadline of every record): local_ordinal() is inlined for
+    # the two usual time zones, and a result already handed out once is returned again.
     if calendar is None:
         calendar = _DEFAULT or default_calendar()
     t = calendar._t
     if t is None:
         t = calendar._build()
-    before, ords, next_unpub, caches = t
+    last, ords, next_unpub, caches = t
     tz = start.tzinfo
     if tz is SHANGHAI:
         k = start.toordinal() - _MIN_ORD
-    elif tz is UTC and start.year >= _FIXED_OFFSET_FROM_YEAR:
-        k = start.toordinal() - _MIN_ORD + (start.hour >= 16)
+    elif tz is UTC:
+        k = start.toordinal() - _MIN_ORD
+        if start.hour >= 16:
+            k += 1
+        if k < _K_FIXED_OFFSET:
+            k = local_ordinal(start) - _MIN_ORD
     else:
         k = local_ordinal(start) - _MIN_ORD
-    if k < 0 or k >= _DAYS:
+    if k < 0:
         raise _out_of_range(start)
-    if n > 0:
-        i = before[k + 1] + n - 1
-    elif n == 0:
-        i = before[k]
-    else:
-        raise ValueError(f"n must be >= 0 working days, got {n}")
     try:
+        # The upper range checks ride on IndexError: last[k] fails for a start after
+        # 2199-12-31, ords[i] for a result after it.
+        i = last[k] + n if n > 0 else _index(last, k, n)
         due_ord = ords[i]
     except IndexError:
-        raise _beyond_range() from None
+        raise (_out_of_range(start) if k >= _DAYS else _beyond_range()) from None
     provisional = next_unpub[k] <= due_ord
     cache = caches[provisional]
     r = cache[i]

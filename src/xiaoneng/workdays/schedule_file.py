@@ -25,6 +25,8 @@ __all__ = ["ParsedSchedule", "ScheduleError", "export_schedule", "parse_schedule
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
+# Names are stored in a 50-character column by the calendar app; a longer one is a typo anyway.
+MAX_NAME_LENGTH = 50
 
 _YEAR_WORDS = {"year", "年份"}
 _KIND_WORDS = {
@@ -133,6 +135,9 @@ def parse_schedule(text: str) -> ParsedSchedule:
                 number,
                 f"无法识别的类型“{kind_token}”，应为 holiday/休（放假）或 workday/班（调休上班）",
             )
+            ok = False
+        if len(name) > MAX_NAME_LENGTH:
+            err(number, f"名称过长（{len(name)} 字），最多 {MAX_NAME_LENGTH} 字")
             ok = False
         if not ok:
             continue

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -267,3 +271,16 @@ def test_empty_calendar_counts_monday_to_friday_everywhere() -> None:
     r = add_workdays(sh(2026, 2, 13, 10), 3, cal)
     assert r == DueResult(eod(2026, 2, 18), provisional=True)
     assert cal.workdays_between_dates(date(1990, 1, 1), date(2199, 12, 31)) > 54_000
+
+
+def test_imports_no_django() -> None:
+    # Run in a fresh interpreter: the test process itself may have Django loaded already.
+    code = (
+        "import sys, xiaoneng.workdays; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'django'); "
+        "assert not bad, bad"
+    )
+    src = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

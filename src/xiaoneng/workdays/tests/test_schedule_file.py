@@ -75,6 +75,7 @@ def test_declared_year_without_entries_is_allowed() -> None:
         ("2027-02-08..2027-02-13 班 春节", "2027-02-08（星期一）等 5 天是周一至周五"),
         ("2028-01-01 holiday 元旦", "第3行：2028 年未声明"),
         ("1999-01-01 holiday 元旦", "第3行：年份 1999 超出范围"),
+        ("2027-01-01 holiday " + "元" * 51, "第3行：名称过长（51 字），最多 50 字"),
     ],
 )
 def test_each_error_names_its_line(line: str, fragment: str) -> None:
