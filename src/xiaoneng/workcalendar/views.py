@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from xiaoneng.accounts.roles import Role
 from xiaoneng.web.decorators import office_required
@@ -20,6 +21,15 @@ from . import services
 from .models import CalendarDay, CalendarYear
 
 MAX_UPLOAD = 256 * 1024
+WEEKDAY_NAMES = [
+    pgettext_lazy("weekday", "一"),
+    pgettext_lazy("weekday", "二"),
+    pgettext_lazy("weekday", "三"),
+    pgettext_lazy("weekday", "四"),
+    pgettext_lazy("weekday", "五"),
+    pgettext_lazy("weekday", "六"),
+    pgettext_lazy("weekday", "日"),
+]
 
 
 def _months(cal, year: int, today: date) -> list[dict]:
@@ -61,6 +71,7 @@ def _year_context(year: int) -> dict:
         "months": _months(cal, year, today),
         "specials": cal.specials_in_year(year),
         "workday_count": workdays,
+        "weekday_names": WEEKDAY_NAMES,
         "prev_year": year - 1,
         "next_year": year + 1,
     }

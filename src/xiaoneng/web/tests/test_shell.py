@@ -121,8 +121,9 @@ def test_english_is_available(client, db):
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is a test-only switch; a deployment has none.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "xiaoneng.settings",
         "SECRET_KEY": "x" * 60 + "production-secret-not-a-demo",
         "XIAONENG_SECURE": "1",
