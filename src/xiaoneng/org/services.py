@@ -274,7 +274,11 @@ def register_inquiry(actor, **data: Any) -> FirstInquiry:
 
 @transaction.atomic
 def route_inquiry(
-    actor, inquiry: FirstInquiry, to_unit: Unit, to_staff: Staff | None = None
+    actor,
+    inquiry: FirstInquiry,
+    to_unit: Unit,
+    to_staff: Staff | None = None,
+    routed_at: datetime | None = None,
 ) -> FirstInquiry:
     inquiry = FirstInquiry.objects.select_for_update().get(pk=inquiry.pk)
     _require_edit(actor, inquiry)
@@ -284,10 +288,13 @@ def route_inquiry(
         raise ValidationError({"routed_to_unit": "转交单位不能是本单位"})
     if to_staff is not None and not to_staff.unit.is_within(to_unit):
         raise ValidationError({"routed_to_staff": "转交人员须属于转交单位"})
+    routed_at = routed_at or timezone.now()
+    if routed_at < inquiry.received_at or routed_at > timezone.now():
+        raise ValidationError({"routed_at": "转交时间须在受理时间之后、不晚于现在"})
     before = audit.snapshot(inquiry)
     inquiry.routed_to_unit = to_unit
     inquiry.routed_to_staff = to_staff
-    inquiry.routed_at = timezone.now()
+    inquiry.routed_at = routed_at
     inquiry.status = FirstInquiry.Status.ROUTED
     inquiry.save()
     audit.record(
@@ -315,6 +322,8 @@ def answer_inquiry(
     answered_at = answered_at or timezone.now()
     if answered_at < inquiry.received_at:
         raise ValidationError({"answered_at": "答复时间不能早于受理时间"})
+    if inquiry.routed_at and answered_at < inquiry.routed_at:
+        raise ValidationError({"answered_at": "答复时间不能早于转交时间"})
     before = audit.snapshot(inquiry)
     inquiry.answer = answer
     inquiry.answered_at = answered_at

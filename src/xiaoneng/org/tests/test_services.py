@@ -216,3 +216,28 @@ def test_unit_factory_builds_paths(db):
     root = UnitFactory()
     child = UnitFactory(parent=root)
     assert child.path.startswith(root.path)
+
+
+def test_routing_time_must_follow_receipt(org, users):
+    from django.utils import timezone
+
+    window = users[Role.WINDOW]
+    received = timezone.now() - datetime.timedelta(days=3)
+    inquiry = services.register_inquiry(
+        window,
+        unit=org.dept_a,
+        received_by=StaffFactory(unit=org.dept_a),
+        subject="x",
+        received_at=received,
+    )
+    with pytest.raises(ValidationError, match="转交时间"):
+        services.route_inquiry(
+            window, inquiry, org.dept_b, routed_at=received - datetime.timedelta(hours=1)
+        )
+    routed = services.route_inquiry(
+        window, inquiry, org.dept_b, routed_at=received + datetime.timedelta(hours=1)
+    )
+    with pytest.raises(ValidationError, match="早于转交时间"):
+        services.answer_inquiry(
+            window, routed, "答复", answered_at=received + datetime.timedelta(minutes=30)
+        )

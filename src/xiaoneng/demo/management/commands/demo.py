@@ -1,0 +1,130 @@
+"""``xiaoneng demo``: build the fictional demo city 示范市 and print its logins."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from xiaoneng.demo.builder import (
+    DEFAULT_PASSWORD,
+    DEFAULT_SEED,
+    SIZES,
+    DemoError,
+    DemoSummary,
+    build_demo,
+    existing_data,
+)
+from xiaoneng.org.models import FirstInquiry, Unit
+
+
+def _width(text: str) -> int:
+    # CJK characters take two columns in a terminal; without this the table is ragged.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(_pad(cell, w) for cell, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return lines
+
+
+def format_summary(summary: DemoSummary) -> list[str]:
+    kinds = dict(Unit.Kind.choices)
+    statuses = dict(FirstInquiry.Status.choices)
+    # Top-down order reads better than the order the kinds were declared in.
+    order = ["region", "district", "centre", "window", "department", "section"]
+    order += [k for k in summary.units_by_kind if k not in order]
+    counts = summary.units_by_kind
+    unit_parts = "、".join(f"{kinds[k]} {counts[k]}" for k in order if counts.get(k))
+    inquiry_parts = "、".join(
+        f"{statuses[s]} {n}" for s, n in summary.inquiries_by_status.items() if n
+    )
+    lines = []
+    if summary.reset is not None:
+        removed = "、".join(f"{k} {v}" for k, v in summary.reset.items() if v) or "无"
+        lines.append(f"已删除原有数据：{removed}（审计日志保留，并追加了一条重置记录）")
+    lines += [
+        f"示范市演示数据已生成（种子 {summary.seed}，规模 {summary.size}，"
+        f"参考日期 {summary.today:%Y-%m-%d}，用时 {summary.seconds:.1f} 秒）",
+        f"  单位 {summary.units} 个：{unit_parts}；单位类别 {summary.categories} 个",
+        f"  工作人员 {summary.staff} 人；岗位 {summary.posts} 个（其中B岗空缺 "
+        f"{summary.posts_without_b} 个）",
+        f"  缺岗记录 {summary.absences} 条：当前 {summary.absences_current}、"
+        f"已结束 {summary.absences_past}、待开始 {summary.absences_future}",
+        f"  首问登记 {summary.inquiries} 条：{inquiry_parts}",
+        f"  审计日志新增 {summary.audit_entries} 条（可用 xiaoneng audit verify 校验）",
+        "",
+        "登录账号：",
+    ]
+    rows = [[x.username, x.role, x.unit, x.display_name, x.password] for x in summary.logins]
+    lines += [
+        "  " + line for line in format_table(["账号", "角色", "所属单位", "姓名", "密码"], rows)
+    ]
+    return lines
+
+
+def existing_logins() -> list[list[str]]:
+    from django.contrib.auth import get_user_model
+
+    from xiaoneng.demo.builder import DEMO_USERNAMES
+
+    users = get_user_model().objects.filter(username__in=DEMO_USERNAMES).select_related("unit")
+    order = {name: i for i, name in enumerate(DEMO_USERNAMES)}
+    return [
+        [u.username, u.get_role_display(), str(u.unit or "—"), u.display_name]
+        for u in sorted(users, key=lambda u: order[u.username])
+    ]
+
+
+class Command(BaseCommand):
+    help = "生成虚构的演示城市“示范市”（单位、人员、AB岗、缺岗、首问登记和各角色登录账号）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help=f"随机种子（默认 {DEFAULT_SEED}）"
+        )
+        parser.add_argument(
+            "--size", choices=sorted(SIZES), default="default", help="规模（默认 default）"
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="先删除现有单位、人员、岗位、缺岗、首问登记和演示账号再重建（审计日志保留）",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="数据库已有数据时不重建，只列出演示账号（./run-demo 每次启动都用它）",
+        )
+        parser.add_argument(
+            "--password",
+            default=DEFAULT_PASSWORD,
+            help=f"所有演示账号的密码（默认 {DEFAULT_PASSWORD}）",
+        )
+
+    def handle(self, *args, seed: int, size: str, reset: bool, password: str, **options) -> None:
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("数据库结构不是最新的，请先运行：xiaoneng migrate")
+        if options["if_empty"] and not reset and (why := existing_data()):
+            self.stdout.write(f"{why}，沿用现有数据（要重建请加 --reset 或删除数据目录）。")
+            self.stdout.write("")
+            self.stdout.write("登录账号（密码为建库时所设，默认 " + DEFAULT_PASSWORD + "）：")
+            for line in format_table(["账号", "角色", "所属单位", "姓名"], existing_logins()):
+                self.stdout.write("  " + line)
+            return
+        try:
+            summary = build_demo(seed=seed, size=size, password=password, reset=reset)
+        except DemoError as exc:
+            raise CommandError(str(exc)) from exc
+        for line in format_summary(summary):
+            self.stdout.write(line)
