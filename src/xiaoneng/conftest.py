@@ -11,6 +11,19 @@ from xiaoneng.testing.browser import browser, page  # noqa: F401  (fixtures)
 from xiaoneng.testing.factories import UnitFactory, UserFactory
 
 
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests (concurrent workers with SKIP LOCKED) run in CI's PostgreSQL leg;
+    in the SQLite run they are deselected, and pytest's summary says how many."""
+    from django.conf import settings
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+
+
 @dataclass
 class Org:
     root: object

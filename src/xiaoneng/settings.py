@@ -73,7 +73,9 @@ INSTALLED_APPS = [
     "xiaoneng.accounts",
     "xiaoneng.audit",
     "xiaoneng.org",
+    "xiaoneng.notifications",
     "xiaoneng.workcalendar",
+    "xiaoneng.catalog",
     "xiaoneng.web",
     "xiaoneng.demo",
 ]
@@ -203,6 +205,29 @@ XIAONENG_SITE_NAME = os.environ.get("XIAONENG_SITE_NAME", "机关效能监察平
 XIAONENG_OFFICE_NAME = os.environ.get("XIAONENG_OFFICE_NAME", "机关效能建设领导小组办公室")
 # The demo (./run-demo) says on every page that its data is invented.
 XIAONENG_DEMO = _flag("XIAONENG_DEMO")
+
+# Notifications (C12): e-mail through Django's mail API, SMS/IM through signed webhooks. A
+# development server prints e-mails to the console unless a backend is configured.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _flag("EMAIL_USE_SSL")
+# Without a timeout one unreachable mail server would hang the delivery worker for good.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xiaoneng@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+XIAONENG_WEBHOOK_TIMEOUT = float(os.environ.get("XIAONENG_WEBHOOK_TIMEOUT", "10"))
+XIAONENG_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("XIAONENG_DELIVERY_MAX_ATTEMPTS", "8"))
+# Links in e-mails and webhook events are made absolute with this (e.g. https://xn.example.gov.cn).
+XIAONENG_BASE_URL = os.environ.get("XIAONENG_BASE_URL", "").rstrip("/")
 
 LOGGING = {
     "version": 1,

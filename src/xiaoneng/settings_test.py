@@ -16,3 +16,5 @@ STORAGES = {
 }
 XIAONENG_CALENDAR_RECHECK_SECONDS = 0
 AXES_FAILURE_LIMIT = 5
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+XIAONENG_BASE_URL = "http://testserver"

@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("xiaoneng.accounts.urls")),
     path("office/", include("xiaoneng.org.urls")),
     path("office/audit/", include("xiaoneng.audit.urls")),
+    path("", include("xiaoneng.catalog.urls")),  # /guide/… (public) and /office/catalog/…
+    path("office/", include("xiaoneng.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Role
+from xiaoneng.notifications.services import request_unread_count
 
 ALL_OFFICE = (
     Role.ADMIN,
@@ -43,8 +45,12 @@ NAV = [
         (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.WINDOW, Role.LEADER),
         "/office/inquiries/",
     ),
+    NavItem(_("事项目录"), "catalog:item_list", ALL_OFFICE, "/office/catalog/"),
     NavItem(_("工作日历"), "workcalendar:office", ALL_OFFICE, "/office/calendar/"),
     NavItem(_("审计日志"), "audit:list", (Role.ADMIN, Role.OFFICE), "/office/audit/"),
+    NavItem(
+        _("通知设置"), "notifications:settings", (Role.ADMIN, Role.OFFICE), "/office/notifications/"
+    ),
 ]
 
 
@@ -66,4 +72,6 @@ def navigation(request):
         url = reverse(item.url_name)
         active = path == url if item.section.endswith("$") else path.startswith(item.section)
         items.append({"label": item.label, "url": url, "active": active})
-    return {**site, "nav_items": items}
+    # A callable: templates count unread notifications only if they show the badge, once.
+    unread = partial(request_unread_count, request)
+    return {**site, "nav_items": items, "unread_count": unread}

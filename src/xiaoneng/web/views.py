@@ -21,9 +21,14 @@ def home(request):
             "today": today,
             "today_is_workday": calendar.is_workday(today),
             "upcoming": upcoming,
+            "next_year": today.year + 1,
+            "next_year_published": calendar.is_published(today.year + 1),
             "unit_count": Unit.objects.filter(is_active=True, kind=Unit.Kind.DEPARTMENT).count(),
         },
     )
+
+
+COVER_ROWS = 10
 
 
 @office_required()
@@ -38,8 +43,8 @@ def office_home(request):
     )
     # Only posts whose A holder is away need a look; asking who_handles for those alone keeps
     # the dashboard at one query per affected post, not per post.
-    affected = [p for p in posts.filter(a_holder_id__in=absent_ids)[:50]]
-    cover = [org_services.who_handles(p, today) for p in affected]
+    affected = posts.filter(a_holder_id__in=absent_ids)
+    cover = [org_services.who_handles(p, today) for p in affected[:COVER_ROWS]]
     inquiries = FirstInquiry.objects.visible_to(user)
     by_category = list(
         units.filter(kind=Unit.Kind.DEPARTMENT)
@@ -74,6 +79,7 @@ def office_home(request):
                 "open_inquiries": inquiries.exclude(status=FirstInquiry.Status.ANSWERED).count(),
             },
             "cover": cover,
+            "cover_total": affected.count(),
             "recent_inquiries": inquiries.select_related("unit", "received_by")[:8],
             "category_chart": chart,
             "has_categories": bool(by_category),

@@ -35,13 +35,15 @@ def test_office_requires_login(client, db):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
+EVERY_OFFICE_ROLE = {"工作台", "单位", "事项目录", "工作日历"}
+ORG_READERS = EVERY_OFFICE_ROLE | {"人员与岗位", "首问登记"}
 EXPECTED_NAV = {
-    Role.ADMIN: {"工作台", "单位", "人员与岗位", "首问登记", "工作日历", "审计日志"},
-    Role.OFFICE: {"工作台", "单位", "人员与岗位", "首问登记", "工作日历", "审计日志"},
-    Role.LEADER: {"工作台", "单位", "人员与岗位", "首问登记", "工作日历"},
-    Role.LIAISON: {"工作台", "单位", "人员与岗位", "首问登记", "工作日历"},
-    Role.WINDOW: {"工作台", "单位", "人员与岗位", "首问登记", "工作日历"},
-    Role.SUPERVISOR: {"工作台", "单位", "工作日历"},
+    Role.ADMIN: ORG_READERS | {"审计日志", "通知设置"},
+    Role.OFFICE: ORG_READERS | {"审计日志", "通知设置"},
+    Role.LEADER: ORG_READERS,
+    Role.LIAISON: ORG_READERS,
+    Role.WINDOW: ORG_READERS,
+    Role.SUPERVISOR: EVERY_OFFICE_ROLE,
 }
 
 
