@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "xiaoneng.notifications",
     "xiaoneng.workcalendar",
     "xiaoneng.catalog",
+    "xiaoneng.supervision",
+    "xiaoneng.cases",
     "xiaoneng.web",
     "xiaoneng.demo",
 ]

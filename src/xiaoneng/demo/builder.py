@@ -35,6 +35,7 @@ from xiaoneng.org import services as org
 from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit, UnitCategory
 
 from . import data
+from .catalog_data import delete_catalog, write_catalog
 from .names import courtesy_name, unique_person_name
 
 DEFAULT_SEED = 2026
@@ -746,6 +747,7 @@ class DemoSummary:
     seconds: float
     logins: list[Login] = field(default_factory=list)
     reset: dict[str, int] | None = None
+    catalog_items: int = 0
 
     @property
     def units(self) -> int:
@@ -787,6 +789,7 @@ def reset_demo_data() -> dict[str, int]:
     counts: dict[str, int] = {}
     try:
         with transaction.atomic():
+            counts["事项"] = delete_catalog()
             counts["首问登记"] = FirstInquiry.objects.all().delete()[0]
             counts["缺岗记录"] = Absence.objects.all().delete()[0]
             counts["岗位"] = Post.objects.all().delete()[0]
@@ -871,9 +874,12 @@ def build_demo(
             )
         head_before = AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
         logins = _write(plan, password)
+        # The service catalog (事项目录): its own deterministic step, same transaction.
+        catalog_items = write_catalog(plan, get_user_model().objects.get(username="admin"))
         head_after = AuditHead.objects.values_list("seq", flat=True).get(pk=1)
     seconds = perf_counter() - started
-    return _summarise(plan, logins, head_after - head_before, seconds, reset_counts)
+    summary = _summarise(plan, logins, head_after - head_before, seconds, reset_counts)
+    return replace(summary, catalog_items=catalog_items)
 
 
 def _write(plan: DemoPlan, password: str) -> list[Login]:

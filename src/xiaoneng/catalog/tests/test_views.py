@@ -165,7 +165,7 @@ def _form_data(version: dict | None = None, materials=None, fees=None, steps=Non
             for key, value in row.items():
                 if value is True:
                     data[f"{prefix}-{i}-{key}"] = "on"
-                elif value not in (None, False):
+                elif value is not None and value is not False:
                     data[f"{prefix}-{i}-{key}"] = getattr(value, "pk", value)
     data.update(extra)
     return data
@@ -248,7 +248,6 @@ def test_bad_input_keeps_what_was_typed(client, office_user, guide):
     response = client.post(f"/office/catalog/{item.pk}/publish/", data)
     assert response.status_code == 200
     page = response.content.decode()
-    print(response.context["version_form"].errors, [f.errors for f in response.context["formsets"].values()])
     assert "承诺时限（30个工作日）不能超过法定时限（20个工作日）" in page
     assert "我输入的依据" in page
     step_form = response.context["formsets"]["steps"].forms[1]

@@ -61,6 +61,7 @@ def format_summary(summary: DemoSummary) -> list[str]:
         f"  缺岗记录 {summary.absences} 条：当前 {summary.absences_current}、"
         f"已结束 {summary.absences_past}、待开始 {summary.absences_future}",
         f"  首问登记 {summary.inquiries} 条：{inquiry_parts}",
+        f"  事项目录 {summary.catalog_items} 项（办事指南：/guide/）",
         f"  审计日志新增 {summary.audit_entries} 条（可用 xiaoneng audit verify 校验）",
         "",
         "登录账号：",

@@ -1,0 +1,163 @@
+"""Electronic supervision (电子监察): the shared deadline fields, cards and per-type rules.
+
+Every record with a time limit — a case, a step, a complaint, a rectification task — carries the
+same five fields (``DeadlineFields``). The sweeper only ever asks the partial indexes on them for
+records whose warn/due instant has passed and that were not yet handled, so its cost follows the
+number of new warnings, not the number of open records.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from xiaoneng.accounts.roles import Reach, Role
+from xiaoneng.accounts.scoping import ScopedQuerySet
+
+
+class DeadlineFields(models.Model):
+    """Fields every watched record has; concrete models add the two partial indexes below."""
+
+    due_at = models.DateTimeField("到期时间", null=True, blank=True)
+    warn_at = models.DateTimeField("预警时间", null=True, blank=True)
+    deadline_open = models.BooleanField("在监察中", default=True)
+    warned_at = models.DateTimeField("已预警于", null=True, blank=True)
+    overdue_at = models.DateTimeField("已超期于", null=True, blank=True)
+    deadline_provisional = models.BooleanField(
+        "期限为临时", default=False, help_text="跨入节假日安排未公布的年份，按周一至周五计算"
+    )
+
+    class Meta:
+        abstract = True
+        indexes = [
+            models.Index(
+                fields=["warn_at"],
+                name="%(app_label)s_%(class)s_warn",
+                condition=Q(deadline_open=True, warned_at__isnull=True),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="%(app_label)s_%(class)s_due",
+                condition=Q(deadline_open=True, overdue_at__isnull=True),
+            ),
+        ]
+
+
+class CardQuerySet(ScopedQuerySet):
+    view_reach = {
+        Role.ADMIN: Reach.ALL,
+        Role.OFFICE: Reach.ALL,
+        Role.LEADER: Reach.SUBTREE,
+        Role.LIAISON: Reach.SUBTREE,
+        Role.WINDOW: Reach.SUBTREE,
+        Role.SUPERVISOR: Reach.ALL,
+    }
+    # A unit liaison contests a card against their unit; the office decides.
+    edit_reach = {Role.ADMIN: Reach.ALL, Role.OFFICE: Reach.ALL, Role.LIAISON: Reach.SUBTREE}
+
+    def counting(self) -> CardQuerySet:
+        """Cards that count in assessment and accountability (not withdrawn)."""
+        return self.exclude(status=Card.Status.WITHDRAWN)
+
+
+class Card(models.Model):
+    """牌 (黄牌/红牌): a formal, recorded warning to a unit and, where known, a person."""
+
+    class Color(models.TextChoices):
+        YELLOW = "yellow", "黄牌"
+        RED = "red", "红牌"
+
+    class Cause(models.TextChoices):
+        STEP_OVERDUE = "step_overdue", "环节超时"
+        REPEATED_CORRECTION = "repeated_correction", "重复补正（违反一次性告知）"
+        VETO_UNFILED = "veto_unfiled", "否决事项未报告备案"
+        CASE_OVERDUE = "case_overdue", "办件超过承诺时限"
+        FEE_OUTSIDE_CATALOG = "fee_outside_catalog", "目录外收费"
+        YELLOW_ACCUMULATION = "yellow_accumulation", "黄牌累计"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "有效"
+        CONTESTED = "contested", "申诉中"
+        UPHELD = "upheld", "申诉已驳回"
+        WITHDRAWN = "withdrawn", "已撤销"
+
+    color = models.CharField("颜色", max_length=6, choices=Color.choices)
+    cause = models.CharField("事由", max_length=30, choices=Cause.choices)
+    cause_key = models.CharField("事由标识", max_length=120)
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name="责任单位", on_delete=models.PROTECT, related_name="cards"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name="责任人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cards",
+    )
+    subject_type = models.CharField("对象类型", max_length=60, blank=True)
+    subject_id = models.CharField("对象ID", max_length=40, blank=True)
+    summary = models.CharField("说明", max_length=300)
+    raised_at = models.DateTimeField("亮牌时间", db_index=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    contest_reason = models.TextField("申诉理由", blank=True)
+    contested_at = models.DateTimeField("申诉时间", null=True, blank=True)
+    contested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.TextField("处理意见", blank=True)
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at"]
+        verbose_name = "黄牌/红牌"
+        verbose_name_plural = "黄牌/红牌"
+        constraints = [
+            # The guarantee behind "each card is raised exactly once per cause": whatever a worker
+            # crash or a race does, the second insert of the same cause fails here.
+            models.UniqueConstraint(fields=["cause", "cause_key"], name="card_once_per_cause")
+        ]
+        indexes = [
+            models.Index(fields=["unit", "raised_at"]),
+            models.Index(fields=["subject_type", "subject_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_color_display()}·{self.get_cause_display()}·{self.unit}"
+
+
+class SupervisionRule(models.Model):
+    """监察规则 per handling type (办件类型); a missing row means the defaults below."""
+
+    class CorrectionMode(models.TextChoices):
+        RESTART = "restart", "补正材料到达后重新计算时限"
+        RESUME = "resume", "补正材料到达后继续计算时限"
+
+    handling_type = models.CharField("办件类型", max_length=10, unique=True)
+    warn_days = models.PositiveSmallIntegerField(
+        "预警提前量（工作日）", null=True, blank=True, help_text="为空时使用事项自身的设置"
+    )
+    correction_mode = models.CharField(
+        "补正后时限", max_length=8, choices=CorrectionMode.choices, default=CorrectionMode.RESTART
+    )
+    max_extension_days = models.PositiveSmallIntegerField("延期上限（工作日）", default=10)
+    veto_filing_days = models.PositiveSmallIntegerField("否决事项备案期限（工作日）", default=3)
+    yellow_cards_for_red = models.PositiveSmallIntegerField("累计几张黄牌升红牌", default=3)
+    yellow_window_months = models.PositiveSmallIntegerField("黄牌累计周期（月）", default=12)
+
+    class Meta:
+        verbose_name = "监察规则"
+        verbose_name_plural = "监察规则"
+
+    def __str__(self) -> str:
+        return f"{self.handling_type} 监察规则"
+
+    @classmethod
+    def for_type(cls, handling_type: str) -> SupervisionRule:
+        rule = cls.objects.filter(handling_type=handling_type).first()
+        return rule or cls(handling_type=handling_type)
