@@ -164,7 +164,7 @@ def replay(
         elif kind == "deliver":
             state.delivered_at = ev.at
         elif kind == "fee":
-            state.fees.extend(ev.data.get("items", []))
+            state.fees.extend(ev.data.get("fees", []))
         elif kind == "veto_filed":
             state.veto_filed_at = ev.at
             state.veto_filing_no = ev.data.get("filing_no", "")

@@ -7,8 +7,9 @@ from datetime import datetime
 from xiaoneng.notifications import services as notifications
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
-from xiaoneng.supervision.watches import Watch, register
+from xiaoneng.supervision.watches import Watch, on_calendar_change, register
 
+from . import services
 from .models import Case, CaseStep, Light, VetoFiling
 
 
@@ -88,3 +89,4 @@ register(
     Watch("cases.step", CaseStep, on_due=step_due, select_related=("case", "unit", "case__unit"))
 )
 register(Watch("cases.veto", VetoFiling, on_due=veto_due, select_related=("case", "case__unit")))
+on_calendar_change(services.recompute_open_provisional)

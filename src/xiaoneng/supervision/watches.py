@@ -32,11 +32,19 @@ class Watch:
 
 
 REGISTRY: dict[str, Watch] = {}
+#: Called after the working-day calendar changed: each recomputes the deadlines it owns that
+#: were provisional (a year's schedule was imported) and returns how many records it touched.
+CALENDAR_HOOKS: list[Callable[[], int]] = []
 
 
 def register(watch: Watch) -> Watch:
     REGISTRY[watch.name] = watch
     return watch
+
+
+def on_calendar_change(hook: Callable[[], int]) -> Callable[[], int]:
+    CALENDAR_HOOKS.append(hook)
+    return hook
 
 
 @dataclass

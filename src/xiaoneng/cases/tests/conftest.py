@@ -11,8 +11,20 @@ from xiaoneng.catalog.models import Fee, ServiceItem, ServiceItemVersion, Step
 from xiaoneng.workdays import SHANGHAI
 
 
-def make_item(unit, *, code="ITEM1", limit=10, legal=20, warn=2, handling="promised", steps=((5, "review"), (3, "approve")), fees=()):
-    item = ServiceItem.objects.create(code=code, name=f"测试事项{code}", unit=unit, handling_type=handling)
+def make_item(
+    unit,
+    *,
+    code="ITEM1",
+    limit=10,
+    legal=20,
+    warn=2,
+    handling="promised",
+    steps=((5, "review"), (3, "approve")),
+    fees=(),
+):
+    item = ServiceItem.objects.create(
+        code=code, name=f"测试事项{code}", unit=unit, handling_type=handling
+    )
     version = ServiceItemVersion.objects.create(
         item=item,
         number=1,
@@ -24,9 +36,17 @@ def make_item(unit, *, code="ITEM1", limit=10, legal=20, warn=2, handling="promi
         fee_free=not fees,
     )
     for order, (days, step_code) in enumerate(steps, start=1):
-        Step.objects.create(version=version, order=order, code=step_code, name=f"环节{step_code}", limit_days=days)
+        Step.objects.create(
+            version=version, order=order, code=step_code, name=f"环节{step_code}", limit_days=days
+        )
     for name, amount in fees:
-        Fee.objects.create(version=version, name=name, standard=f"{amount}元/件", amount=Decimal(amount), basis="物价文件")
+        Fee.objects.create(
+            version=version,
+            name=name,
+            standard=f"{amount}元/件",
+            amount=Decimal(amount),
+            basis="物价文件",
+        )
     return item
 
 

@@ -45,7 +45,11 @@ def test_plain_case_is_due_after_ten_working_days(item):
 def test_correction_restarts_the_count(item):
     case = ingest(
         accept(),
-        event("correction_notice", "2026-03-04 10:00", materials=["营业执照副本", "法定代表人身份证明"]),
+        event(
+            "correction_notice",
+            "2026-03-04 10:00",
+            materials=["营业执照副本", "法定代表人身份证明"],
+        ),
         event("correction_received", "2026-03-09 15:00"),
         now=at("2026-03-10 10:00"),
     )
@@ -87,10 +91,15 @@ def test_special_procedure_pauses_the_clock(item):
 
 @pytest.mark.django_db
 def test_extension_once(item):
-    case = ingest(accept(), event("extension", "2026-03-10 10:00", days=5), now=at("2026-03-11 10:00"))
+    case = ingest(
+        accept(), event("extension", "2026-03-10 10:00", days=5), now=at("2026-03-11 10:00")
+    )
     assert due_date(case) == D(2026, 3, 23) and case.limit_days == 15
     report = services.ingest(
-        [event("extension", "2026-03-12 10:00", days=3)], source="api:test", actor="x", now=at("2026-03-13 10:00")
+        [event("extension", "2026-03-12 10:00", days=3)],
+        source="api:test",
+        actor="x",
+        now=at("2026-03-13 10:00"),
     )
     assert report.results[0].code == "extension_twice"
 
@@ -118,7 +127,15 @@ def test_out_of_order_events_give_the_same_case(item, org):
         report = services.ingest([e], source="api:test", actor="x", now=NOW)
         assert report.rejected == 0, report.results[0].message
     late = Case.objects.get(number="C3")
-    fields = ["status", "elapsed_days", "limit_days", "due_at", "finished_at", "correction_count", "light"]
+    fields = [
+        "status",
+        "elapsed_days",
+        "limit_days",
+        "due_at",
+        "finished_at",
+        "correction_count",
+        "light",
+    ]
     assert [getattr(late, f) for f in fields] == [getattr(in_order, f) for f in fields]
     assert in_order.status == "approved" and in_order.light == "green"
 
