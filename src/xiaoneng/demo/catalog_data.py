@@ -56,6 +56,19 @@ TEMPLATES: dict[str, str] = {
 高校毕业生就业见习补贴申领||行政给付|P|20
 招用就业困难人员社会保险补贴申领||行政给付|P|20
 人事档案{}|转递,查阅,借阅|公共服务|M|5
+民办职业培训学校{}|设立,变更,终止|行政许可|M|20
+技工学校{}|设立,变更,终止|行政许可|R|30
+企业年金方案备案||行政备案|I|10
+企业经济性裁员报告||行政备案|P|10
+集体合同审查||其他行政权力|P|15
+求职登记||公共服务|I|1
+招聘会场地预约||公共服务|I|3
+职业介绍补贴申领||行政给付|P|20
+企业吸纳就业补贴申领||行政给付|P|20
+工伤职工{}|旧伤复发确认,异地居住就医备案,辅助器具配置确认|行政确认|P|20
+拖欠工资投诉受理||其他行政权力|P|30
+博士后科研工作站设立||其他行政权力|R|60
+事业单位公开招聘{}|方案备案,结果备案|行政备案|P|10
 """,
     "SCJGJ": """
 企业{}登记|设立,变更,注销,备案|行政许可|M|15
@@ -66,16 +79,30 @@ TEMPLATES: dict[str, str] = {
 小餐饮经营许可|新办,变更,延续,注销|行政许可|M|20
 食品小作坊登记|新办,变更,延续,注销|行政许可|M|20
 药品零售企业许可|新办,变更,延续,注销|行政许可|M|30
-第二类医疗器械经营备案||行政备案|I|10
+第二类医疗器械经营备案|*|行政备案|I|10
 特种设备使用登记|新办,变更,注销|行政许可|M|15
 特种设备作业人员资格认定|新取证,复审|行政许可|P|20
-计量标准器具核准||行政许可|P|20
-工业产品生产许可证核发||行政许可|R|60
+计量标准器具核准|*|行政许可|P|20
+工业产品生产许可证核发|*|行政许可|R|60
 股权出质登记|设立,变更,注销|行政确认|M|10
 动产抵押登记|设立,变更,注销|行政确认|I|5
 企业名称争议裁决||行政裁决|P|60
 企业开办一件事||公共服务|J:GAJ+SWJ+RSJ|10
 消费投诉受理||其他行政权力|P|7
+企业年度报告公示||公共服务|I|1
+经营异常名录移出||其他行政权力|P|10
+严重违法失信名单移出||其他行政权力|P|15
+第三类医疗器械经营许可|新办,变更,延续,注销|行政许可|M|30
+医疗器械网络销售备案||行政备案|I|5
+电梯维护保养单位备案||行政备案|I|5
+检验检测机构资质认定|首次,延续,变更|行政许可|R|20
+强制检定计量器具登记||行政备案|I|5
+专利权质押登记||行政确认|R|10
+仅销售预包装食品备案|首次备案,变更备案,注销备案|行政备案|I|5
+企业迁移登记||行政许可|P|15
+分支机构{}登记|设立,变更,注销|行政许可|M|15
+外商投资企业{}登记|设立,变更,注销|行政许可|M|15
+合伙企业{}登记|设立,变更,注销|行政许可|M|15
 """,
     "GAJ": """
 居民身份证{}|申领,换领,补领|行政确认|P|60
@@ -89,7 +116,7 @@ TEMPLATES: dict[str, str] = {
 机动车{}登记|注册,转移,变更,抵押,注销|行政确认|M|5
 机动车驾驶证{}|换证,补证,延期|行政许可|M|5
 机动车检验合格标志核发||行政确认|I|5
-公章刻制备案||行政备案|I|1
+公章刻制备案|*|行政备案|I|1
 旅馆业特种行业许可|新办,变更,注销|行政许可|M|20
 大型群众性活动安全许可||行政许可|P|7
 剧毒化学品购买许可||行政许可|P|5
@@ -98,6 +125,19 @@ TEMPLATES: dict[str, str] = {
 无犯罪记录证明开具||公共服务|I|5
 保安服务公司设立许可||行政许可|R|30
 互联网上网服务营业场所信息网络安全审核||行政许可|P|20
+外国人{}|居留许可,签证延期,停留证件|行政许可|P|15
+港澳台居民居住证申领||行政确认|P|20
+户口簿{}|补领,换领|行政确认|I|5
+姓名变更登记||行政确认|P|20
+出生日期更正||行政确认|P|30
+机动车临时号牌核发||行政许可|I|1
+机动车驾驶证{}|初次申领,增驾,注销|行政许可|M|20
+驾驶人{}|审验,满分学习考试预约|公共服务|I|5
+交通事故认定复核||行政裁决|P|30
+校车使用许可||行政许可|P|20
+焰火晚会烟花爆竹燃放许可||行政许可|P|20
+典当业特种行业许可||行政许可|P|20
+易制爆危险化学品从业单位备案||行政备案|I|5
 """,
     "FGW": """
 企业投资项目{}|核准,变更核准|行政许可|P|20
@@ -111,6 +151,9 @@ TEMPLATES: dict[str, str] = {
 外商投资项目{}|核准,备案|行政许可|R|20
 企业境外投资项目备案||行政备案|R|7
 充电设施建设项目备案||行政备案|I|3
+重大项目社会稳定风险评估备案||行政备案|P|10
+政府定价成本监审||其他行政权力|P|60
+价格收费标准{}|制定,调整|其他行政权力|R|60
 """,
     "JYJ": """
 民办学校{}|设立,变更,终止|行政许可|R|60
@@ -154,6 +197,16 @@ TEMPLATES: dict[str, str] = {
 非正常户解除||其他行政权力|I|5
 延期缴纳税款核准||行政许可|P|20
 契税申报||行政征收|I|5
+跨区域涉税事项报告||公共服务|I|1
+纳税信用修复||其他行政权力|P|15
+税收居民身份证明开具||公共服务|P|10
+增值税一般纳税人登记||行政确认|I|1
+退（抵）税{}|申请,审核|行政确认|P|10
+印花税申报||行政征收|I|1
+房产税申报||行政征收|I|1
+城镇土地使用税申报||行政征收|I|1
+个人所得税纳税记录开具||公共服务|I|1
+清税证明开具||公共服务|I|1
 """,
     "JCY": """
 控告申诉受理||公共服务|P|7
@@ -174,6 +227,15 @@ TEMPLATES: dict[str, str] = {
 工程建设项目联合验收||公共服务|J:ZJJ+ZRZYJ+RFB+QXJ|15
 施工图联合审查||公共服务|J:ZJJ+RFB+QXJ|15
 大型户外广告设置审批||行政许可|P|20
+医疗机构设置审批||行政许可|P|20
+出版物零售单位设立审批|新办,变更,注销|行政许可|M|20
+印刷经营许可|新办,变更,注销|行政许可|M|20
+开办饭店一件事||公共服务|J:SCJGJ+WGLJ+STHJJ|15
+开办便利店一件事||公共服务|J:SCJGJ+YCJ|10
+新生儿出生一件事||公共服务|J:GAJ+WJW+YBJ|10
+退休一件事||公共服务|J:RSJ+YBJ+GJJ|15
+企业注销一件事||公共服务|J:SCJGJ+SWJ+RSJ|10
+二手房转移登记及水电气联动过户||公共服务|J:BDC+ZLS+RQ+GD|10
 """,
     "BDC": """
 不动产首次登记|国有建设用地使用权,房屋所有权,宅基地使用权|行政确认|P|30
@@ -188,6 +250,11 @@ TEMPLATES: dict[str, str] = {
 不动产登记资料查询||公共服务|I|3
 不动产权证书{}|补发,换发|行政确认|P|30
 存量房买卖转移登记一窗办理||行政确认|J:SWJ+ZJJ|30
+地役权登记|首次,变更,转移,注销|行政确认|M|30
+居住权登记|首次,变更,注销|行政确认|M|30
+土地承包经营权登记|首次,变更,转移,注销|行政确认|M|30
+林权登记|首次,变更,转移,注销|行政确认|M|30
+海域使用权登记|首次,变更,转移,注销|行政确认|M|30
 """,
     "GJJ": """
 住房公积金{}|缴存登记,单位信息变更,单位注销|公共服务|M|5
@@ -196,6 +263,11 @@ TEMPLATES: dict[str, str] = {
 住房公积金贷款{}|申请,提前还款,结清|公共服务|M|15
 住房公积金缴存证明开具||公共服务|I|3
 住房公积金缓缴审批||其他行政权力|P|10
+住房公积金{}|补缴,基数调整,比例调整|公共服务|P|5
+住房公积金贷款{}|变更借款人,变更还款方式,抵押物变更|公共服务|P|15
+灵活就业人员住房公积金{}|缴存登记,提取|公共服务|P|5
+住房公积金异地转移接续||公共服务|P|5
+住房公积金贷款{}|资格审核,异地贷款缴存证明开具|公共服务|P|5
 """,
     "YBJ": """
 基本医疗保险参保登记|单位,个人|公共服务|I|5
@@ -207,6 +279,12 @@ TEMPLATES: dict[str, str] = {
 定点医药机构申请||其他行政权力|P|60
 医疗救助申请||行政给付|J:MZJ|20
 医保电子凭证激活||公共服务|I|1
+长期护理保险待遇申请||行政给付|P|20
+城乡居民医保{}|参保缴费,缴费信息变更,待遇暂停|公共服务|M|5
+定点医药机构{}|变更,注销|其他行政权力|M|20
+医疗保障待遇{}|零星报销,转外就医备案|行政给付|P|20
+医保参保凭证打印||公共服务|I|1
+特殊药品待遇认定||行政确认|P|10
 """,
     "SWB": """
 党内文件查阅申请||公共服务|P|5
@@ -245,13 +323,17 @@ TEMPLATES: dict[str, str] = {
 科技成果登记||公共服务|I|5
 实验动物生产许可|新办,变更,延续|行政许可|R|30
 市级科技计划项目申报||公共服务|P|60
+科技企业孵化器认定||行政确认|P|60
+众创空间备案||行政备案|P|20
+技术转移机构认定||行政确认|P|30
+外国高端人才确认函||行政许可|R|10
 """,
     "GXJ": """
 技术改造项目备案||行政备案|I|5
 无线电台（站）设置审批||行政许可|R|20
 专精特新中小企业认定||行政确认|P|30
 企业技术中心认定||行政确认|P|30
-民用爆炸物品销售许可||行政许可|R|30
+民用爆炸物品销售许可|*|行政许可|R|30
 """,
     "MZJ": """
 结婚登记||行政确认|I|1
@@ -263,13 +345,20 @@ TEMPLATES: dict[str, str] = {
 高龄津贴申领||行政给付|P|20
 困难残疾人生活补贴申领||行政给付|J:CL|20
 重度残疾人护理补贴申领||行政给付|J:CL|20
-养老机构备案||行政备案|I|5
+养老机构备案|*|行政备案|I|5
 慈善组织认定||行政确认|P|20
 公开募捐资格审核||行政许可|P|20
 殡葬补贴申领||行政给付|P|10
 地名命名更名审批||行政许可|P|30
 收养登记||行政确认|P|30
 社会组织年度检查||其他行政权力|P|30
+孤儿基本生活费申领||行政给付|P|20
+事实无人抚养儿童认定||行政确认|P|30
+经济困难老年人养老服务补贴申领||行政给付|P|20
+社会组织{}|章程核准,负责人变更备案|行政备案|P|20
+婚姻登记档案查询||公共服务|I|3
+骨灰安放申请||公共服务|P|5
+低保边缘家庭认定||行政确认|P|30
 """,
     "SFJ": """
 法律援助申请||公共服务|P|7
@@ -298,6 +387,13 @@ TEMPLATES: dict[str, str] = {
 测绘资质{}|审批,变更|行政许可|R|20
 建设工程规划条件核实||行政确认|P|10
 农村宅基地用地审批||行政许可|J:NYNCJ|20
+建设工程竣工规划测量成果审核||行政确认|P|10
+地质灾害危险性评估报告备案||行政备案|P|10
+划拨土地使用权{}|转让审批,出租审批,抵押审批|行政许可|P|20
+城乡规划{}|修改申请,查询|公共服务|P|20
+基础测绘成果提供使用审批||行政许可|P|20
+永久性测量标志拆迁审批||行政许可|P|20
+矿业权{}|转让审批,抵押备案|行政许可|R|40
 """,
     "STHJJ": """
 建设项目环境影响报告书审批||行政许可|P|60
@@ -308,6 +404,10 @@ TEMPLATES: dict[str, str] = {
 辐射安全许可|新办,变更,延续|行政许可|R|20
 环境污染举报受理||其他行政权力|P|60
 夜间建筑施工作业审批||行政许可|P|5
+排污登记||行政备案|I|1
+建设项目竣工环境保护验收信息公开||公共服务|I|5
+危险废物转移备案||行政备案|I|5
+拆除或闲置污染防治设施审批||行政许可|P|20
 """,
     "ZJJ": """
 建筑工程施工许可|新办,变更|行政许可|P|7
@@ -319,20 +419,37 @@ TEMPLATES: dict[str, str] = {
 公共租赁住房资格{}|申请,变更,退出|行政给付|P|30
 房屋租赁登记备案||行政备案|I|3
 商品房买卖合同网签备案||行政备案|I|1
-城市建筑垃圾处置核准||行政许可|P|20
+城市建筑垃圾处置核准|*|行政许可|P|20
 建筑起重机械使用登记||行政确认|P|7
 建设工程竣工验收备案||行政备案|P|15
+建筑施工企业安全生产许可|新办,延续,变更|行政许可|R|45
+建设工程质量检测机构资质|新办,延续,变更|行政许可|P|20
+房屋建筑和市政基础设施工程{}|招标文件备案,合同备案|行政备案|I|5
+物业服务企业备案||行政备案|I|5
+住宅专项维修资金{}|交存,使用,退还|公共服务|P|10
+商品房现售备案||行政备案|P|5
+存量房交易资金监管||公共服务|P|5
+既有住宅加装电梯联合审查||公共服务|J:ZRZYJ+SCJGJ|20
+房地产估价机构备案||行政备案|P|20
 """,
     "JTJ": """
 道路运输经营许可|客运,货运,危险货物运输|行政许可|P|20
 道路运输证{}|配发,换发,注销|行政许可|M|10
 出租汽车驾驶员从业资格证{}|核发,注销|行政许可|M|20
 网络预约出租汽车运输证{}|核发,注销|行政许可|M|10
-机动车维修经营备案||行政备案|I|5
-机动车驾驶员培训经营备案||行政备案|I|5
+机动车维修经营备案|*|行政备案|I|5
+机动车驾驶员培训经营备案|*|行政备案|I|5
 公路超限运输许可||行政许可|P|5
 涉路施工许可||行政许可|P|20
-港口经营许可||行政许可|R|30
+港口经营许可|*|行政许可|R|30
+道路客运班线经营许可|新办,变更,延续,终止|行政许可|P|20
+巡游出租汽车经营许可||行政许可|P|20
+道路运输从业人员从业资格证{}|核发,换发,补发,注销|行政许可|M|20
+公路建设项目施工许可||行政许可|P|20
+更新采伐护路林审批||行政许可|P|20
+船舶营运证{}|配发,注销|行政许可|M|10
+水路运输经营许可||行政许可|R|20
+城市公共汽电车线路经营许可||行政许可|P|20
 """,
     "SLJ": """
 取水许可|新办,延续,变更|行政许可|P|45
@@ -348,47 +465,68 @@ TEMPLATES: dict[str, str] = {
 种子生产经营许可|新办,变更,延续|行政许可|R|20
 农药经营许可|新办,变更,延续|行政许可|M|20
 兽药经营许可|新办,变更,延续|行政许可|M|20
-动物防疫条件合格证核发||行政许可|P|20
-动物诊疗许可||行政许可|P|20
+动物防疫条件合格证核发|*|行政许可|P|20
+动物诊疗许可|*|行政许可|P|20
 拖拉机和联合收割机{}登记|注册,转移,注销|行政许可|M|5
 拖拉机和联合收割机驾驶证{}|申领,换证,补证|行政许可|M|5
 农业机械购置补贴申领||行政给付|P|30
-水产苗种生产许可||行政许可|P|20
-生鲜乳收购站许可||行政许可|P|20
+水产苗种生产许可|*|行政许可|P|20
+生鲜乳收购站许可|*|行政许可|P|20
 农村土地经营权流转合同备案||行政备案|I|5
+动物检疫合格证明出具||行政许可|I|1
+执业兽医备案||行政备案|I|5
+乡村兽医登记||行政许可|P|20
+农业植物检疫证书核发||行政许可|I|5
+渔业捕捞许可|新办,变更,注销|行政许可|M|20
+农村土地承包经营纠纷仲裁申请||行政裁决|P|60
+农民合作社示范社认定||行政确认|P|30
 """,
     "SHWJ": """
-对外贸易经营者备案登记||行政备案|I|5
-单用途商业预付卡备案||行政备案|I|5
+对外贸易经营者备案登记|*|行政备案|I|5
+单用途商业预付卡备案|*|行政备案|I|5
 成品油零售经营资格{}|审批,变更|行政许可|R|20
 报废机动车回收企业资质认定||行政许可|R|20
 拍卖企业{}|设立,变更|行政许可|R|20
-汽车销售企业信息备案||行政备案|I|5
+汽车销售企业信息备案|*|行政备案|I|5
 外商投资企业信息报告||公共服务|I|5
 """,
     "WGLJ": """
 旅行社{}|设立许可,变更备案,注销|行政许可|M|20
 文物保护单位保护范围内建设工程审批||行政许可|R|20
-艺术品经营单位备案||行政备案|I|5
+艺术品经营单位备案|*|行政备案|I|5
 互联网上网服务营业场所经营单位{}|设立审批,变更,注销|行政许可|M|20
 A级旅游景区评定||行政确认|R|60
 导游证{}|核发,换发|行政许可|R|10
-广播电视节目制作经营许可||行政许可|R|20
-卫星电视广播地面接收设施安装许可||行政许可|R|20
+广播电视节目制作经营许可|*|行政许可|R|20
+卫星电视广播地面接收设施安装许可|*|行政许可|R|20
 文艺表演团体设立||行政许可|P|20
+旅行社分社备案||行政备案|I|5
+博物馆设立备案||行政备案|P|20
+公共图书馆读者证{}|办理,挂失,注销|公共服务|I|1
+文化馆公益培训报名||公共服务|I|1
+非物质文化遗产代表性传承人认定||行政确认|P|60
+星级饭店评定||行政确认|R|60
 """,
     "WJW": """
 医疗机构执业登记|新办,变更,校验,注销|行政许可|M|45
 医师执业注册|首次注册,变更注册,注销注册|行政许可|M|20
 护士执业注册|首次注册,延续注册,变更注册|行政许可|M|20
 出生医学证明{}|签发,补发,换发|行政确认|M|10
-母婴保健技术服务执业许可||行政许可|P|20
+母婴保健技术服务执业许可|*|行政许可|P|20
 放射诊疗许可|新办,变更,校验|行政许可|P|20
 生育登记||公共服务|I|5
 计划生育家庭特别扶助金申领||行政给付|P|30
 饮用水供水单位卫生许可|新办,延续|行政许可|P|20
-职业健康检查机构备案||行政备案|P|5
+职业健康检查机构备案|*|行政备案|P|5
 预防接种证{}|办理,补办|公共服务|I|1
+放射性职业病危害建设项目{}|预评价审核,竣工验收|行政许可|P|20
+乡村医生执业注册|首次注册,再注册,变更注册|行政许可|M|20
+医疗广告审查||行政许可|R|20
+消毒产品生产企业卫生许可|新办,延续,变更|行政许可|P|20
+中医诊所备案||行政备案|I|5
+病原微生物实验室备案||行政备案|P|15
+病残儿医学鉴定||行政确认|P|30
+死亡医学证明{}|签发,补发|行政确认|M|5
 """,
     "TYJRJ": """
 退役士兵{}|接收安置,自主就业一次性经济补助|行政给付|P|30
@@ -438,7 +576,7 @@ A级旅游景区评定||行政确认|R|60
 户外广告设施设置审批|新设,延期|行政许可|P|10
 城市绿地临时占用审批||行政许可|P|10
 砍伐迁移城市树木审批||行政许可|P|10
-城市生活垃圾经营性清扫收集运输许可||行政许可|P|20
+城市生活垃圾经营性清扫收集运输许可|*|行政许可|P|20
 建筑垃圾运输核准||行政许可|P|10
 市政设施损坏赔偿||其他行政权力|P|10
 门头招牌设置备案||行政备案|I|3
@@ -446,8 +584,8 @@ A级旅游景区评定||行政确认|R|60
     "LYJ": """
 林木采伐许可||行政许可|P|20
 使用林地审核||行政许可|R|20
-林草种子生产经营许可||行政许可|P|20
-野生动物人工繁育许可||行政许可|R|20
+林草种子生产经营许可|*|行政许可|P|20
+野生动物人工繁育许可|*|行政许可|R|20
 古树名木迁移审批||行政许可|R|20
 森林防火期内野外用火审批||行政许可|P|5
 植物检疫证书核发||行政许可|I|5
@@ -474,7 +612,7 @@ A级旅游景区评定||行政确认|R|60
 人防警报设施拆除审批||行政许可|P|20
 """,
     "LSJ": """
-粮食收购企业备案||行政备案|I|5
+粮食收购企业备案|*|行政备案|I|5
 地方储备粮承储企业资格认定||行政确认|P|30
 """,
     "JRJ": """
@@ -503,6 +641,11 @@ A级旅游景区评定||行政确认|R|60
 丧葬补助金和抚恤金申领||行政给付|P|20
 养老保险待遇资格认证||公共服务|I|1
 单位参保信息变更登记||公共服务|I|5
+社会保险{}|单位参保登记,单位注销登记|公共服务|M|5
+工伤保险{}|医疗费报销,一次性伤残补助金申领,伤残津贴申领|行政给付|P|20
+失业保险{}|技能提升补贴申领,农民合同制工人一次性生活补助申领|行政给付|P|20
+养老保险{}|视同缴费年限认定,待遇重新核定,遗属待遇申领|行政给付|P|20
+社保待遇{}|暂停,恢复,银行账户变更|公共服务|P|5
 """,
     "GGZY": """
 工程建设项目进场交易登记||公共服务|P|5
@@ -529,7 +672,7 @@ CA数字证书{}|办理,续期|公共服务|I|1
     "HG": """
 报关单位备案|新办,变更,注销|行政备案|M|5
 进出口货物收发货人备案||行政备案|I|3
-出口食品生产企业备案||行政备案|P|20
+出口食品生产企业备案|*|行政备案|P|20
 进境动植物检疫审批||行政许可|R|20
 原产地证书签发||行政确认|I|1
 海关企业信用修复||其他行政权力|P|30
@@ -618,8 +761,15 @@ INSTANT_WORDS = (
     "注销登记",
     "退出",
 )
-# Sub-items that add to a city's published count without being their own procedure.
-VARIANT_SUFFIXES = ("（网上办理）", "（窗口办理）")
+# The usual sub-items of a licence or a filing (lines marked "*").
+STANDARD_VARIANTS = {
+    "行政许可": ("新办", "变更", "延续", "注销"),
+    "行政备案": ("首次备案", "变更备案", "注销备案"),
+}
+# How a catalog lists one procedure under several entries when a department offers fewer
+# procedures than its share: a licence granted on the applicant's written commitment
+# (告知承诺制, decided on the spot) and services done entirely online (全程网办).
+PROMISE_SUFFIX, ONLINE_SUFFIX = "（告知承诺制）", "（全程网办）"
 
 # Laws by department: the basis (设定依据) is drawn from these (real laws, quoted by title only).
 LAWS: dict[str, tuple[str, ...]] = {
@@ -791,29 +941,53 @@ LAWS: dict[str, tuple[str, ...]] = {
 SERVICE_BASIS = "《示范市政务服务事项管理办法》"
 PROVINCE_FEES = "《示范省行政事业性收费目录清单（2024年版）》"
 
-# Fees a department may charge, with their basis: (name, standard, amount or None, basis).
-FEES: dict[str, tuple[tuple[str, str, float | None, str], ...]] = {
-    "GAJ": (
-        ("证件工本费", "每证20元", 20, f"{PROVINCE_FEES}；示价费〔2023〕12号"),
-        ("机动车号牌工本费", "每副100元", 100, f"{PROVINCE_FEES}；示价费〔2023〕12号"),
+# Fees the catalog allows, with their basis, for items whose name contains the keyword:
+# (keyword, fee name, standard, amount or None when it varies, basis).
+FEES: tuple[tuple[str, str, str, float | None, str], ...] = (
+    ("居民身份证", "居民身份证工本费", "每证20元（首次申领免费）", 20, f"{PROVINCE_FEES}第3项"),
+    ("护照", "普通护照工本费", "每本120元", 120, f"{PROVINCE_FEES}第4项"),
+    ("通行证", "通行证工本费", "每证60元，签注每次15元", 60, f"{PROVINCE_FEES}第4项"),
+    ("机动车注册", "机动车号牌工本费", "每副100元", 100, f"{PROVINCE_FEES}第5项"),
+    ("机动车转移", "机动车号牌工本费", "每副100元", 100, f"{PROVINCE_FEES}第5项"),
+    ("驾驶证", "机动车驾驶证工本费", "每证10元", 10, f"{PROVINCE_FEES}第5项"),
+    (
+        "不动产首次",
+        "不动产登记费",
+        "住宅类每件80元，非住宅类每件550元",
+        80,
+        f"{PROVINCE_FEES}第12项",
     ),
-    "BDC": (
-        (
-            "不动产登记费",
-            "住宅类每件80元，非住宅类每件550元",
-            80,
-            f"{PROVINCE_FEES}；示财税〔2019〕7号",
-        ),
-        ("证书工本费", "每增加一本证书加收10元", 10, f"{PROVINCE_FEES}；示财税〔2019〕7号"),
+    (
+        "不动产转移",
+        "不动产登记费",
+        "住宅类每件80元，非住宅类每件550元",
+        80,
+        f"{PROVINCE_FEES}第12项",
     ),
-    "SCJGJ": (("特种设备检验费", "按设备类别和参数计收", None, "示价费〔2022〕31号"),),
-    "NYNCJ": (("动物及动物产品检疫费", "按检疫对象计收", None, f"{PROVINCE_FEES}"),),
-    "ZLS": (("接水工程费", "按实际工程量结算", None, "示价费〔2021〕8号"),),
-    "RQ": (("燃气管道安装费", "居民用户每户2600元", 2600, "示价费〔2021〕9号"),),
-    "ZY": (("案件受理费", "按《诉讼费用交纳办法》规定的标准计收", None, "《诉讼费用交纳办法》"),),
-    "HG": (("原产地证书工本费", "每份20元", 20, "示价费〔2020〕5号"),),
-    "CGJ": (("城市道路占用费", "按占用面积和期限计收", None, f"{PROVINCE_FEES}"),),
-}
+    (
+        "不动产抵押",
+        "不动产登记费",
+        "住宅类每件80元，非住宅类每件550元",
+        80,
+        f"{PROVINCE_FEES}第12项",
+    ),
+    ("不动产权证书", "证书工本费", "每本10元", 10, f"{PROVINCE_FEES}第12项"),
+    ("特种设备", "特种设备检验检测费", "按设备类别和参数计收", None, "示价费〔2022〕31号"),
+    ("检疫", "动植物检疫费", "按检疫对象和数量计收", None, f"{PROVINCE_FEES}第21项"),
+    ("用水报装", "接水工程费", "按实际工程量结算", None, "示价费〔2021〕8号"),
+    ("燃气报装", "燃气管道安装费", "居民用户每户2600元", 2600, "示价费〔2021〕9号"),
+    (
+        "立案登记",
+        "案件受理费",
+        "按《诉讼费用交纳办法》规定的标准计收",
+        None,
+        "《诉讼费用交纳办法》",
+    ),
+    ("原产地", "原产地证书工本费", "每份20元", 20, "示价费〔2020〕5号"),
+    ("占用城市道路", "城市道路占用费", "按占用面积和期限计收", None, f"{PROVINCE_FEES}第30项"),
+    ("挖掘许可", "城市道路挖掘修复费", "按修复面积计收", None, f"{PROVINCE_FEES}第30项"),
+    ("公证员", "公证员执业证工本费", "每证10元", 10, f"{PROVINCE_FEES}第9项"),
+)
 
 COMMON_MATERIALS = (
     ("授权委托书及受托人身份证明", "original", 1, False, "委托他人办理时提供"),
@@ -965,7 +1139,8 @@ def _templates(code: str) -> list[_Template]:
             kind, partners = "J", tuple(kind[2:].split("+"))
         base = template.replace("{}", "")
         names = []
-        for variant in [v for v in variants.split(",") if v] or [""]:
+        listed = STANDARD_VARIANTS[category] if variants == "*" else variants.split(",")
+        for variant in [v for v in listed if v] or [""]:
             if not variant:
                 names.append((template.replace("{}", ""), ""))
             elif "{}" in template:
@@ -977,6 +1152,19 @@ def _templates(code: str) -> list[_Template]:
             if kind == "M":
                 item_kind = "I" if variant in INSTANT_WORDS else "P"
             found.append(_Template(code, name, base, category, item_kind, partners, int(legal)))
+    return found
+
+
+def _listed_twice(t: _Template) -> list[_Template]:
+    found = []
+    if t.category == "行政许可" and t.kind == "P" and t.name.endswith(("（新办）", "许可")):
+        found.append(
+            _Template(t.department, t.name + PROMISE_SUFFIX, t.base, t.category, "I", (), t.legal)
+        )
+    if t.kind in ("I", "P") and not t.name.endswith(("注销）", "注销")):
+        found.append(
+            _Template(t.department, t.name + ONLINE_SUFFIX, t.base, t.category, t.kind, (), t.legal)
+        )
     return found
 
 
@@ -1043,7 +1231,7 @@ class _CatalogPlanner:
         rng = self.rng
         own = None
         if t.kind == "I":
-            names = [("accept", "受理"), ("decide", "审核办结")]
+            names = [("accept", "受理"), ("review", "审核"), ("decide", "办结")]
             if rng.random() < 0.4:
                 names.append(("deliver", "当场出件"))
             return [
@@ -1107,7 +1295,8 @@ class _CatalogPlanner:
         middle = [(f"joint-{p.lower()}", f"{self.short(p)}审查", p) for p in partners]
         # In parallel (并联) the units examine at once: one block whatever their number.
         parallel = len(partners) > 1 and (rng.random() < 0.75 or len(middle) + 3 > committed)
-        if parallel:
+        if parallel and len(partners) < 3:
+            # The owning unit examines its own part alongside the others.
             middle.insert(0, ("review", "审查", None))
         blocks = 2 + (1 if parallel else len(middle)) + 1
         total = rng.randint(max(blocks, committed - 2), committed)
@@ -1149,7 +1338,7 @@ class _CatalogPlanner:
         chosen = [(f"{t.base}申请表", "original", 1, True, "可在窗口领取或网上下载")]
         chosen += list(BODY_MATERIALS if body else PERSON_MATERIALS[:1])
         pool = list(DEPARTMENT_MATERIALS.get(t.department, GENERIC_MATERIALS))
-        wanted = rng.randint(1, 3) if t.kind == "I" else rng.randint(2, 8)
+        wanted = rng.randint(2, 3) if t.kind == "I" else rng.randint(2, 8)
         extra = rng.sample(pool, min(len(pool), max(0, wanted - len(chosen))))
         chosen += [(name, rng.choice(("original", "copy", "both")), 1, True, "") for name in extra]
         if len(chosen) < wanted:
@@ -1160,11 +1349,28 @@ class _CatalogPlanner:
             for i, (n, f, c, m, note) in enumerate(chosen, start=1)
         ]
 
+    def basis(self, t: _Template) -> list[str]:
+        """The department's laws that share most words with the item (食品… → 食品安全法)."""
+        if t.base == "政府信息公开申请":
+            return ["《中华人民共和国政府信息公开条例》"]
+        laws = LAWS.get(t.department, ())
+        if not laws:
+            return []
+
+        def affinity(law: str) -> int:
+            return sum(t.base[i : i + 2] in law for i in range(len(t.base) - 1))
+
+        top = max(affinity(law) for law in laws)
+        chosen = [self.rng.choice([law for law in laws if affinity(law) == top])]
+        related = [law for law in laws if law not in chosen and affinity(law) > 0]
+        if related and self.rng.random() < 0.5:
+            chosen.append(self.rng.choice(related))
+        return chosen
+
     def version(self, t: _Template, unit_code: str, day: date) -> dict[str, Any]:
         rng = self.rng
         legal, committed, warn = self.limits(t.legal, t.kind)
-        laws = LAWS.get(t.department, ())
-        basis = list(rng.sample(laws, min(len(laws), rng.randint(1, 2)))) if laws else []
+        basis = self.basis(t)
         if t.category == "行政许可" and "《中华人民共和国行政许可法》" not in basis:
             basis.insert(0, "《中华人民共和国行政许可法》")
         if not basis:
@@ -1179,9 +1385,14 @@ class _CatalogPlanner:
             "行政征收": "完税（缴费）凭证",
         }.get(t.category, "办理结果告知单")
         fees = []
-        if t.department in FEES and t.kind != "J" and rng.random() < 0.3:
-            name, standard, amount, fee_basis = rng.choice(FEES[t.department])
-            fees = [{"name": name, "standard": standard, "amount": amount, "basis": fee_basis}]
+        for keyword, name, standard, amount, fee_basis in FEES:
+            # Most items are free; where the law allows a fee, most catalogs list it.
+            if keyword in t.name and not t.name.endswith(("（注销）", "注销")):
+                if rng.random() < 0.8:
+                    fees = [
+                        {"name": name, "standard": standard, "amount": amount, "basis": fee_basis}
+                    ]
+                break
         unit = self.units[unit_code]
         window = rng.random() < 0.6
         where = (
@@ -1202,7 +1413,7 @@ class _CatalogPlanner:
             "office_hours": rng.choice(HOURS),
             "contact_phone": unit.phone,
             "supervision_phone": self.supervision_phone,
-            "online_available": rng.random() < 0.7,
+            "online_available": t.name.endswith(ONLINE_SUFFIX) or rng.random() < 0.7,
             "note": "",
             "_fees": fees,
             "_materials": self.materials(t),
@@ -1257,39 +1468,16 @@ class _CatalogPlanner:
                 else _Template(t.department, t.name, t.base, t.category, "P", (), t.legal)
                 for t in _templates(code)
             ]
-        # Departments without a template list of their own still publish a few public services.
         for code in departments:
-            if not pools[code]:
-                pools[code] = [
-                    _Template(
-                        code,
-                        f"{self.short(code)}政府信息公开申请",
-                        "政府信息公开申请",
-                        "公共服务",
-                        "P",
-                        (),
-                        20,
-                    )
-                ]
-        # Where a department offers fewer items than its share, the same item is listed by
-        # channel as many city catalogs do (网上办理 / 窗口办理).
+            # Every department answers requests for its own information (依申请公开).
+            if not any(t.base == "政府信息公开申请" for t in pools[code]):
+                pools[code].append(
+                    _Template(code, "政府信息公开申请", "政府信息公开申请", "公共服务", "P", (), 20)
+                )
         wanted_total = CATALOG_ITEMS.get(self.demo.size.name, 28 * len(departments))
         if sum(len(p) for p in pools.values()) < wanted_total:
             for code in departments:
-                pools[code] = pools[code] + [
-                    _Template(
-                        t.department,
-                        t.name + suffix,
-                        t.base,
-                        t.category,
-                        t.kind,
-                        t.partners,
-                        t.legal,
-                    )
-                    for suffix in VARIANT_SUFFIXES
-                    for t in pools[code]
-                    if t.kind != "J"
-                ]
+                pools[code] = pools[code] + [v for t in pools[code] for v in _listed_twice(t)]
         counts = _allocate(wanted_total, [len(pools[c]) for c in departments])
         today = self.demo.today
         items: list[ItemSpec] = []

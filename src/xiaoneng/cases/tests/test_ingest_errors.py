@@ -1,4 +1,4 @@
-"""Bad input: every invalid item is refused with a code naming what is wrong; valid ones are kept."""
+"""Bad input: each invalid item is refused with a code naming what is wrong; valid ones stay."""
 
 from __future__ import annotations
 
