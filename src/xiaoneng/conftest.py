@@ -24,6 +24,16 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttles and counters live in the cache; no test may inherit another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @dataclass
 class Org:
     root: object

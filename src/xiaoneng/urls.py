@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from xiaoneng.api.api import api
+
 admin.site.site_header = "效能监察平台 · 系统配置"
 admin.site.site_title = "效能监察平台"
 
@@ -12,6 +14,11 @@ urlpatterns = [
     path("office/audit/", include("xiaoneng.audit.urls")),
     path("", include("xiaoneng.catalog.urls")),  # /guide/… (public) and /office/catalog/…
     path("office/", include("xiaoneng.notifications.urls")),
+    path("", include("xiaoneng.cases.urls")),
+    path("office/cards/", include("xiaoneng.supervision.urls")),
+    path("office/stats/", include("xiaoneng.casestats.urls")),
+    path("api/v1/", api.urls),
+    path("office/api-keys/", include("xiaoneng.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

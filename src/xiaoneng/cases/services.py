@@ -17,13 +17,13 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from pydantic import ValidationError as SchemaError
 
 from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.audit import services as audit
-from xiaoneng.catalog.models import HandlingType, ServiceItem, ServiceItemVersion
+from xiaoneng.catalog.models import HandlingType, ServiceItem, ServiceItemVersion, Step
+from xiaoneng.dbutil import bulk_update_rows
 from xiaoneng.org.models import Staff, Unit
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card, SupervisionRule
@@ -239,13 +239,14 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
     for step in CaseStep.objects.filter(case__in=list(cases.values())).order_by("order"):
         steps_by_case[step.case_id].append(step)
 
+    rules = _rules()
     by_case: dict[str, list[_Item]] = defaultdict(list)
     for item in items:
         by_case[item.event.case_number].append(item)
 
     new_cases = _create_cases(by_case, cases, source, scope_unit, now)
-    for case in new_cases:
-        steps_by_case[case.pk] = _create_steps(case)
+    for case, steps in _create_steps(new_cases).items():
+        steps_by_case[case] = steps
 
     to_store: list[CaseEvent] = []
     touched: list[Case] = []
@@ -279,9 +280,8 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
             for item in group:
                 _fail(item.result, "forbidden_unit", "您无权办理该办件", "case_number")
             continue
-        kept = _validate_timeline(
-            case, existing[case.pk], group, {s.code for s in steps_by_case[case.pk]}
-        )
+        step_codes = {s.code for s in steps_by_case[case.pk]}
+        kept = _validate_timeline(case, existing[case.pk], group, step_codes, rules)
         for item in kept:
             ev = item.event
             to_store.append(
@@ -403,8 +403,14 @@ def _create_cases(by_case, cases, source, scope_unit, now) -> list[Case]:
     return created
 
 
-def _create_steps(case: Case) -> list[CaseStep]:
-    steps = [
+def _create_steps(cases: list[Case]) -> dict[int, list[CaseStep]]:
+    """Each new case gets its version's steps (环节), with their own limits and units."""
+    plans: dict[int, list[Step]] = defaultdict(list)
+    for step in Step.objects.filter(version__in={c.item_version_id for c in cases}).order_by(
+        "order"
+    ):
+        plans[step.version_id].append(step)
+    rows = [
         CaseStep(
             case=case,
             order=s.order,
@@ -415,19 +421,24 @@ def _create_steps(case: Case) -> list[CaseStep]:
             parallel_group=s.parallel_group,
             deadline_open=False,
         )
-        for s in case.item_version.steps.all()
+        for case in cases
+        for s in plans[case.item_version_id]
     ]
-    return CaseStep.objects.bulk_create(steps)
+    CaseStep.objects.bulk_create(rows)
+    created: dict[int, list[CaseStep]] = defaultdict(list)
+    for row in rows:
+        created[row.case_id].append(row)
+    return created
 
 
 def _validate_timeline(
-    case: Case, stored: list[CaseEvent], group: list[_Item], step_codes: set[str]
+    case: Case, stored: list[CaseEvent], group: list[_Item], step_codes: set[str], rules: dict
 ) -> list[_Item]:
     """Check each new event against what, by time, happened to the case before it.
 
     Stored events were valid when they arrived; new ones are checked in time order, so an event
     that arrives late but happened before the case was finished is still accepted."""
-    rule_max = SupervisionRule.for_type(case.item.handling_type).max_extension_days
+    rule_max = rules[case.item.handling_type].max_extension_days
     timeline = [(e.at, e.kind, e.step_code, e.data.get("result"), None) for e in stored]
     timeline += [
         (i.event.at, i.event.kind, i.event.step_code or "", i.event.result, i)
@@ -572,9 +583,8 @@ def refresh_cases(
         _collect_rollup(case, state, month_delta, duration_delta)
         card_intents.extend(_card_intents(case, state, case_steps))
         _sync_filing(case, state, filings.get(case.pk), rule, calendar, now)
-    Case.objects.bulk_update(cases, CASE_FIELDS, batch_size=500)
-    if changed_steps:
-        CaseStep.objects.bulk_update(changed_steps, STEP_FIELDS, batch_size=500)
+    bulk_update_rows(Case, cases, CASE_FIELDS)
+    bulk_update_rows(CaseStep, changed_steps, STEP_FIELDS)
     _apply_rollups(month_delta, duration_delta)
     for intent in card_intents:
         supervision.raise_card(**intent, at=now)
@@ -791,37 +801,45 @@ def _collect_rollup(case: Case, state: CaseState, month_delta: dict, duration_de
 
 
 def _apply_rollups(month_delta: dict, duration_delta: dict) -> None:
-    for (month, unit_id, item_id, window_id), (
-        n,
-        on_time,
-        early,
-        days,
-        htype,
-    ) in month_delta.items():
-        if not (n or on_time or early or days):
-            continue
-        key = dict(month=month, unit_id=unit_id, item_id=item_id, window_id=window_id)
-        updated = CaseMonthStat.objects.filter(**key).update(
-            finished=F("finished") + n,
-            on_time=F("on_time") + on_time,
-            early=F("early") + early,
-            days_total=F("days_total") + days,
+    """Add the deltas to the rollup rows: create missing rows (racing creators are ignored by
+    the unique key), then increment all of them with one prepared statement each table."""
+    months = {k: v for k, v in month_delta.items() if any(v[:4])}
+    if months:
+        CaseMonthStat.objects.bulk_create(
+            [
+                CaseMonthStat(month=m, unit_id=u, item_id=i, window_id=w, handling_type=row[4])
+                for (m, u, i, w), row in months.items()
+            ],
+            ignore_conflicts=True,
         )
-        if not updated:
-            CaseMonthStat.objects.create(
-                **key,
-                handling_type=htype,
-                finished=n,
-                on_time=on_time,
-                early=early,
-                days_total=days,
-            )
-    for (month, unit_id, item_id, days), n in duration_delta.items():
-        if not n:
-            continue
-        key = dict(month=month, unit_id=unit_id, item_id=item_id, days=days)
-        if not CaseDurationStat.objects.filter(**key).update(count=F("count") + n):
-            CaseDurationStat.objects.create(**key, count=n)
+        _increment(
+            CaseMonthStat,
+            ["finished", "on_time", "early", "days_total"],
+            ["month", "unit_id", "item_id", "window_id"],
+            [(*row[:4], *key) for key, row in months.items()],
+        )
+    durations = {k: n for k, n in duration_delta.items() if n}
+    if durations:
+        CaseDurationStat.objects.bulk_create(
+            [CaseDurationStat(month=m, unit_id=u, item_id=i, days=d) for (m, u, i, d) in durations],
+            ignore_conflicts=True,
+        )
+        _increment(
+            CaseDurationStat,
+            ["count"],
+            ["month", "unit_id", "item_id", "days"],
+            [(n, *key) for key, n in durations.items()],
+        )
+
+
+def _increment(model, counters: list[str], keys: list[str], rows: list[tuple]) -> None:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(c)} = {quote(c)} + %s" for c in counters)
+    where = " AND ".join(f"{quote(k)} = %s" for k in keys)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {where}", rows)
 
 
 # ---- the window's actions (one event at a time) --------------------------------------------------
@@ -909,3 +927,43 @@ def recompute_open_provisional(batch: int = 1000, now: datetime | None = None) -
             refresh_cases(cases, now=now)
         done += len(cases)
         last = cases[-1].pk
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+def live_state(case: Case, now: datetime | None = None) -> CaseState:
+    """The case as of now, replayed without storing anything (for pages and the API)."""
+    now = now or timezone.now()
+    rule = _rules()[case.item.handling_type]
+    version = case.item_version
+    events = list(case.events.order_by("at", "id"))
+    steps = list(case.steps.order_by("order"))
+    return replay(
+        [Ev(e.kind, e.at, n, e.step_code, e.data) for n, e in enumerate(events)],
+        committed_limit=version.committed_limit_days,
+        warn_days=rule.warn_days if rule.warn_days is not None else version.warn_days,
+        correction_restarts=rule.correction_mode == SupervisionRule.CorrectionMode.RESTART,
+        steps=[StepPlan(s.code, s.limit_days) for s in steps],
+        calendar=get_calendar(),
+        now=now,
+    )
+
+
+def remaining_days(case: Case, now: datetime | None = None) -> int | None:
+    """Working days left before the due instant (negative when over), from the stored due."""
+    if case.due_at is None:
+        return None
+    now = now or timezone.now()
+    calendar = get_calendar()
+    if now <= case.due_at:
+        return calendar.workdays_between(now, case.due_at)
+    return -calendar.workdays_between(case.due_at, now)
+
+
+def lookup_public(number: str, code: str) -> Case | None:
+    """The case for a receipt's number and query code, or None (never says which was wrong)."""
+    case = Case.objects.select_related("item", "unit").filter(number=number.strip()).first()
+    if case is None or not secrets.compare_digest(case.query_code, code.strip().upper()):
+        return None
+    return case

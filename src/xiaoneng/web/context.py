@@ -32,6 +32,14 @@ class NavItem:
 
 NAV = [
     NavItem(_("工作台"), "web:office_home", ALL_OFFICE, "/office/$"),
+    NavItem(_("办件监察"), "cases:list", ALL_OFFICE, "/office/cases/"),
+    NavItem(_("黄牌红牌"), "supervision:card_list", ALL_OFFICE, "/office/cards/"),
+    NavItem(
+        _("办件统计"),
+        "casestats:dashboard",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON),
+        "/office/stats/",
+    ),
     NavItem(_("单位"), "org:unit_tree", ALL_OFFICE, "/office/units/"),
     NavItem(
         _("人员与岗位"),
@@ -49,9 +57,30 @@ NAV = [
     NavItem(_("工作日历"), "workcalendar:office", ALL_OFFICE, "/office/calendar/"),
     NavItem(_("审计日志"), "audit:list", (Role.ADMIN, Role.OFFICE), "/office/audit/"),
     NavItem(
+        _("接口密钥"),
+        "apikeys:key_list",
+        (Role.ADMIN, Role.OFFICE, Role.LIAISON),
+        "/office/api-keys/",
+    ),
+    NavItem(
         _("通知设置"), "notifications:settings", (Role.ADMIN, Role.OFFICE), "/office/notifications/"
     ),
 ]
+
+
+#: Sections of the side navigation, by URL name; items not listed fall under 系统.
+GROUPS = {
+    "web:office_home": _("监察"),
+    "cases:list": _("监察"),
+    "supervision:card_list": _("监察"),
+    "casestats:dashboard": _("监察"),
+    "org:unit_tree": _("组织"),
+    "org:staff_list": _("组织"),
+    "org:inquiry_list": _("组织"),
+    "catalog:item_list": _("事项与日历"),
+    "workcalendar:office": _("事项与日历"),
+}
+SYSTEM_GROUP = _("系统")
 
 
 def navigation(request):
@@ -71,7 +100,17 @@ def navigation(request):
             continue
         url = reverse(item.url_name)
         active = path == url if item.section.endswith("$") else path.startswith(item.section)
-        items.append({"label": item.label, "url": url, "active": active})
+        items.append(
+            {
+                "label": item.label,
+                "url": url,
+                "active": active,
+                "group": GROUPS.get(item.url_name, SYSTEM_GROUP),
+            }
+        )
     # A callable: templates count unread notifications only if they show the badge, once.
     unread = partial(request_unread_count, request)
-    return {**site, "nav_items": items, "unread_count": unread}
+    groups: dict[str, list[dict]] = {}
+    for entry in items:
+        groups.setdefault(str(entry["group"]), []).append(entry)
+    return {**site, "nav_items": items, "nav_groups": groups, "unread_count": unread}

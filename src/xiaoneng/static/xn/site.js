@@ -40,3 +40,7 @@ document.addEventListener("htmx:afterSwap", (event) => {
     button.setAttribute("aria-expanded", "true");
   }
 });
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});

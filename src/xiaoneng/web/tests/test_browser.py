@@ -25,7 +25,7 @@ def test_login_and_browse_units_tree(page, live_server, org, tmp_path):
     page.wait_for_url(f"{live_server.url}/office/")
     assert page.locator("h1").inner_text() == "工作台"
 
-    page.click("nav.topnav >> text=单位")
+    page.click("nav.sidenav >> text=单位")
     tree = page.locator("#unit-tree")
     assert tree.get_by_role("link", name="市甲局").is_visible()
     assert tree.get_by_role("link", name="甲局审批科").count() == 0

@@ -35,13 +35,14 @@ def test_office_requires_login(client, db):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-EVERY_OFFICE_ROLE = {"工作台", "单位", "事项目录", "工作日历"}
+EVERY_OFFICE_ROLE = {"工作台", "办件监察", "黄牌红牌", "单位", "事项目录", "工作日历"}
 ORG_READERS = EVERY_OFFICE_ROLE | {"人员与岗位", "首问登记"}
+SYSTEM = {"审计日志", "通知设置", "接口密钥"}
 EXPECTED_NAV = {
-    Role.ADMIN: ORG_READERS | {"审计日志", "通知设置"},
-    Role.OFFICE: ORG_READERS | {"审计日志", "通知设置"},
-    Role.LEADER: ORG_READERS,
-    Role.LIAISON: ORG_READERS,
+    Role.ADMIN: ORG_READERS | SYSTEM | {"办件统计"},
+    Role.OFFICE: ORG_READERS | SYSTEM | {"办件统计"},
+    Role.LEADER: ORG_READERS | {"办件统计"},
+    Role.LIAISON: ORG_READERS | {"办件统计"},
     Role.WINDOW: ORG_READERS,
     Role.SUPERVISOR: EVERY_OFFICE_ROLE,
 }

@@ -1,0 +1,221 @@
+"""Case pages: the window registers and moves cases; everyone in scope follows them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from xiaoneng.accounts.roles import Role
+from xiaoneng.accounts.scoping import can_edit
+from xiaoneng.catalog.models import ServiceItem
+from xiaoneng.org.models import Unit
+from xiaoneng.supervision.models import Card
+from xiaoneng.web.decorators import office_required
+
+from . import services
+from .forms import EventForm, LookupForm, RegisterForm
+from .models import Case, Light
+from .timeline import SPECIAL_KINDS
+
+CASE_ROLES = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON, Role.WINDOW, Role.SUPERVISOR)
+WINDOW_ROLES = (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.WINDOW)
+LOOKUP_LIMIT = 20  # public lookups per address per 10 minutes
+
+
+@office_required(*CASE_ROLES)
+def case_list(request):
+    user = request.user
+    cases = Case.objects.visible_to(user).select_related("item", "unit")
+    params = request.GET
+    if query := params.get("q", "").strip():
+        cases = cases.filter(Q(number__icontains=query) | Q(item__name__icontains=query))
+    if unit_id := params.get("unit"):
+        unit = Unit.objects.visible_to(user).filter(pk=unit_id).first()
+        if unit is not None:
+            cases = cases.filter(unit__path__startswith=unit.path)
+    if light := params.get("light"):
+        cases = cases.filter(light=light)
+    status = params.get("status", "open")
+    if status == "open":
+        cases = cases.open()
+    elif status in Case.Status.values:
+        cases = cases.filter(status=status)
+    page = Paginator(cases.order_by("due_at" if status == "open" else "-accepted_at"), 50).get_page(
+        params.get("page")
+    )
+    now = timezone.now()
+    rows = [(c, services.remaining_days(c, now) if c.is_open else None) for c in page.object_list]
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "f": params,
+            "status": status,
+            "statuses": Case.Status.choices,
+            "lights": Light.choices,
+            "can_register": user.effective_role in WINDOW_ROLES,
+        },
+    )
+
+
+@office_required(*WINDOW_ROLES)
+def case_register(request):
+    user = request.user
+    form = RegisterForm(request.POST or None, user=user, initial={"window": _own_window(user)})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = services.register_case(
+                user,
+                item=form.item,
+                applicant_name=d["applicant_name"],
+                applicant_kind=d["applicant_kind"],
+                window=d["window"],
+                handler=d["handler"],
+                accepted_at=d["accepted_at"],
+            )
+        except PermissionDenied as denied:
+            form.add_error("item_code", str(denied))
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"已受理，申请号 {case.number}，查询码 {case.query_code}")
+            return redirect("cases:receipt", case.pk)
+    items = ServiceItem.objects.filter(is_active=True).select_related("unit").order_by("code")
+    if user.effective_role not in (Role.ADMIN, Role.OFFICE) and not (
+        user.unit and user.unit.kind == Unit.Kind.WINDOW
+    ):
+        items = (
+            items.filter(unit__path__startswith=user.unit.path) if user.unit_id else items.none()
+        )
+    return render(
+        request,
+        "cases/case_register.html",
+        {"form": form, "items": items.only("code", "name", "unit__short_name")},
+    )
+
+
+def _own_window(user):
+    if user.unit_id and user.unit.kind == Unit.Kind.WINDOW:
+        return user.unit
+    return None
+
+
+@office_required(*CASE_ROLES)
+def case_detail(request, pk: int):
+    user = request.user
+    case = get_object_or_404(
+        Case.objects.visible_to(user).select_related(
+            "item", "item_version", "unit", "window", "handler"
+        ),
+        pk=pk,
+    )
+    now = timezone.now()
+    state = services.live_state(case, now)
+    events = list(case.events.all())
+    steps = list(case.steps.select_related("unit"))
+    step_states = [(s, state.steps.get(s.code)) for s in steps]
+    cards = Card.objects.filter(subject_type="cases.case", subject_id=str(case.pk))
+    editable = can_edit(user, case)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "state": state,
+            "light": services.light_of(
+                state, now, any(st and st.overdue and not st.finished_at for _, st in step_states)
+            ),
+            "remaining": state.limit_days - state.elapsed_days,
+            "events": events,
+            "step_states": step_states,
+            "cards": cards,
+            "editable": editable,
+            "event_kinds": EventForm.KINDS,
+            "special_kinds": SPECIAL_KINDS,
+            "form": EventForm(),
+            "now": now,
+        },
+    )
+
+
+@office_required(*WINDOW_ROLES)
+@require_POST
+def case_event(request, pk: int):
+    user = request.user
+    case = get_object_or_404(Case.objects.visible_to(user), pk=pk)
+    if not can_edit(user, case):
+        raise PermissionDenied("您无权办理该办件")
+    form = EventForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+        return redirect("cases:detail", pk)
+    try:
+        services.submit(
+            user,
+            case.number,
+            form.cleaned_data["kind"],
+            at=form.cleaned_data["at"],
+            **form.event_fields(),
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已记录：{dict(EventForm.KINDS)[form.cleaned_data['kind']]}")
+    return redirect("cases:detail", pk)
+
+
+@office_required(*WINDOW_ROLES)
+def case_receipt(request, pk: int):
+    case = get_object_or_404(
+        Case.objects.visible_to(request.user).select_related("item", "unit", "window"), pk=pk
+    )
+    return render(request, "cases/receipt.html", {"case": case})
+
+
+def public_lookup(request):
+    """办件进度查询: the public follows a case with the receipt's number and query code."""
+    form = LookupForm(request.GET or None)
+    case = state = None
+    not_found = throttled = False
+    if form.is_valid():
+        address = request.META.get("REMOTE_ADDR", "")
+        key = f"case-lookup:{address}"
+        count = cache.get_or_set(key, 0, timeout=600)
+        if count >= LOOKUP_LIMIT:
+            throttled = True
+        else:
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, timeout=600)
+            case = services.lookup_public(form.cleaned_data["number"], form.cleaned_data["code"])
+            if case is None:
+                not_found = True
+            else:
+                state = services.live_state(case)
+    status = 429 if throttled else 200
+    return render(
+        request,
+        "cases/public_lookup.html",
+        {
+            "form": form,
+            "case": case,
+            "state": state,
+            "not_found": not_found,
+            "throttled": throttled,
+            "steps": list(case.steps.order_by("order")) if case else [],
+        },
+        status=status,
+    )
