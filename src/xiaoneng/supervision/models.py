@@ -138,7 +138,17 @@ class SupervisionRule(models.Model):
         RESTART = "restart", "补正材料到达后重新计算时限"
         RESUME = "resume", "补正材料到达后继续计算时限"
 
-    handling_type = models.CharField("办件类型", max_length=10, unique=True)
+    handling_type = models.CharField(
+        "办件类型",
+        max_length=10,
+        unique=True,
+        choices=[
+            ("instant", "即办件"),
+            ("promised", "承诺件"),
+            ("joint", "联办件"),
+            ("reported", "上报件"),
+        ],
+    )
     warn_days = models.PositiveSmallIntegerField(
         "预警提前量（工作日）", null=True, blank=True, help_text="为空时使用事项自身的设置"
     )
