@@ -245,8 +245,13 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
         by_case[item.event.case_number].append(item)
 
     new_cases = _create_cases(by_case, cases, source, scope_unit, now)
-    for case, steps in _create_steps(new_cases).items():
-        steps_by_case[case] = steps
+    # The steps each version plans, for validating step events; a case gets its own CaseStep rows
+    # only once it reports a step (most cases never do, and the rows would be dead weight).
+    plans: dict[int, list[Step]] = defaultdict(list)
+    for plan in Step.objects.filter(
+        version__in={c.item_version_id for c in cases.values()}
+    ).order_by("order"):
+        plans[plan.version_id].append(plan)
 
     to_store: list[CaseEvent] = []
     touched: list[Case] = []
@@ -280,7 +285,7 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
             for item in group:
                 _fail(item.result, "forbidden_unit", "您无权办理该办件", "case_number")
             continue
-        step_codes = {s.code for s in steps_by_case[case.pk]}
+        step_codes = {p.code for p in plans[case.item_version_id]}
         kept = _validate_timeline(case, existing[case.pk], group, step_codes, rules)
         for item in kept:
             ev = item.event
@@ -301,6 +306,9 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
     CaseEvent.objects.bulk_create(to_store)
     for ev in to_store:
         existing[ev.case_id].append(ev)
+    stepping = {ev.case_id for ev in to_store if ev.step_code} - set(steps_by_case)
+    by_pk = {c.pk: c for c in touched}
+    steps_by_case.update(_create_steps([by_pk[pk] for pk in stepping], plans))
     refresh_cases(touched, events=existing, steps=steps_by_case, now=now)
     return touched
 
@@ -403,13 +411,8 @@ def _create_cases(by_case, cases, source, scope_unit, now) -> list[Case]:
     return created
 
 
-def _create_steps(cases: list[Case]) -> dict[int, list[CaseStep]]:
-    """Each new case gets its version's steps (环节), with their own limits and units."""
-    plans: dict[int, list[Step]] = defaultdict(list)
-    for step in Step.objects.filter(version__in={c.item_version_id for c in cases}).order_by(
-        "order"
-    ):
-        plans[step.version_id].append(step)
+def _create_steps(cases: list[Case], plans: dict[int, list[Step]]) -> dict[int, list[CaseStep]]:
+    """Give cases their own step rows (环节), with the limits and units of their version."""
     rows = [
         CaseStep(
             case=case,
@@ -586,8 +589,7 @@ def refresh_cases(
     bulk_update_rows(Case, cases, CASE_FIELDS)
     bulk_update_rows(CaseStep, changed_steps, STEP_FIELDS)
     _apply_rollups(month_delta, duration_delta)
-    for intent in card_intents:
-        supervision.raise_card(**intent, at=now)
+    supervision.raise_cards(card_intents, at=now)
 
 
 CASE_FIELDS = [

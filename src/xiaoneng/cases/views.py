@@ -124,6 +124,8 @@ def case_detail(request, pk: int):
     events = list(case.events.all())
     steps = list(case.steps.select_related("unit"))
     step_states = [(s, state.steps.get(s.code)) for s in steps]
+    # A case that never reported its steps shows the steps its guide plans.
+    planned = [] if steps else list(case.item_version.steps.select_related("unit"))
     cards = Card.objects.filter(subject_type="cases.case", subject_id=str(case.pk))
     editable = can_edit(user, case)
     return render(
@@ -138,6 +140,7 @@ def case_detail(request, pk: int):
             "remaining": state.limit_days - state.elapsed_days,
             "events": events,
             "step_states": step_states,
+            "planned_steps": planned,
             "cards": cards,
             "editable": editable,
             "event_kinds": EventForm.KINDS,
@@ -219,3 +222,15 @@ def public_lookup(request):
         },
         status=status,
     )
+
+
+def _public_steps(case: Case) -> list[dict]:
+    rows = list(case.steps.order_by("order"))
+    if rows:
+        return [
+            {"name": s.name, "started_at": s.started_at, "finished_at": s.finished_at} for s in rows
+        ]
+    return [
+        {"name": s.name, "started_at": None, "finished_at": None}
+        for s in case.item_version.steps.all()
+    ]

@@ -1,9 +1,14 @@
-"""What the sweeper does when a case, a step or a veto filing reaches its warn or due instant."""
+"""What the sweeper does with the cases, steps and veto filings whose warn or due instant passed.
+
+Each handler gets a whole batch, so a sweep that finds 10,000 overdue cases does a handful of
+statements, not tens of thousands.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from xiaoneng.dbutil import bulk_update_rows
 from xiaoneng.notifications import services as notifications
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
@@ -13,65 +18,87 @@ from . import services
 from .models import Case, CaseStep, Light, VetoFiling
 
 
-def case_warn(case: Case, now: datetime) -> None:
-    if case.light == Light.GREEN:
-        case.light = Light.YELLOW
-        case.save(update_fields=["light"])
-    due = case.due_at.astimezone(now.tzinfo) if case.due_at else None
-    notifications.notify(
-        notifications.responsible_recipients(case.unit, case.handler),
-        kind="warning",
-        title=f"办件即将到期：{case.number}",
-        body=f"{case.item.name}，剩余不超过预警天数，到期时间 {due:%Y-%m-%d %H:%M}"
-        if due
-        else case.item.name,
-        link=f"/office/cases/{case.pk}/",
-        dedupe_key=f"case:{case.pk}:warn:{case.due_at.isoformat() if case.due_at else ''}",
+def _light_at_least(cases: list[Case], light: str) -> None:
+    order = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
+    changed = [c for c in cases if order[c.light] < order[light]]
+    for case in changed:
+        case.light = light
+    bulk_update_rows(Case, changed, ["light"])
+
+
+def case_warn(cases: list[Case], now: datetime) -> None:
+    _light_at_least(cases, Light.YELLOW)
+    recipients = notifications.RecipientCache()
+    notifications.notify_many(
+        [
+            notifications.Message(
+                recipients=recipients(case.unit, case.handler),
+                kind="warning",
+                title=f"办件即将到期：{case.number}",
+                body=f"{case.item.name}，到期时间 {case.due_at.astimezone(now.tzinfo):%Y-%m-%d %H:%M}"
+                if case.due_at
+                else case.item.name,
+                link=f"/office/cases/{case.pk}/",
+                dedupe_key=f"case:{case.pk}:warn:{case.due_at.isoformat() if case.due_at else ''}",
+            )
+            for case in cases
+        ],
+        summary="办件到期预警",
     )
 
 
-def case_due(case: Case, now: datetime) -> None:
-    case.light = Light.RED
-    case.save(update_fields=["light"])
-    supervision.raise_card(
-        color=Card.Color.RED,
-        cause=Card.Cause.CASE_OVERDUE,
-        cause_key=f"case:{case.pk}:overdue",
-        unit=case.unit,
-        staff=case.handler,
-        subject=case,
-        summary=f"办件{case.number}（{case.item.name}）超过承诺时限{case.limit_days}个工作日未办结",
+def case_due(cases: list[Case], now: datetime) -> None:
+    _light_at_least(cases, Light.RED)
+    supervision.raise_cards(
+        [
+            dict(
+                color=Card.Color.RED,
+                cause=Card.Cause.CASE_OVERDUE,
+                cause_key=f"case:{case.pk}:overdue",
+                unit=case.unit,
+                staff=case.handler,
+                subject=case,
+                summary=f"办件{case.number}（{case.item.name}）超过承诺时限{case.limit_days}个工作日未办结",
+            )
+            for case in cases
+        ],
         at=now,
     )
 
 
-def step_due(step: CaseStep, now: datetime) -> None:
-    case = step.case
-    if case.light == Light.GREEN:
-        case.light = Light.YELLOW
-        case.save(update_fields=["light"])
-    supervision.raise_card(
-        color=Card.Color.YELLOW,
-        cause=Card.Cause.STEP_OVERDUE,
-        cause_key=f"case:{case.pk}:step:{step.code}",
-        unit=step.unit,
-        staff=case.handler,
-        subject=case,
-        summary=f"办件{case.number}的环节“{step.name}”超过环节时限{step.limit_days}个工作日",
+def step_due(steps: list[CaseStep], now: datetime) -> None:
+    _light_at_least([s.case for s in steps], Light.YELLOW)
+    supervision.raise_cards(
+        [
+            dict(
+                color=Card.Color.YELLOW,
+                cause=Card.Cause.STEP_OVERDUE,
+                cause_key=f"case:{step.case_id}:step:{step.code}",
+                unit=step.unit,
+                staff=step.case.handler,
+                subject=step.case,
+                summary=f"办件{step.case.number}的环节“{step.name}”超过环节时限{step.limit_days}个工作日",
+            )
+            for step in steps
+        ],
         at=now,
     )
 
 
-def veto_due(filing: VetoFiling, now: datetime) -> None:
-    case = filing.case
-    supervision.raise_card(
-        color=Card.Color.YELLOW,
-        cause=Card.Cause.VETO_UNFILED,
-        cause_key=f"case:{case.pk}:veto-unfiled",
-        unit=case.unit,
-        staff=case.handler,
-        subject=case,
-        summary=f"办件{case.number}作出不予受理/不予许可决定后未按期报告备案",
+def veto_due(filings: list[VetoFiling], now: datetime) -> None:
+    supervision.raise_cards(
+        [
+            dict(
+                color=Card.Color.YELLOW,
+                cause=Card.Cause.VETO_UNFILED,
+                cause_key=f"case:{f.case_id}:veto-unfiled",
+                unit=f.case.unit,
+                staff=f.case.handler,
+                subject=f.case,
+                summary=f"办件{f.case.number}作出不予受理/不予许可决定后未按期报告备案",
+            )
+            for f in filings
+        ],
         at=now,
     )
 
@@ -86,7 +113,19 @@ register(
     )
 )
 register(
-    Watch("cases.step", CaseStep, on_due=step_due, select_related=("case", "unit", "case__unit"))
+    Watch(
+        "cases.step",
+        CaseStep,
+        on_due=step_due,
+        select_related=("case", "unit", "case__unit", "case__handler"),
+    )
 )
-register(Watch("cases.veto", VetoFiling, on_due=veto_due, select_related=("case", "case__unit")))
+register(
+    Watch(
+        "cases.veto",
+        VetoFiling,
+        on_due=veto_due,
+        select_related=("case", "case__unit", "case__handler"),
+    )
+)
 on_calendar_change(services.recompute_open_provisional)

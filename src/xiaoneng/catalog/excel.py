@@ -353,7 +353,7 @@ def read_workbook(
                 )
             )
             day = None
-        active = services._bool(row.get("is_active"), default=True)
+        active = services.parse_bool(row.get("is_active"), default=True)
         if active is None:
             problems.append((ITEM_SHEET, number, "is_active", "“在用”只能填“是”或“否”"))
         version = {k: row.get(k) for k in services.VERSION_FIELDS}

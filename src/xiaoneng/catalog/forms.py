@@ -16,7 +16,10 @@ from . import services
 from .models import HandlingType, Material, ServiceItemVersion
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-SMALL_NUMBER = forms.NumberInput(attrs={"class": "narrow", "min": 0})
+# Inline widths: the row tables need narrow number cells and roomy name cells (the site
+# stylesheet sizes inputs for one-column forms).
+SMALL_NUMBER = forms.NumberInput(attrs={"style": "width:5em", "min": 0})
+WIDE_TEXT = forms.TextInput(attrs={"style": "min-width:14em"})
 
 
 def _label(name: str) -> str:
@@ -104,7 +107,7 @@ class RowForm(forms.Form):
 
 
 class MaterialForm(RowForm):
-    name = forms.CharField(label="材料名称", max_length=200)
+    name = forms.CharField(label="材料名称", max_length=200, widget=WIDE_TEXT)
     form = forms.ChoiceField(label="形式", choices=Material.Form.choices, initial="original")
     copies = forms.IntegerField(label="份数", min_value=1, initial=1, widget=SMALL_NUMBER)
     mandatory = forms.BooleanField(label="必需", required=False, initial=True)
@@ -117,14 +120,14 @@ class FeeForm(forms.Form):
     amount = forms.DecimalField(
         label="金额（元）", min_value=0, decimal_places=2, max_digits=12, required=False
     )
-    basis = forms.CharField(label="收费依据", max_length=300)
+    basis = forms.CharField(label="收费依据", max_length=300, widget=WIDE_TEXT)
 
 
 class StepForm(RowForm):
     code = forms.CharField(
         label="环节代码", max_length=30, required=False, help_text="留空则自动编为 step序号"
     )
-    name = forms.CharField(label="环节名称", max_length=100)
+    name = forms.CharField(label="环节名称", max_length=100, widget=WIDE_TEXT)
     limit_days = forms.IntegerField(label="时限（工作日）", min_value=0, widget=SMALL_NUMBER)
     unit = UnitChoiceField(
         label="承办单位",

@@ -57,7 +57,11 @@ def _filters(request, items, units):
 
 
 def guide_search(request):
-    """Search the guide by keyword, implementing unit and handling type (no login)."""
+    """Search the guide by keyword, unit (实施单位, with its sections) and handling type.
+
+    No login. Five queries at most whatever the page size: the count, the page of items with
+    their units, their versions in force, the unit list, and the chosen unit.
+    """
     today = timezone.localdate()
     public = ServiceItem.objects.public(today)
     items, chosen = _filters(request, public, Unit.objects.filter(is_active=True))
@@ -85,7 +89,7 @@ def guide_item(request, code: str):
         .order_by("-effective_from", "-number")
         .first()
     )
-    if version is None:  # pragma: no cover - public() guarantees one
+    if version is None:  # public() has just said there is one; a concurrent withdrawal
         raise Http404
     upcoming = (
         item.versions.filter(effective_from__gt=today).order_by("effective_from", "number").first()
@@ -111,7 +115,8 @@ def item_list(request):
     user = request.user
     today = timezone.localdate()
     visible = ServiceItem.objects.visible_to(user)
-    units = Unit.objects.visible_to(user)
+    # Every role reads the whole catalog (it is public), so every owning unit is a filter.
+    units = Unit.objects.filter(is_active=True)
     items, chosen = _filters(request, visible, units)
     active = request.GET.get("active", "")
     if active in ("1", "0"):
@@ -192,6 +197,7 @@ def item_detail(request, pk: int):
             "item": item,
             "history": history,
             "shown": shown,
+            "is_public": item.is_active and any(r["state"] == "current" for r in history),
             "version": version,
             "serial_days": (
                 services.serial_days(services.content_of(version).steps) if version else 0
@@ -228,13 +234,16 @@ def _show_problems(problems, item_form, version_form, rows) -> dict[str, list[st
     return dict(tables)
 
 
-def _content_args(version_form, rows) -> dict:
+def _content_args(version_form, rows, *, date_in_version: bool = False) -> dict:
+    """The service's keyword arguments from the version form and the row tables.
+
+    ``create_item`` takes the effective date inside ``version``; ``publish_version`` apart.
+    """
     data = dict(version_form.cleaned_data)
-    return {
-        "effective_from": data.pop("effective_from"),
-        "version": data,
-        **{part: [row for _, row in rows[part]] for part in ("materials", "fees", "steps")},
-    }
+    args = {part: [row for _, row in rows[part]] for part in ("materials", "fees", "steps")}
+    if date_in_version:
+        return {"version": data, **args}
+    return {"effective_from": data.pop("effective_from"), "version": data, **args}
 
 
 def _initial_from(version: ServiceItemVersion | None) -> tuple[dict, dict]:
@@ -269,7 +278,10 @@ def item_new(request):
         version_form = VersionForm(request.POST, initial=version_initial)
         formsets = content_formsets(request.POST, grow=request.POST.get("add_rows", ""))
     else:
-        item_form = ItemForm(user=user, initial={"handling_type": HandlingType.PROMISED})
+        initial = {"handling_type": HandlingType.PROMISED}
+        if user.unit_id and services.editable_units(user).filter(pk=user.unit_id).exists():
+            initial["unit"] = user.unit_id  # a liaison usually registers for their own unit
+        item_form = ItemForm(user=user, initial=initial)
         version_form = VersionForm(initial=version_initial)
         formsets = content_formsets()
     context = {"item_form": item_form, "item": None}
@@ -281,7 +293,9 @@ def item_new(request):
             rows = _collect(formsets)
             try:
                 item = services.create_item(
-                    user, **item_form.cleaned_data, **_content_args_new(version_form, rows)
+                    user,
+                    **item_form.cleaned_data,
+                    **_content_args(version_form, rows, date_in_version=True),
                 )
             except services.CatalogError as error:
                 table_errors = _show_problems(error.problems, item_form, version_form, rows)
@@ -291,12 +305,6 @@ def item_new(request):
     return _render_content_form(
         request, "catalog/item_form.html", context, version_form, formsets, table_errors
     )
-
-
-def _content_args_new(version_form, rows) -> dict:
-    args = _content_args(version_form, rows)
-    args["version"]["effective_from"] = args.pop("effective_from")
-    return args
 
 
 @office_required(*EDIT_ROLES)

@@ -35,6 +35,7 @@ from xiaoneng.org import services as org
 from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit, UnitCategory
 
 from . import data
+from .cases_data import delete_cases
 from .catalog_data import delete_catalog, write_catalog
 from .names import courtesy_name, unique_person_name
 
@@ -73,6 +74,8 @@ class DemoSize:
     absences: int
     inquiries: int
     inquiry_days: int = 60
+    # Service cases over the year before the reference date (see cases_data.py).
+    cases: int = 0
 
 
 SIZES: dict[str, DemoSize] = {
@@ -90,6 +93,7 @@ SIZES: dict[str, DemoSize] = {
         vacant_b_share=0.1,
         absences=10,
         inquiries=30,
+        cases=300,
     ),
     # What `xiaoneng demo` builds: the 64 departments of seed 004, a full service centre.
     "default": DemoSize(
@@ -107,6 +111,8 @@ SIZES: dict[str, DemoSize] = {
         vacant_b_share=0.05,
         absences=60,
         inquiries=150,
+        # A year of a city's service hall: about 100,000 cases (issue 3).
+        cases=100_000,
     ),
 }
 
@@ -789,13 +795,15 @@ def reset_demo_data() -> dict[str, int]:
     counts: dict[str, int] = {}
     try:
         with transaction.atomic():
-            counts["事项"] = delete_catalog()
+            counts["办件"] = delete_cases()
             counts["首问登记"] = FirstInquiry.objects.all().delete()[0]
             counts["缺岗记录"] = Absence.objects.all().delete()[0]
             counts["岗位"] = Post.objects.all().delete()[0]
             counts["工作人员"] = Staff.objects.all().delete()[0]
             counts["演示账号"] = User.objects.filter(username__in=DEMO_USERNAMES).delete()[0]
             counts["解除单位的其他账号"] = User.objects.filter(unit__isnull=False).update(unit=None)
+            # After everything that may point at catalog items (cases…), before the units.
+            counts["事项"] = delete_catalog()
             units = 0
             # A unit protects its parent, so leaves go first.
             for depth in sorted(set(Unit.objects.values_list("depth", flat=True)), reverse=True):

@@ -806,6 +806,7 @@ LAWS: dict[str, tuple[str, ...]] = {
         "《中华人民共和国招标投标法》",
     ),
     "JYJ": (
+        "《中华人民共和国教育法》",
         "《中华人民共和国教师法》",
         "《教师资格条例》",
         "《中华人民共和国民办教育促进法》",
@@ -1361,7 +1362,9 @@ class _CatalogPlanner:
             return sum(t.base[i : i + 2] in law for i in range(len(t.base) - 1))
 
         top = max(affinity(law) for law in laws)
-        chosen = [self.rng.choice([law for law in laws if affinity(law) == top])]
+        best = [law for law in laws if affinity(law) == top]
+        # No law shares a word: the department's general law (listed first) applies.
+        chosen = [self.rng.choice(best) if top else laws[0]]
         related = [law for law in laws if law not in chosen and affinity(law) > 0]
         if related and self.rng.random() < 0.5:
             chosen.append(self.rng.choice(related))
@@ -1446,7 +1449,7 @@ class _CatalogPlanner:
             ]
             new["committed_limit_days"] -= cut
             new["warn_days"] = min(new["warn_days"], new["committed_limit_days"] - 1)
-        elif len(new["_materials"]) > 1:
+        elif len(new["_materials"]) > 2:
             drop = rng.randrange(1, len(new["_materials"]))
             kept = [m for i, m in enumerate(new["_materials"]) if i != drop]
             new["_materials"] = [{**m, "order": i} for i, m in enumerate(kept, start=1)]
@@ -1475,15 +1478,23 @@ class _CatalogPlanner:
                     _Template(code, "政府信息公开申请", "政府信息公开申请", "公共服务", "P", (), 20)
                 )
         wanted_total = CATALOG_ITEMS.get(self.demo.size.name, 28 * len(departments))
+        extra: dict[str, list[_Template]] = {code: [] for code in departments}
         if sum(len(p) for p in pools.values()) < wanted_total:
-            for code in departments:
-                pools[code] = pools[code] + [v for t in pools[code] for v in _listed_twice(t)]
-        counts = _allocate(wanted_total, [len(pools[c]) for c in departments])
+            extra = {
+                code: [v for t in pools[code] for v in _listed_twice(t)] for code in departments
+            }
+        counts = _allocate(wanted_total, [len(pools[c]) + len(extra[c]) for c in departments])
         today = self.demo.today
         items: list[ItemSpec] = []
         for code, count in zip(departments, counts, strict=True):
-            pool = pools[code]
-            picked = sorted(rng.sample(range(len(pool)), count))
+            # Every procedure first; second listings (告知承诺制, 全程网办) only fill the rest.
+            first, second = pools[code], extra[code]
+            pool = first + second
+            if count <= len(first):
+                picked = sorted(rng.sample(range(len(first)), count))
+            else:
+                rest = rng.sample(range(len(first), len(pool)), count - len(first))
+                picked = list(range(len(first))) + sorted(rest)
             for number, index in enumerate(picked, start=1):
                 t = pool[index]
                 unit_code = self.unit_code(code)
@@ -1516,7 +1527,9 @@ class _CatalogPlanner:
                         }[t.kind],
                         category=t.category,
                         keywords=keywords[:200],
-                        is_active=rng.random() > 0.01,
+                        # A few second listings have been withdrawn (停用).
+                        is_active=rng.random() > 0.02
+                        or not t.name.endswith((PROMISE_SUFFIX, ONLINE_SUFFIX)),
                         versions=tuple(versions),
                     )
                 )

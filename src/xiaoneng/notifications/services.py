@@ -181,6 +181,18 @@ def _email_text(notification: Notification) -> str:
 
 
 def _queue_deliveries(created: list[Notification], now: datetime) -> None:
+    Delivery.objects.bulk_create(_deliveries_for(created, now, _endpoints()))
+
+
+def _endpoints() -> list[WebhookEndpoint]:
+    return list(WebhookEndpoint.objects.filter(is_active=True))
+
+
+def _deliveries_for(
+    created: list[Notification], now: datetime, active_endpoints: list[WebhookEndpoint]
+) -> list[Delivery]:
+    """The e-mails (one per recipient with an address) and webhook events (one per endpoint)
+    for the notifications of one event."""
     first = created[0]
     site = _setting("XIAONENG_SITE_NAME", "")
     deliveries = [
@@ -198,7 +210,7 @@ def _queue_deliveries(created: list[Notification], now: datetime) -> None:
         for n in created
         if n.recipient.email
     ]
-    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.wants(first.kind)]
+    endpoints = [e for e in active_endpoints if e.wants(first.kind)]
     if endpoints:
         event = {
             "event_id": str(first.event_id),
@@ -227,7 +239,95 @@ def _queue_deliveries(created: list[Notification], now: datetime) -> None:
             )
             for endpoint in endpoints
         ]
-    Delivery.objects.bulk_create(deliveries)
+    return deliveries
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification event for :func:`notify_many`."""
+
+    recipients: list
+    kind: str
+    title: str
+    body: str = ""
+    link: str = ""
+    dedupe_key: str | None = None
+    payload: dict | None = None
+
+
+def notify_many(messages: list[Message], *, summary: str = "") -> int:
+    """:func:`notify` for many events at once — one insert of notifications, one of deliveries
+    and one audit entry — for the sweeper and batch ingest, which raise hundreds at a time.
+    Returns how many notifications were created."""
+    now = timezone.now()
+    rows: list[Notification] = []
+    for message in messages:
+        if message.kind not in Kind.values:
+            raise ValueError(f"未知的通知类型：{message.kind}")
+        title = (message.title or "").strip()
+        if not title:
+            raise ValueError("通知标题不能为空")
+        event_id = uuid.uuid4()
+        payload = _plain(message.payload or {})
+        seen: set[int] = set()
+        for user in message.recipients:
+            if user is None or not user.is_active or user.pk in seen:
+                continue
+            seen.add(user.pk)
+            rows.append(
+                Notification(
+                    recipient_id=user.pk,
+                    kind=message.kind,
+                    title=title[:200],
+                    body=message.body,
+                    link=message.link[:500],
+                    payload=payload,
+                    dedupe_key=message.dedupe_key,
+                    event_id=event_id,
+                    created_at=now,
+                )
+            )
+    if not rows:
+        return 0
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        created = list(
+            Notification.objects.filter(event_id__in={r.event_id for r in rows})
+            .select_related("recipient__unit", "recipient__staff__unit")
+            .order_by("id")
+        )
+        if not created:
+            return 0
+        by_event: dict = defaultdict(list)
+        for n in created:
+            by_event[n.event_id].append(n)
+        endpoints = _endpoints()
+        deliveries = []
+        for group in by_event.values():
+            deliveries.extend(_deliveries_for(group, now, endpoints))
+        Delivery.objects.bulk_create(deliveries)
+        audit.record(
+            "通知服务",
+            audit.Action.EVENT,
+            object_type=Notification._meta.label_lower,
+            object_id="",
+            object_repr=summary or "批量通知",
+            summary=f"批量发出通知 {len(by_event)} 条（{len(created)}人次）{summary and '：' + summary}",
+        )
+    return len(created)
+
+
+class RecipientCache:
+    """:func:`responsible_recipients` remembered per (unit, staff) for one batch."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple, list[User]] = {}
+
+    def __call__(self, unit: Unit | None, staff: Staff | None = None) -> list[User]:
+        key = (unit.pk if unit else None, staff.pk if staff else None)
+        if key not in self._found:
+            self._found[key] = responsible_recipients(unit, staff)
+        return self._found[key]
 
 
 def responsible_recipients(unit: Unit | None, staff: Staff | None = None) -> list[User]:

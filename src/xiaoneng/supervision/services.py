@@ -30,64 +30,141 @@ def raise_card(
     at: datetime | None = None,
     rule: SupervisionRule | None = None,
 ) -> Card | None:
-    """Raise a card unless one for this cause was raised before; returns the new card or None.
+    """Raise one card unless one for this cause exists; returns the new card or None."""
+    created = raise_cards(
+        [
+            dict(
+                color=color,
+                cause=cause,
+                cause_key=cause_key,
+                unit=unit,
+                summary=summary,
+                staff=staff,
+                subject=subject,
+            )
+        ],
+        at=at,
+        rule=rule,
+    )
+    return created[0] if created else None
 
-    Must run inside the caller's transaction; the unique constraint on (cause, cause_key) is what
-    makes this exactly-once even when two workers race or one crashed half-way earlier.
-    """
-    at = at or timezone.now()
-    card = Card(
-        color=color,
-        cause=cause,
-        cause_key=cause_key[:120],
-        unit=unit,
-        staff=staff,
+
+def _card(intent: dict, at: datetime) -> Card:
+    subject = intent.get("subject")
+    return Card(
+        color=intent["color"],
+        cause=intent["cause"],
+        cause_key=intent["cause_key"][:120],
+        unit=intent["unit"],
+        staff=intent.get("staff"),
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
-        summary=summary[:300],
+        summary=intent["summary"][:300],
         raised_at=at,
     )
+
+
+def raise_cards(
+    intents: list[dict], *, at: datetime | None = None, rule: SupervisionRule | None = None
+) -> list[Card]:
+    """Raise the cards whose cause has none yet, all at once: one insert, one audit entry, one
+    batch of notifications. Must run inside the caller's transaction.
+
+    The unique constraint on (cause, cause_key) is the guarantee behind "exactly once per cause":
+    the pre-check only avoids needless inserts; if a concurrent writer wins a race the batch
+    falls back to inserting card by card, each in its own savepoint.
+    """
+    if not intents:
+        return []
+    at = at or timezone.now()
+    wanted: dict[tuple[str, str], dict] = {}
+    for intent in intents:
+        wanted.setdefault((intent["cause"], intent["cause_key"][:120]), intent)
+    existing = set(
+        Card.objects.filter(cause_key__in=[k for _, k in wanted]).values_list("cause", "cause_key")
+    )
+    fresh = [_card(intent, at) for key, intent in wanted.items() if key not in existing]
+    if not fresh:
+        return []
     try:
         with transaction.atomic():
-            card.save()
+            Card.objects.bulk_create(fresh)
+        created = fresh
     except IntegrityError:
-        return None
+        created = []
+        for card in fresh:
+            try:
+                with transaction.atomic():
+                    card.pk = None
+                    card.save()
+                created.append(card)
+            except IntegrityError:
+                continue
+    if not created:
+        return []
     audit.record(
-        SYSTEM_ACTOR, audit.Action.CREATE, card, after=audit.snapshot(card), summary=summary[:255]
+        SYSTEM_ACTOR,
+        audit.Action.CREATE,
+        object_type=Card._meta.label_lower,
+        object_id=str(created[0].pk) if len(created) == 1 else f"{created[0].pk}…{created[-1].pk}",
+        object_repr=created[0].summary if len(created) == 1 else f"亮牌 {len(created)} 张",
+        summary=f"亮牌 {len(created)} 张",
+        after={
+            "cards": [
+                [c.pk, c.color, c.cause, c.cause_key, c.unit_id, c.staff_id, c.summary]
+                for c in created
+            ]
+        },
     )
-    notifications.notify(
-        notifications.responsible_recipients(unit, staff),
-        kind="card",
-        title=f"{card.get_color_display()}：{card.get_cause_display()}",
-        body=summary,
-        link=f"/office/cards/{card.pk}/",
-        dedupe_key=f"card:{card.pk}",
+    recipients = notifications.RecipientCache()
+    notifications.notify_many(
+        [
+            notifications.Message(
+                recipients=recipients(card.unit, card.staff),
+                kind="card",
+                title=f"{card.get_color_display()}：{card.get_cause_display()}",
+                body=card.summary,
+                link=f"/office/cards/{card.pk}/",
+                dedupe_key=f"card:{card.pk}",
+            )
+            for card in created
+        ],
+        summary="黄牌/红牌",
     )
-    if color == Card.Color.YELLOW:
-        _maybe_escalate_yellows(card, rule)
-    return card
+    latest_yellow: dict[int, Card] = {}
+    for card in created:
+        if card.color == Card.Color.YELLOW:
+            latest_yellow[card.unit_id] = card
+    escalations = [_escalation(card, rule) for card in latest_yellow.values()]
+    return created + raise_cards([e for e in escalations if e], at=at, rule=rule)
 
 
-def _maybe_escalate_yellows(card: Card, rule: SupervisionRule | None) -> None:
+def _escalation(card: Card, rule: SupervisionRule | None) -> dict | None:
     """N yellow cards for one unit within the window raise a red card (default 3 in 12 months)."""
     rule = rule or SupervisionRule()
     since = card.raised_at - timedelta(days=round(rule.yellow_window_months * 30.44))
-    yellows = Card.objects.counting().filter(
-        unit=card.unit, color=Card.Color.YELLOW, raised_at__gt=since, raised_at__lte=card.raised_at
+    count = (
+        Card.objects.counting()
+        .filter(
+            unit=card.unit,
+            color=Card.Color.YELLOW,
+            raised_at__gt=since,
+            raised_at__lte=card.raised_at,
+        )
+        .count()
     )
-    count = yellows.count()
     already = Card.objects.filter(
         unit=card.unit, cause=Card.Cause.YELLOW_ACCUMULATION, raised_at__gt=since
     ).count()
-    if count // rule.yellow_cards_for_red > already:
-        raise_card(
-            color=Card.Color.RED,
-            cause=Card.Cause.YELLOW_ACCUMULATION,
-            cause_key=f"unit:{card.unit_id}:after-yellow:{card.pk}",
-            unit=card.unit,
-            summary=f"{rule.yellow_window_months}个月内累计{count}张黄牌",
-            at=card.raised_at,
-        )
+    if count // rule.yellow_cards_for_red <= already:
+        return None
+    return dict(
+        color=Card.Color.RED,
+        cause=Card.Cause.YELLOW_ACCUMULATION,
+        cause_key=f"unit:{card.unit_id}:after-yellow:{card.pk}",
+        unit=card.unit,
+        summary=f"{rule.yellow_window_months}个月内累计{count}张黄牌",
+    )
 
 
 @transaction.atomic

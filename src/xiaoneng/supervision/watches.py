@@ -17,9 +17,13 @@ from datetime import datetime
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from xiaoneng.dbutil import bulk_update_rows
+
 log = logging.getLogger(__name__)
 
-Handler = Callable[[models.Model, datetime], None]
+#: Called with the batch of records whose instant passed (locked, inside the transaction that
+#: will mark them handled).
+Handler = Callable[[list, datetime], None]
 
 
 @dataclass(frozen=True)
@@ -86,11 +90,12 @@ def sweep(
             while True:
                 with transaction.atomic():
                     rows = _claim(watch, at_field, done_field, now, batch)
-                    for row in rows:
+                    if rows:
                         if handler is not None:
-                            handler(row, now)
-                        setattr(row, done_field, now)
-                        row.save(update_fields=[done_field])
+                            handler(rows, now)
+                        for row in rows:
+                            setattr(row, done_field, now)
+                        bulk_update_rows(watch.model, rows, [done_field])
                 handled += len(rows)
                 if len(rows) < batch:
                     break

@@ -80,6 +80,8 @@ def test_guide_search_query_count_does_not_grow_with_the_page(
         make_item(code=f"Q-{n:03d}", name=f"事项{n}", unit=org.dept_a if n % 2 else org.dept_b)
     with django_assert_max_num_queries(4):
         response = client.get("/guide/", {"q": "事项"})
+    with django_assert_max_num_queries(5):
+        client.get("/guide/", {"q": "事项", "unit": org.root.code, "type": "promised"})
     assert len(response.context["page"].object_list) == 20
     assert (
         client.get("/guide/", {"q": "事项", "page": 2}).context["page"].object_list[0].code
@@ -118,7 +120,7 @@ def test_guide_item_page_shows_the_whole_guide(client, make_item, org, office_us
         "0999-6000001",
         "0999-6000002",
         "2024-03-01起施行（第1版）",
-        "@media print" if False else "Ctrl+P",
+        "Ctrl+P",
     ):
         assert text in page, text
     # A newer version announced, the one in force still shown.
@@ -140,6 +142,16 @@ def test_unknown_or_withdrawn_item_is_the_project_404(client, guide):
         response = client.get(f"/guide/{code}/")
         assert response.status_code == 404
         assert "页面不存在" in response.content.decode()
+
+
+def test_the_guide_prints_without_the_site_around_it():
+    from pathlib import Path
+
+    from xiaoneng import settings
+
+    css = (Path(settings.BASE_DIR) / "static" / "xn" / "site.css").read_text(encoding="utf-8")
+    rules = css[css.index("@media print") :]
+    assert ".topbar" in rules and ".footer" in rules and "display: none" in rules
 
 
 def test_home_links_to_the_guide(client, db):

@@ -186,6 +186,7 @@ def test_deliver_command(person):
 @pytest.mark.django_db(transaction=True)
 def test_workers_skip_rows_another_worker_holds(org):
     from django.db import connections, transaction
+
     users = [UserFactory(role=Role.WINDOW, unit=org.dept_a, email=f"w{i}@e.cn") for i in range(3)]
     services.notify(users, kind="info", title="并发")
     held = Delivery.objects.order_by("id").first()

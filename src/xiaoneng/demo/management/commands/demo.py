@@ -129,3 +129,26 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for line in format_summary(summary):
             self.stdout.write(line)
+        self._write_cases(seed, size, summary.today)
+
+    def _write_cases(self, seed: int, size: str, today) -> None:
+        """A year of cases, after the city itself is committed (it takes a while; show progress)."""
+        from xiaoneng.demo.cases_data import write_cases
+        from xiaoneng.org.models import Unit as OrgUnit
+
+        count = SIZES[size].cases
+        if not count:
+            return
+        self.stdout.write(f"\n正在生成一年的办件数据（约 {count} 件）……")
+        self.stdout.flush()
+
+        def progress(done: int, total: int) -> None:
+            self.stdout.write(f"  已生成 {done}/{total}")
+            self.stdout.flush()
+
+        windows = list(OrgUnit.objects.filter(kind=OrgUnit.Kind.WINDOW).order_by("code"))
+        result = write_cases(seed, count, today, windows, progress=progress)
+        self.stdout.write(
+            f"办件 {result.cases} 件（办理中 {result.open_cases}），事件 {result.events} 条，"
+            f"黄牌/红牌 {result.cards} 张，用时 {result.seconds:.0f} 秒"
+        )
