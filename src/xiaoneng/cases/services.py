@@ -244,7 +244,7 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
     for item in items:
         by_case[item.event.case_number].append(item)
 
-    new_cases = _create_cases(by_case, cases, source, scope_unit, now)
+    _create_cases(by_case, cases, source, scope_unit, now)
     # The steps each version plans, for validating step events; a case gets its own CaseStep rows
     # only once it reports a step (most cases never do, and the rows would be dead weight).
     plans: dict[int, list[Step]] = defaultdict(list)
@@ -698,6 +698,7 @@ def _card_intents(case: Case, state: CaseState, case_steps: list[CaseStep]) -> l
                 color=Card.Color.YELLOW,
                 cause=Card.Cause.REPEATED_CORRECTION,
                 cause_key=f"case:{case.pk}:repeated-correction",
+                at=state.correction_times[1],
                 summary=f"办件{case.number}第{state.correction_count}次要求补正，违反一次性告知",
             )
         )
@@ -708,6 +709,7 @@ def _card_intents(case: Case, state: CaseState, case_steps: list[CaseStep]) -> l
                 color=Card.Color.RED,
                 cause=Card.Cause.CASE_OVERDUE,
                 cause_key=f"case:{case.pk}:overdue",
+                at=state.due_at or state.finished_at,
                 summary=f"办件{case.number}（{case.item.name}）超过承诺时限{state.limit_days}个工作日办结",
             )
         )
@@ -722,6 +724,7 @@ def _card_intents(case: Case, state: CaseState, case_steps: list[CaseStep]) -> l
                     color=Card.Color.RED,
                     cause=Card.Cause.FEE_OUTSIDE_CATALOG,
                     cause_key=f"case:{case.pk}:fee:{fee['name']}"[:120],
+                    at=fee["at"],
                     summary=f"办件{case.number}收取目录外费用：{fee['name']} {amount}元",
                 )
             )
@@ -735,6 +738,7 @@ def _card_intents(case: Case, state: CaseState, case_steps: list[CaseStep]) -> l
                     color=Card.Color.YELLOW,
                     cause=Card.Cause.STEP_OVERDUE,
                     cause_key=f"case:{case.pk}:step:{step.code}",
+                    at=s.due_at or s.finished_at,
                     summary=f"办件{case.number}的环节“{step.name}”超过环节时限{step.limit_days}个工作日",
                 )
             )

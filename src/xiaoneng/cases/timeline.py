@@ -93,6 +93,7 @@ class CaseState:
     veto_filed_at: datetime | None = None
     veto_filing_no: str = ""
     fees: list[dict] = field(default_factory=list)
+    correction_times: list[datetime] = field(default_factory=list)
     steps: dict[str, StepState] = field(default_factory=dict)
     last_event_at: datetime | None = None
 
@@ -127,6 +128,7 @@ def replay(
         elif kind == "correction_notice":
             state.status = "correction"
             state.correction_count += 1
+            state.correction_times.append(ev.at)
             pause = ClockEvent(ev.at, ClockEventKind.PAUSE, reason="补正", seq=n)
             clock_events.append(pause)
             pause_events.append(pause)
@@ -164,7 +166,7 @@ def replay(
         elif kind == "deliver":
             state.delivered_at = ev.at
         elif kind == "fee":
-            state.fees.extend(ev.data.get("fees", []))
+            state.fees.extend({**fee, "at": ev.at} for fee in ev.data.get("fees", []))
         elif kind == "veto_filed":
             state.veto_filed_at = ev.at
             state.veto_filing_no = ev.data.get("filing_no", "")

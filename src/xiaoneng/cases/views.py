@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -46,9 +46,9 @@ def case_list(request):
         cases = cases.open()
     elif status in Case.Status.values:
         cases = cases.filter(status=status)
-    page = Paginator(cases.order_by("due_at" if status == "open" else "-accepted_at"), 50).get_page(
-        params.get("page")
-    )
+    # Open cases: the most urgent first; paused ones (no due instant) after them.
+    ordering = [F("due_at").asc(nulls_last=True), "pk"] if status == "open" else ["-accepted_at"]
+    page = Paginator(cases.order_by(*ordering), 50).get_page(params.get("page"))
     now = timezone.now()
     rows = [(c, services.remaining_days(c, now) if c.is_open else None) for c in page.object_list]
     return render(

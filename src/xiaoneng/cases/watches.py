@@ -26,6 +26,12 @@ def _light_at_least(cases: list[Case], light: str) -> None:
     bulk_update_rows(Case, changed, ["light"])
 
 
+def _due_text(case: Case, now: datetime) -> str:
+    if case.due_at is None:
+        return case.item.name
+    return f"{case.item.name}，到期时间 {case.due_at.astimezone(now.tzinfo):%Y-%m-%d %H:%M}"
+
+
 def case_warn(cases: list[Case], now: datetime) -> None:
     _light_at_least(cases, Light.YELLOW)
     recipients = notifications.RecipientCache()
@@ -35,9 +41,7 @@ def case_warn(cases: list[Case], now: datetime) -> None:
                 recipients=recipients(case.unit, case.handler),
                 kind="warning",
                 title=f"办件即将到期：{case.number}",
-                body=f"{case.item.name}，到期时间 {case.due_at.astimezone(now.tzinfo):%Y-%m-%d %H:%M}"
-                if case.due_at
-                else case.item.name,
+                body=_due_text(case, now),
                 link=f"/office/cases/{case.pk}/",
                 dedupe_key=f"case:{case.pk}:warn:{case.due_at.isoformat() if case.due_at else ''}",
             )
@@ -55,6 +59,7 @@ def case_due(cases: list[Case], now: datetime) -> None:
                 color=Card.Color.RED,
                 cause=Card.Cause.CASE_OVERDUE,
                 cause_key=f"case:{case.pk}:overdue",
+                at=case.due_at,
                 unit=case.unit,
                 staff=case.handler,
                 subject=case,
@@ -74,6 +79,7 @@ def step_due(steps: list[CaseStep], now: datetime) -> None:
                 color=Card.Color.YELLOW,
                 cause=Card.Cause.STEP_OVERDUE,
                 cause_key=f"case:{step.case_id}:step:{step.code}",
+                at=step.due_at,
                 unit=step.unit,
                 staff=step.case.handler,
                 subject=step.case,
@@ -92,6 +98,7 @@ def veto_due(filings: list[VetoFiling], now: datetime) -> None:
                 color=Card.Color.YELLOW,
                 cause=Card.Cause.VETO_UNFILED,
                 cause_key=f"case:{f.case_id}:veto-unfiled",
+                at=f.due_at,
                 unit=f.case.unit,
                 staff=f.case.handler,
                 subject=f.case,

@@ -51,6 +51,7 @@ def raise_card(
 
 def _card(intent: dict, at: datetime) -> Card:
     subject = intent.get("subject")
+    at = intent.get("at") or at
     return Card(
         color=intent["color"],
         cause=intent["cause"],
@@ -131,40 +132,44 @@ def raise_cards(
         ],
         summary="黄牌/红牌",
     )
-    latest_yellow: dict[int, Card] = {}
-    for card in created:
+    latest_yellow: dict[tuple, Card] = {}
+    for card in sorted(created, key=lambda c: c.raised_at):
         if card.color == Card.Color.YELLOW:
-            latest_yellow[card.unit_id] = card
-    escalations = [_escalation(card, rule) for card in latest_yellow.values()]
-    return created + raise_cards([e for e in escalations if e], at=at, rule=rule)
+            latest_yellow[(card.unit_id, card.staff_id)] = card
+    escalations = [e for card in latest_yellow.values() for e in _escalation(card, rule)]
+    return created + raise_cards(escalations, at=at, rule=rule)
 
 
-def _escalation(card: Card, rule: SupervisionRule | None) -> dict | None:
-    """N yellow cards for one unit within the window raise a red card (default 3 in 12 months)."""
+def _escalation(card: Card, rule: SupervisionRule | None) -> list[dict]:
+    """Every N yellow cards within the window raise a red card (default 3 in 12 months).
+
+    Counted for the person responsible when the cards name one, else for the unit: a large
+    department collects yellow cards from many hands, and a red card is meant for the hand that
+    keeps missing its limits.
+    """
     rule = rule or SupervisionRule()
     since = card.raised_at - timedelta(days=round(rule.yellow_window_months * 30.44))
-    count = (
-        Card.objects.counting()
-        .filter(
-            unit=card.unit,
-            color=Card.Color.YELLOW,
-            raised_at__gt=since,
-            raised_at__lte=card.raised_at,
-        )
-        .count()
-    )
+    scope = {"staff": card.staff} if card.staff_id else {"unit": card.unit, "staff__isnull": True}
+    window = {"raised_at__gt": since, "raised_at__lte": card.raised_at}
+    count = Card.objects.counting().filter(**scope, **window, color=Card.Color.YELLOW).count()
     already = Card.objects.filter(
-        unit=card.unit, cause=Card.Cause.YELLOW_ACCUMULATION, raised_at__gt=since
+        **scope, cause=Card.Cause.YELLOW_ACCUMULATION, raised_at__gt=since
     ).count()
-    if count // rule.yellow_cards_for_red <= already:
-        return None
-    return dict(
-        color=Card.Color.RED,
-        cause=Card.Cause.YELLOW_ACCUMULATION,
-        cause_key=f"unit:{card.unit_id}:after-yellow:{card.pk}",
-        unit=card.unit,
-        summary=f"{rule.yellow_window_months}个月内累计{count}张黄牌",
-    )
+    owed = count // rule.yellow_cards_for_red - already
+    who = card.staff.name if card.staff_id else card.unit.name
+    return [
+        dict(
+            color=Card.Color.RED,
+            cause=Card.Cause.YELLOW_ACCUMULATION,
+            cause_key=f"{'staff' if card.staff_id else 'unit'}:{card.staff_id or card.unit_id}"
+            f":after-yellow:{card.pk}:{n}",
+            unit=card.unit,
+            staff=card.staff,
+            at=card.raised_at,
+            summary=f"{who}在{rule.yellow_window_months}个月内累计{count}张黄牌",
+        )
+        for n in range(max(owed, 0))
+    ]
 
 
 @transaction.atomic
