@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from xiaoneng.dbutil import bulk_update_rows
 from xiaoneng.notifications import services as notifications
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
@@ -23,7 +22,8 @@ def _light_at_least(cases: list[Case], light: str) -> None:
     changed = [c for c in cases if order[c.light] < order[light]]
     for case in changed:
         case.light = light
-    bulk_update_rows(Case, changed, ["light"])
+    if changed:
+        Case.objects.filter(pk__in=[c.pk for c in changed]).update(light=light)
 
 
 def _due_text(case: Case, now: datetime) -> str:
@@ -116,7 +116,7 @@ register(
         Case,
         on_warn=case_warn,
         on_due=case_due,
-        select_related=("item", "unit", "handler"),
+        select_related=("item", "unit", "handler__user"),
     )
 )
 register(
@@ -124,7 +124,7 @@ register(
         "cases.step",
         CaseStep,
         on_due=step_due,
-        select_related=("case", "unit", "case__unit", "case__handler"),
+        select_related=("case", "unit", "case__unit", "case__handler__user"),
     )
 )
 register(
@@ -132,7 +132,7 @@ register(
         "cases.veto",
         VetoFiling,
         on_due=veto_due,
-        select_related=("case", "case__unit", "case__handler"),
+        select_related=("case", "case__unit", "case__handler__user"),
     )
 )
 on_calendar_change(services.recompute_open_provisional)

@@ -17,8 +17,6 @@ from datetime import datetime
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from xiaoneng.dbutil import bulk_update_rows
-
 log = logging.getLogger(__name__)
 
 #: Called with the batch of records whose instant passed (locked, inside the transaction that
@@ -95,7 +93,9 @@ def sweep(
                             handler(rows, now)
                         for row in rows:
                             setattr(row, done_field, now)
-                        bulk_update_rows(watch.model, rows, [done_field])
+                        watch.model._default_manager.filter(pk__in=[r.pk for r in rows]).update(
+                            **{done_field: now}
+                        )
                 handled += len(rows)
                 if len(rows) < batch:
                     break
