@@ -76,6 +76,8 @@ class DemoSize:
     inquiry_days: int = 60
     # Service cases over the year before the reference date (see cases_data.py).
     cases: int = 0
+    # Efficiency complaints over the same year (issue 4).
+    complaints: int = 0
 
 
 SIZES: dict[str, DemoSize] = {
@@ -94,6 +96,7 @@ SIZES: dict[str, DemoSize] = {
         absences=10,
         inquiries=30,
         cases=300,
+        complaints=40,
     ),
     # What `xiaoneng demo` builds: the 64 departments of seed 004, a full service centre.
     "default": DemoSize(
@@ -113,6 +116,7 @@ SIZES: dict[str, DemoSize] = {
         inquiries=150,
         # A year of a city's service hall: about 100,000 cases (issue 3).
         cases=100_000,
+        complaints=3_000,
     ),
 }
 

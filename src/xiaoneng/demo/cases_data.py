@@ -85,10 +85,15 @@ def _at(day: date, rng: random.Random, earliest: time = time(8, 30)) -> datetime
 
 
 def delete_cases() -> int:
-    """Remove every case and what hangs off it (for ``xiaoneng demo --reset``)."""
+    """Remove every case and what hangs off it — ratings, complaints, cards, statistics — for
+    ``xiaoneng demo --reset``."""
     from xiaoneng.cases.models import Case, CaseDurationStat, CaseMonthStat
+    from xiaoneng.complaints.models import Complaint
+    from xiaoneng.ratings.models import Rating
     from xiaoneng.supervision.models import Card
 
+    Complaint.objects.all().delete()
+    Rating.objects.all().delete()
     Card.objects.all().delete()
     CaseMonthStat.objects.all().delete()
     CaseDurationStat.objects.all().delete()

@@ -74,6 +74,9 @@ class Card(models.Model):
         CASE_OVERDUE = "case_overdue", "办件超过承诺时限"
         FEE_OUTSIDE_CATALOG = "fee_outside_catalog", "目录外收费"
         YELLOW_ACCUMULATION = "yellow_accumulation", "黄牌累计"
+        COMPLAINT_OVERDUE = "complaint_overdue", "投诉办理超期"
+        COMPLAINT_SUBSTANTIATED = "complaint_true", "效能投诉属实"
+        RATING_RECTIFY_OVERDUE = "rating_rectify_overdue", "差评整改超期"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "有效"

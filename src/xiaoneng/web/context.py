@@ -35,10 +35,23 @@ NAV = [
     NavItem(_("办件监察"), "cases:list", ALL_OFFICE, "/office/cases/"),
     NavItem(_("黄牌红牌"), "supervision:card_list", ALL_OFFICE, "/office/cards/"),
     NavItem(
+        _("效能投诉"),
+        "complaints:list",
+        (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.LEADER),
+        "/office/complaints/",
+    ),
+    NavItem(_("登记投诉"), "complaints:office_new", (Role.SUPERVISOR,), "/office/complaints/new/"),
+    NavItem(
         _("办件统计"),
         "casestats:dashboard",
         (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON),
         "/office/stats/",
+    ),
+    NavItem(
+        _("好差评"),
+        "ratings:office",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON, Role.WINDOW),
+        "/office/ratings/",
     ),
     NavItem(_("单位"), "org:unit_tree", ALL_OFFICE, "/office/units/"),
     NavItem(
@@ -59,7 +72,7 @@ NAV = [
     NavItem(
         _("接口密钥"),
         "apikeys:key_list",
-        (Role.ADMIN, Role.OFFICE, Role.LIAISON),
+        (Role.ADMIN, Role.OFFICE),
         "/office/api-keys/",
     ),
     NavItem(
@@ -73,7 +86,10 @@ GROUPS = {
     "web:office_home": _("监察"),
     "cases:list": _("监察"),
     "supervision:card_list": _("监察"),
+    "complaints:list": _("监察"),
+    "complaints:office_new": _("监察"),
     "casestats:dashboard": _("监察"),
+    "ratings:office": _("监察"),
     "org:unit_tree": _("组织"),
     "org:staff_list": _("组织"),
     "org:inquiry_list": _("组织"),

@@ -38,13 +38,14 @@ def test_office_requires_login(client, db):
 EVERY_OFFICE_ROLE = {"工作台", "办件监察", "黄牌红牌", "单位", "事项目录", "工作日历"}
 ORG_READERS = EVERY_OFFICE_ROLE | {"人员与岗位", "首问登记"}
 SYSTEM = {"审计日志", "通知设置", "接口密钥"}
+SUPERVISING = {"办件统计", "效能投诉", "好差评"}
 EXPECTED_NAV = {
-    Role.ADMIN: ORG_READERS | SYSTEM | {"办件统计"},
-    Role.OFFICE: ORG_READERS | SYSTEM | {"办件统计"},
-    Role.LEADER: ORG_READERS | {"办件统计"},
-    Role.LIAISON: ORG_READERS | {"办件统计"},
-    Role.WINDOW: ORG_READERS,
-    Role.SUPERVISOR: EVERY_OFFICE_ROLE,
+    Role.ADMIN: ORG_READERS | SYSTEM | SUPERVISING,
+    Role.OFFICE: ORG_READERS | SYSTEM | SUPERVISING,
+    Role.LEADER: ORG_READERS | SUPERVISING,
+    Role.LIAISON: ORG_READERS | SUPERVISING,
+    Role.WINDOW: ORG_READERS | {"好差评"},
+    Role.SUPERVISOR: EVERY_OFFICE_ROLE | {"登记投诉"},
 }
 
 

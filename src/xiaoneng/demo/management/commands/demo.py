@@ -152,3 +152,16 @@ class Command(BaseCommand):
             f"办件 {result.cases} 件（办理中 {result.open_cases}），事件 {result.events} 条，"
             f"黄牌/红牌 {result.cards} 张，用时 {result.seconds:.0f} 秒"
         )
+        from xiaoneng.demo.complaints_data import write_complaints
+        from xiaoneng.demo.ratings_data import write_ratings
+
+        rated = write_ratings(seed, today)
+        self.stdout.write(
+            f"服务评价 {rated.ratings} 条（差评 {rated.bad}，整改中 {rated.open_rectifications}，"
+            f"整改超期 {rated.overdue_rectifications}）"
+        )
+        complained = write_complaints(seed, SIZES[size].complaints, today)
+        self.stdout.write(
+            f"效能投诉 {complained.complaints} 件（已办结 {complained.closed}，超期 "
+            f"{complained.overdue}，重新办理 {complained.reopened}）"
+        )

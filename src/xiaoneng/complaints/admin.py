@@ -1,0 +1,14 @@
+from django.contrib import admin
+
+from .models import Category, ComplaintRules
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "sort_order", "is_active")
+    list_editable = ("sort_order", "is_active")
+
+
+@admin.register(ComplaintRules)
+class ComplaintRulesAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "accept_days", "handle_days", "review_days", "reply_days")

@@ -1,0 +1,147 @@
+"""Forms for complaint pages. They only parse; the rules and their messages live in ``services``."""
+
+from __future__ import annotations
+
+import secrets
+
+from django import forms
+
+from xiaoneng.org.models import Staff, Unit
+
+from .models import Category, Complaint
+
+TEXTAREA = forms.Textarea(attrs={"rows": 6})
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".png,.jpg,.jpeg,.gif,.pdf"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class ComplaintFields(forms.Form):
+    category = forms.ModelChoiceField(
+        label="投诉类别", queryset=Category.objects.filter(is_active=True), empty_label="请选择"
+    )
+    title = forms.CharField(label="标题", help_text="一句话概括（100字以内）")
+    content = forms.CharField(
+        label="投诉内容", widget=TEXTAREA, help_text="时间、地点、经过、诉求（5000字以内）"
+    )
+    named_unit = forms.ModelChoiceField(
+        label="被投诉单位", queryset=Unit.objects.none(), required=False, empty_label="不清楚"
+    )
+    accused_name = forms.CharField(label="被投诉人（姓名或工号，可不填）", required=False)
+    case_number = forms.CharField(label="相关办件申请号（可不填）", required=False, max_length=60)
+    anonymous = forms.BooleanField(
+        label="匿名投诉（不留姓名和联系方式，将无法回访）", required=False
+    )
+    name = forms.CharField(label="姓名", required=False)
+    phone = forms.CharField(label="联系电话", required=False)
+    email = forms.EmailField(label="电子邮箱", required=False)
+    address = forms.CharField(label="联系地址", required=False)
+    attachments = MultipleFileField(
+        label="附件", required=False, help_text="图片（PNG/JPG/GIF）或 PDF，每个不超过5MB，最多5个"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["named_unit"].queryset = Unit.objects.filter(
+            is_active=True, kind__in=[Unit.Kind.DEPARTMENT, Unit.Kind.DISTRICT, Unit.Kind.CENTRE]
+        ).order_by("path")
+
+
+class PublicComplaintForm(ComplaintFields):
+    """网上投诉 with a signed arithmetic question (works offline, no image library)."""
+
+    captcha = forms.CharField(label="验证码", max_length=6)
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.expected = session.get("complaint_captcha")
+        self.new_question()
+
+    def new_question(self) -> None:
+        a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+        self.session["complaint_captcha"] = str(a + b)
+        self.fields["captcha"].label = f"验证码：{a} 加 {b} 等于几？"
+
+    def clean_captcha(self):
+        answer = self.cleaned_data["captcha"].strip()
+        if not self.expected or answer != self.expected:
+            raise forms.ValidationError("验证码答案不正确，请重新计算")
+        return answer
+
+
+class OfficeComplaintForm(ComplaintFields):
+    channel = forms.ChoiceField(label="渠道", choices=Complaint.Channel.choices)
+    caller_line = forms.CharField(
+        label="热线号码", required=False, max_length=20, help_text="如 12345、96150"
+    )
+    field_order = ["channel", "caller_line"]
+
+
+class AcceptForm(forms.Form):
+    unit = forms.ModelChoiceField(label="承办单位", queryset=Unit.objects.filter(is_active=True))
+    accused_staff = forms.ModelChoiceField(
+        label="被投诉人（可不填）", queryset=Staff.objects.filter(is_active=True), required=False
+    )
+    share_attachments = forms.BooleanField(
+        label="将附件转交承办单位（请先确认附件中没有投诉人身份信息）", required=False
+    )
+    note = forms.CharField(
+        label="转办意见", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FindingForm(forms.Form):
+    finding = forms.ChoiceField(label="调查结论", choices=Complaint.Finding.choices)
+    text = forms.CharField(
+        label="调查情况及依据", widget=TEXTAREA, required=False, help_text="必填：查明的事实和证据"
+    )
+    accused_staff = forms.ModelChoiceField(
+        label="责任人（可不填）", queryset=Staff.objects.none(), required=False
+    )
+
+    def __init__(self, *args, unit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unit is not None:
+            self.fields["accused_staff"].queryset = Staff.objects.filter(
+                is_active=True, unit__path__startswith=unit.path
+            )
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label="答复内容", widget=TEXTAREA, required=False)
+
+
+class VisitForm(forms.Form):
+    result = forms.ChoiceField(label="回访结果", choices=Complaint.Visit.choices)
+    note = forms.CharField(
+        label="回访记录", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class LookupForm(forms.Form):
+    number = forms.CharField(label="投诉编号", max_length=30)
+    code = forms.CharField(label="查询码", max_length=12, help_text="提交投诉后显示的8位查询码")
+
+
+class PublicReopenForm(LookupForm):
+    reason = forms.CharField(label="不满意的理由", widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,253 @@
+"""效能投诉 (efficiency complaints, C4): complaints, their timeline, attachments and rules.
+
+A complaint moves submitted → (declined | handling → review → approved → replied → closed),
+with one reopen back to handling. Each stage has its own deadline in the shared
+``DeadlineFields``; the sweeper warns and escalates (督办) through ``watches.py``.
+The complainant's identity is stored only as a Fernet token (``crypto.py``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from xiaoneng.accounts.roles import Reach, Role
+from xiaoneng.accounts.scoping import ScopedQuerySet
+from xiaoneng.supervision.models import DeadlineFields
+
+# The office sees and handles everything; a unit sees only what was routed to its subtree
+# (分级负责、归口管理); leaders read their subtree. Supervisors file but do not browse.
+COMPLAINT_VIEW = {
+    Role.ADMIN: Reach.ALL,
+    Role.OFFICE: Reach.ALL,
+    Role.LEADER: Reach.SUBTREE,
+    Role.LIAISON: Reach.SUBTREE,
+}
+COMPLAINT_EDIT = {Role.ADMIN: Reach.ALL, Role.OFFICE: Reach.ALL, Role.LIAISON: Reach.SUBTREE}
+OFFICE_ROLES = (Role.ADMIN, Role.OFFICE)
+
+
+class Category(models.Model):
+    """投诉类别: the seeds' four bans (四条禁令) and the usual other kinds; the office edits it."""
+
+    code = models.CharField("代码", max_length=30, unique=True)
+    name = models.CharField("名称", max_length=50)
+    description = models.CharField("说明", max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    is_active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = "投诉类别"
+        verbose_name_plural = "投诉类别"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComplaintRules(models.Model):
+    """投诉办理时限 (working days); one row, missing means the defaults."""
+
+    accept_days = models.PositiveSmallIntegerField("受理时限", default=1)
+    handle_days = models.PositiveSmallIntegerField("承办单位办理时限", default=15)
+    handle_warn_days = models.PositiveSmallIntegerField("办理预警提前量", default=3)
+    review_days = models.PositiveSmallIntegerField("效能办审核时限", default=2)
+    resubmit_days = models.PositiveSmallIntegerField("退回重办时限", default=5)
+    reply_days = models.PositiveSmallIntegerField("答复及回访时限", default=5)
+
+    class Meta:
+        verbose_name = "投诉办理时限"
+        verbose_name_plural = "投诉办理时限"
+
+    def __str__(self) -> str:
+        return "投诉办理时限"
+
+    @classmethod
+    def current(cls) -> ComplaintRules:
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class ComplaintQuerySet(ScopedQuerySet):
+    unit_path = "handling_unit__path"
+    view_reach = COMPLAINT_VIEW
+    edit_reach = COMPLAINT_EDIT
+
+
+class Complaint(DeadlineFields):
+    """效能投诉: one complaint, whatever the channel it came through."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", "网上投诉"
+        HOTLINE = "hotline", "热线电话"
+        LETTER = "letter", "来信"
+        EMAIL = "email", "电子邮件"
+        WALKIN = "walkin", "来访"
+        SUPERVISOR = "supervisor", "效能监督员"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "待受理"
+        DECLINED = "declined", "不予受理"
+        HANDLING = "handling", "承办单位办理中"
+        REVIEW = "review", "待效能办审核"
+        APPROVED = "approved", "待答复"
+        REPLIED = "replied", "已答复待回访"
+        CLOSED = "closed", "已办结"
+
+    class Stage(models.TextChoices):
+        """Whose clock is running: the office's (受理、审核、答复回访) or the unit's (办理)."""
+
+        ACCEPT = "accept", "受理"
+        HANDLE = "handle", "办理"
+        REVIEW = "review", "审核"
+        REPLY = "reply", "答复回访"
+        NONE = "", "—"
+
+    class Finding(models.TextChoices):
+        TRUE = "true", "属实"
+        PARTLY = "partly", "部分属实"
+        FALSE = "false", "不属实"
+
+    class Visit(models.TextChoices):
+        SATISFIED = "satisfied", "满意"
+        DISSATISFIED = "dissatisfied", "不满意"
+
+    number = models.CharField("投诉编号", max_length=30, unique=True)
+    code_digest = models.CharField("查询码摘要", max_length=64, editable=False)
+    channel = models.CharField("渠道", max_length=12, choices=Channel.choices)
+    caller_line = models.CharField("热线号码", max_length=20, blank=True, help_text="如12345")
+    category = models.ForeignKey(Category, verbose_name="类别", on_delete=models.PROTECT)
+    title = models.CharField("标题", max_length=100)
+    content = models.TextField("投诉内容")
+    named_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name="被投诉单位（投诉人所填）",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    accused_name = models.CharField("被投诉人（投诉人所填）", max_length=50, blank=True)
+    accused_staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name="被投诉人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
+    case_number = models.CharField("相关办件申请号", max_length=60, blank=True)
+    anonymous = models.BooleanField("匿名", default=False)
+    # The whole identity (name, phone, e-mail, address, caller number) as one Fernet token.
+    identity_token = models.TextField("身份信息（加密）", blank=True, editable=False)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    stage = models.CharField("当前环节", max_length=8, choices=Stage.choices, default="accept")
+    handling_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name="承办单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
+    share_attachments = models.BooleanField("附件转交承办单位", default=False)
+    submitted_at = models.DateTimeField("投诉时间", db_index=True)
+    submitted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    routed_at = models.DateTimeField("转办时间", null=True, blank=True)
+    decline_reason = models.TextField("不予受理理由", blank=True)
+    finding = models.CharField("调查结论", max_length=8, choices=Finding.choices, blank=True)
+    finding_text = models.TextField("调查情况及依据", blank=True)
+    finding_at = models.DateTimeField("结论提交时间", null=True, blank=True)
+    approved_at = models.DateTimeField("审核通过时间", null=True, blank=True)
+    reply_text = models.TextField("答复内容", blank=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    visit_result = models.CharField("回访结果", max_length=12, choices=Visit.choices, blank=True)
+    visit_note = models.TextField("回访记录", blank=True)
+    visited_at = models.DateTimeField("回访时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
+    escalated = models.BooleanField("督办", default=False, db_index=True)
+    escalated_at = models.DateTimeField("督办时间", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta(DeadlineFields.Meta):
+        ordering = ["-submitted_at"]
+        verbose_name = "效能投诉"
+        verbose_name_plural = "效能投诉"
+        indexes = [
+            *DeadlineFields.Meta.indexes,
+            models.Index(fields=["handling_unit", "status"]),
+            models.Index(fields=["category", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def has_identity(self) -> bool:
+        return bool(self.identity_token)
+
+    @property
+    def is_overdue_now(self) -> bool:
+        return self.overdue_at is not None and self.deadline_open
+
+
+class ComplaintEvent(models.Model):
+    """投诉办理过程: one step of the timeline — never holds the complainant's identity."""
+
+    class Kind(models.TextChoices):
+        SUBMIT = "submit", "提交投诉"
+        ACCEPT = "accept", "受理并转办"
+        DECLINE = "decline", "不予受理"
+        FINDING = "finding", "承办单位提交调查结论"
+        SEND_BACK = "send_back", "退回重办"
+        APPROVE = "approve", "审核通过"
+        REPLY = "reply", "答复投诉人"
+        VISIT = "visit", "回访"
+        REOPEN = "reopen", "重新办理"
+        WARN = "warn", "到期预警"
+        ESCALATE = "escalate", "超期督办"
+        REVEAL = "reveal", "查看投诉人身份"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField("办理人", max_length=150)
+    note = models.TextField("说明", blank=True)
+    # Reveals are shown to the office only; the unit's timeline leaves them out.
+    office_only = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = "投诉办理过程"
+        verbose_name_plural = "投诉办理过程"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Attachment(models.Model):
+    """投诉附件: an image or PDF under MEDIA_ROOT, served only through a checked view."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField("文件", upload_to="complaints/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "投诉附件"
+        verbose_name_plural = "投诉附件"
+
+    def __str__(self) -> str:
+        return self.original_name

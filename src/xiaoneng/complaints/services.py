@@ -1,0 +1,688 @@
+"""效能投诉 services: every change to a complaint goes through here, in a transaction, audited.
+
+有诉必理、有理必果、有果必复: submit → accept (route to a unit) or decline → the unit's finding →
+the office's review → reply → return visit (回访) → closed; one reopen back to the unit. Each
+stage has its own working-day deadline (``ComplaintRules``) watched by the sweeper.
+
+The complainant's identity never leaves this module in clear text except through
+:func:`reveal_identity` (office only, with a reason, audited). Audit snapshots leave out the
+encrypted token and the query-code digest, so the audit log holds no identity either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from xiaoneng.accounts.models import User
+from xiaoneng.accounts.roles import Role
+from xiaoneng.audit import services as audit
+from xiaoneng.notifications import services as notifications
+from xiaoneng.org.models import Staff, Unit
+from xiaoneng.supervision import services as supervision
+from xiaoneng.supervision.models import Card
+from xiaoneng.workcalendar.services import get_calendar
+
+from . import crypto
+from .models import OFFICE_ROLES, Attachment, Category, Complaint, ComplaintEvent, ComplaintRules
+
+TEXT_LIMIT = 5000
+TITLE_LIMIT = 100
+REASON_LIMIT = 2000
+MAX_FILES = 5
+MAX_FILE_BYTES = 5 * 1024 * 1024
+QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out on the phone
+QUERY_CODE_LENGTH = 8
+#: Office steps warn one working day ahead; the unit's step has its own rule.
+OFFICE_WARN_DAYS = 1
+#: Every field except the encrypted identity and the code digest: what the audit log may keep.
+AUDIT_EXCLUDE = {"identity_token", "code_digest"}
+#: Magic bytes per allowed extension: the extension alone proves nothing.
+FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "gif": ("image/gif", (b"GIF87a", b"GIF89a")),
+    "pdf": ("application/pdf", (b"%PDF-",)),
+}
+PHONE_RE = re.compile(r"^[0-9+\-（）() ]{5,20}$")
+
+# ---- small helpers ---------------------------------------------------------------------------
+
+
+def is_office(user) -> bool:
+    return bool(user and user.is_authenticated and user.effective_role in OFFICE_ROLES)
+
+
+def _require_office(user, what: str) -> None:
+    if not is_office(user):
+        raise PermissionDenied(f"只有效能办可以{what}")
+
+
+def audit_snapshot(complaint: Complaint) -> dict:
+    fields = [f.name for f in Complaint._meta.concrete_fields if f.name not in AUDIT_EXCLUDE]
+    return audit.snapshot(complaint, fields)
+
+
+def _actor_name(actor) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "投诉人"
+    return str(actor)
+
+
+def _event(
+    complaint: Complaint,
+    kind: str,
+    actor,
+    note: str = "",
+    *,
+    at: datetime | None = None,
+    office_only: bool = False,
+) -> ComplaintEvent:
+    return ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=kind,
+        at=at or timezone.now(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_name=_actor_name(actor)[:150],
+        note=note,
+        office_only=office_only,
+    )
+
+
+def _save_and_audit(actor, complaint: Complaint, before: dict | None, summary: str) -> None:
+    complaint.save()
+    audit.record(
+        actor if getattr(actor, "is_authenticated", False) else "投诉人",
+        audit.Action.UPDATE if before is not None else audit.Action.CREATE,
+        complaint,
+        before=before,
+        after=audit_snapshot(complaint),
+        summary=summary,
+    )
+
+
+def _text(value: str | None, field: str, label: str, limit: int = TEXT_LIMIT) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: f"请填写{label}"})
+    if len(value) > limit:
+        raise ValidationError({field: f"{label}不能超过{limit}字（现为{len(value)}字）"})
+    return value
+
+
+def set_deadline(
+    complaint: Complaint, stage: str, start: datetime, days: int, warn_days: int
+) -> None:
+    """Start a stage's clock: due after ``days`` working days, warned ``warn_days`` before."""
+    calendar = get_calendar()
+    due = calendar.add_workdays(start, days)
+    warn = calendar.add_workdays(start, max(days - warn_days, 0))
+    complaint.stage = stage
+    complaint.due_at = due.due
+    complaint.warn_at = min(warn.due, due.due)
+    complaint.deadline_provisional = due.provisional or warn.provisional
+    complaint.deadline_open = True
+    complaint.warned_at = None
+    complaint.overdue_at = None
+
+
+def _stop_clock(complaint: Complaint) -> None:
+    complaint.stage = Complaint.Stage.NONE
+    complaint.deadline_open = False
+
+
+def _lock(complaint: Complaint) -> Complaint:
+    return (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("category", "handling_unit", "accused_staff")
+        .get(pk=complaint.pk)
+    )
+
+
+def office_users() -> list[User]:
+    return list(User.objects.filter(is_active=True, role=Role.OFFICE).order_by("id"))
+
+
+def _due_text(complaint: Complaint) -> str:
+    if complaint.due_at is None:
+        return ""
+    return f"办理期限：{timezone.localtime(complaint.due_at):%Y-%m-%d %H:%M}"
+
+
+def _notify(recipients, title: str, complaint: Complaint, body: str = "", kind: str = "info"):
+    # Only the number, category and deadline: never the complainant, never the content.
+    notifications.notify(
+        recipients,
+        kind=kind,
+        title=title,
+        body=f"投诉编号：{complaint.number}；类别：{complaint.category.name}。{body}".strip(),
+        link=f"/office/complaints/{complaint.pk}/",
+    )
+
+
+# ---- intake ----------------------------------------------------------------------------------
+
+
+def new_query_code() -> str:
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+
+
+def new_number(now: datetime) -> str:
+    day = timezone.localtime(now)
+    while True:
+        number = f"TS{day:%Y%m%d}{secrets.randbelow(10**6):06d}"
+        if not Complaint.objects.filter(number=number).exists():
+            return number
+
+
+def check_attachment(upload: UploadedFile) -> tuple[str, str]:
+    """(content type, extension) of an allowed image or PDF; refuses by size and magic bytes."""
+    name = upload.name or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in FILE_TYPES:
+        raise ValidationError(
+            {"attachments": f"附件“{name}”的类型不允许：只接受 PNG、JPG、GIF 图片和 PDF 文件"}
+        )
+    if upload.size > MAX_FILE_BYTES:
+        raise ValidationError({"attachments": f"附件“{name}”超过5MB"})
+    if upload.size == 0:
+        raise ValidationError({"attachments": f"附件“{name}”是空文件"})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    content_type, magics = FILE_TYPES[ext]
+    if not any(head.startswith(m) for m in magics):
+        raise ValidationError(
+            {"attachments": f"附件“{name}”的内容与扩展名不符（不是真正的{ext.upper()}文件）"}
+        )
+    return content_type, ext
+
+
+def check_attachments(files: list[UploadedFile]) -> list[tuple[UploadedFile, str, str]]:
+    if len(files) > MAX_FILES:
+        raise ValidationError({"attachments": f"附件最多{MAX_FILES}个"})
+    return [(f, *check_attachment(f)) for f in files]
+
+
+def _store_attachments(complaint: Complaint, checked: list[tuple[UploadedFile, str, str]]) -> None:
+    for upload, content_type, ext in checked:
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        original = upload.name[:200]
+        # A random stored name: the complainant's file name may carry their own name.
+        upload.name = f"{secrets.token_hex(16)}.{ext}"
+        Attachment.objects.create(
+            complaint=complaint,
+            file=upload,
+            original_name=original,
+            content_type=content_type,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+        )
+
+
+@dataclass(frozen=True)
+class Identity:
+    """投诉人身份 as typed; only ever kept encrypted."""
+
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "phone": self.phone,
+            "email": self.email,
+            "address": self.address,
+        }
+
+
+def _check_identity(anonymous: bool, identity: Identity | None, channel: str) -> Identity | None:
+    if anonymous:
+        return None
+    identity = identity or Identity()
+    if not identity.name.strip():
+        raise ValidationError({"name": "实名投诉请填写姓名，或选择匿名投诉"})
+    if len(identity.name) > 50:
+        raise ValidationError({"name": "姓名不能超过50字"})
+    phone = identity.phone.strip()
+    if phone and not PHONE_RE.match(phone):
+        raise ValidationError({"phone": "联系电话格式不正确"})
+    if channel == Complaint.Channel.WEB and not (phone or identity.email.strip()):
+        raise ValidationError({"phone": "实名投诉请留下联系电话或电子邮箱，以便答复和回访"})
+    return identity
+
+
+def submit_complaint(
+    actor,
+    *,
+    channel: str,
+    category: Category,
+    title: str,
+    content: str,
+    anonymous: bool = False,
+    identity: Identity | None = None,
+    named_unit: Unit | None = None,
+    accused_name: str = "",
+    case_number: str = "",
+    caller_line: str = "",
+    files: list[UploadedFile] | None = None,
+    now: datetime | None = None,
+) -> tuple[Complaint, str]:
+    """提交投诉 on any channel. Returns the complaint and its query code (shown once, kept only
+    as a keyed digest). ``actor`` is None for the public web form."""
+    now = now or timezone.now()
+    if channel not in Complaint.Channel.values:
+        raise ValidationError({"channel": "未知的投诉渠道"})
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        actor = None
+        if channel != Complaint.Channel.WEB:
+            raise PermissionDenied("公众只能通过网上投诉提交")
+    else:
+        role = actor.effective_role
+        if role == Role.SUPERVISOR:
+            channel = Complaint.Channel.SUPERVISOR
+        elif role not in OFFICE_ROLES:
+            raise PermissionDenied("您的角色不能登记投诉")
+    if category is None or not category.is_active:
+        raise ValidationError({"category": "请选择投诉类别"})
+    title = _text(title, "title", "标题", TITLE_LIMIT)
+    content = _text(content, "content", "投诉内容")
+    identity = _check_identity(anonymous, identity, channel)
+    if len(accused_name) > 50:
+        raise ValidationError({"accused_name": "被投诉人不能超过50字"})
+    checked = check_attachments(list(files or []))
+    code = new_query_code()
+    with transaction.atomic():
+        number = new_number(now)
+        complaint = Complaint(
+            number=number,
+            code_digest=crypto.code_digest(number, code),
+            channel=channel,
+            caller_line=caller_line.strip()[:20] if channel == Complaint.Channel.HOTLINE else "",
+            category=category,
+            title=title,
+            content=content,
+            named_unit=named_unit,
+            accused_name=accused_name.strip(),
+            case_number=case_number.strip()[:60],
+            anonymous=identity is None,
+            identity_token=crypto.encrypt_identity(identity.as_dict()) if identity else "",
+            submitted_at=now,
+            submitted_by=actor,
+        )
+        rules = ComplaintRules.current()
+        set_deadline(complaint, Complaint.Stage.ACCEPT, now, rules.accept_days, OFFICE_WARN_DAYS)
+        _save_and_audit(actor, complaint, None, f"提交投诉（{complaint.get_channel_display()}）")
+        _store_attachments(complaint, checked)
+        _event(
+            complaint, ComplaintEvent.Kind.SUBMIT, actor, complaint.get_channel_display(), at=now
+        )
+        _notify(office_users(), f"新的效能投诉待受理：{number}", complaint, _due_text(complaint))
+    return complaint, code
+
+
+# ---- the office's and the unit's steps -------------------------------------------------------
+
+
+@transaction.atomic
+def accept(
+    actor,
+    complaint: Complaint,
+    *,
+    unit: Unit,
+    accused_staff: Staff | None = None,
+    share_attachments: bool = False,
+    note: str = "",
+) -> Complaint:
+    """受理并转办: route to the responsible unit (分级负责、归口管理)."""
+    _require_office(actor, "受理投诉")
+    complaint = _lock(complaint)
+    if complaint.status != Complaint.Status.SUBMITTED:
+        raise ValidationError(f"该投诉当前为“{complaint.get_status_display()}”，不能受理")
+    if unit is None or not unit.is_active:
+        raise ValidationError({"unit": "请选择承办单位"})
+    if accused_staff is not None and not accused_staff.unit.is_within(unit):
+        raise ValidationError({"accused_staff": "被投诉人应属于承办单位或其下属单位"})
+    before = audit_snapshot(complaint)
+    now = timezone.now()
+    complaint.status = Complaint.Status.HANDLING
+    complaint.handling_unit = unit
+    complaint.accused_staff = accused_staff
+    complaint.share_attachments = share_attachments
+    complaint.routed_at = now
+    rules = ComplaintRules.current()
+    set_deadline(complaint, Complaint.Stage.HANDLE, now, rules.handle_days, rules.handle_warn_days)
+    _save_and_audit(actor, complaint, before, f"受理并转办{unit.name}")
+    _event(
+        complaint, ComplaintEvent.Kind.ACCEPT, actor, f"转{unit.name}办理。{note.strip()}".strip()
+    )
+    _notify(
+        notifications.responsible_recipients(unit),
+        f"新的效能投诉交办：{complaint.number}",
+        complaint,
+        _due_text(complaint),
+    )
+    return complaint
+
+
+@transaction.atomic
+def decline(actor, complaint: Complaint, reason: str) -> Complaint:
+    """不予受理 with a reason; the reason is what the complainant reads in the lookup."""
+    _require_office(actor, "作出不予受理决定")
+    complaint = _lock(complaint)
+    reason = _text(reason, "reason", "不予受理理由", REASON_LIMIT)
+    if complaint.status != Complaint.Status.SUBMITTED:
+        raise ValidationError(f"该投诉当前为“{complaint.get_status_display()}”，不能不予受理")
+    before = audit_snapshot(complaint)
+    now = timezone.now()
+    complaint.status = Complaint.Status.DECLINED
+    complaint.decline_reason = reason
+    complaint.closed_at = now
+    _stop_clock(complaint)
+    _save_and_audit(actor, complaint, before, "不予受理")
+    _event(complaint, ComplaintEvent.Kind.DECLINE, actor, reason)
+    return complaint
+
+
+@transaction.atomic
+def submit_finding(
+    actor, complaint: Complaint, *, finding: str, text: str, accused_staff: Staff | None = None
+) -> Complaint:
+    """承办单位提交调查结论: 属实 / 部分属实 / 不属实, with the facts it rests on."""
+    complaint = _lock(complaint)
+    if not Complaint.objects.editable_by(actor).filter(pk=complaint.pk).exists():
+        raise PermissionDenied("您无权办理该投诉")
+    if complaint.status != Complaint.Status.HANDLING:
+        raise ValidationError(f"该投诉当前为“{complaint.get_status_display()}”，不能提交调查结论")
+    if finding not in Complaint.Finding.values:
+        raise ValidationError({"finding": "请选择调查结论"})
+    text = _text(text, "text", "调查情况及依据")
+    if accused_staff is not None and not accused_staff.unit.is_within(complaint.handling_unit):
+        raise ValidationError({"accused_staff": "责任人应属于承办单位或其下属单位"})
+    before = audit_snapshot(complaint)
+    now = timezone.now()
+    complaint.status = Complaint.Status.REVIEW
+    complaint.finding = finding
+    complaint.finding_text = text
+    complaint.finding_at = now
+    if accused_staff is not None:
+        complaint.accused_staff = accused_staff
+    rules = ComplaintRules.current()
+    set_deadline(complaint, Complaint.Stage.REVIEW, now, rules.review_days, OFFICE_WARN_DAYS)
+    _save_and_audit(actor, complaint, before, f"提交调查结论：{complaint.get_finding_display()}")
+    _event(
+        complaint, ComplaintEvent.Kind.FINDING, actor, f"{complaint.get_finding_display()}。{text}"
+    )
+    _notify(office_users(), f"投诉调查结论待审核：{complaint.number}", complaint)
+    return complaint
+
+
+@transaction.atomic
+def send_back(actor, complaint: Complaint, reason: str) -> Complaint:
+    """退回重办: the office sends the finding back; the unit gets ``resubmit_days`` more."""
+    _require_office(actor, "退回调查结论")
+    complaint = _lock(complaint)
+    reason = _text(reason, "reason", "退回理由", REASON_LIMIT)
+    if complaint.status != Complaint.Status.REVIEW:
+        raise ValidationError(f"该投诉当前为“{complaint.get_status_display()}”，不能退回")
+    before = audit_snapshot(complaint)
+    now = timezone.now()
+    complaint.status = Complaint.Status.HANDLING
+    rules = ComplaintRules.current()
+    days = rules.resubmit_days
+    set_deadline(complaint, Complaint.Stage.HANDLE, now, days, min(rules.handle_warn_days, days))
+    _save_and_audit(actor, complaint, before, "退回重办")
+    _event(complaint, ComplaintEvent.Kind.SEND_BACK, actor, reason)
+    _notify(
+        notifications.responsible_recipients(complaint.handling_unit),
+        f"投诉调查结论被退回：{complaint.number}",
+        complaint,
+        _due_text(complaint),
+    )
+    return complaint
+
+
+def _finding_card(complaint: Complaint, now: datetime) -> list[Card]:
+    """属实 → 红牌, 部分属实 → 黄牌, against the unit and, when named, the person; once per
+    complaint (a reopened complaint found 属实 again does not double the card)."""
+    if complaint.finding not in (Complaint.Finding.TRUE, Complaint.Finding.PARTLY):
+        return []
+    red = complaint.finding == Complaint.Finding.TRUE
+    return supervision.raise_cards(
+        [
+            dict(
+                color=Card.Color.RED if red else Card.Color.YELLOW,
+                cause=Card.Cause.COMPLAINT_SUBSTANTIATED,
+                cause_key=f"complaint:{complaint.pk}:finding",
+                at=now,
+                unit=complaint.handling_unit,
+                staff=complaint.accused_staff,
+                subject=complaint,
+                summary=f"效能投诉{complaint.number}（{complaint.category.name}）经查"
+                f"{complaint.get_finding_display()}",
+            )
+        ],
+        at=now,
+    )
+
+
+@transaction.atomic
+def approve(actor, complaint: Complaint, note: str = "") -> Complaint:
+    """审核通过: the finding stands; a 属实/部分属实 finding raises its card now."""
+    _require_office(actor, "审核调查结论")
+    complaint = _lock(complaint)
+    if complaint.status != Complaint.Status.REVIEW:
+        raise ValidationError(f"该投诉当前为“{complaint.get_status_display()}”，不能审核通过")
+    before = audit_snapshot(complaint)
+    now = timezone.now()
+    complaint.status = Complaint.Status.APPROVED
+    complaint.approved_at = now
+    rules = ComplaintRules.current()
+    set_deadline(complaint, Complaint.Stage.REPLY, now, rules.reply_days, OFFICE_WARN_DAYS)
+    _save_and_audit(actor, complaint, before, "审核通过")
+    _event(complaint, ComplaintEvent.Kind.APPROVE, actor, note.strip())
+    _finding_card(complaint, now)
+    return complaint
+
+
+@transaction.atomic
+def reply(actor, complaint: Complaint, text: str) -> Complaint:
+    """答复投诉人: the text the complainant reads in the public lookup."""
+    _require_office(actor, "答复投诉人")
+    complaint = _lock(complaint)
+    text = _text(text, "text", "答复内容")
+    if complaint.status != Complaint.Status.APPROVED:
+        raise ValidationError("调查结论经效能办审核通过后才能答复投诉人")
+    before = audit_snapshot(complaint)
+    complaint.status = Complaint.Status.REPLIED
+    complaint.reply_text = text
+    complaint.replied_at = timezone.now()
+    _save_and_audit(actor, complaint, before, "答复投诉人")
+    _event(complaint, ComplaintEvent.Kind.REPLY, actor, text)
+    return complaint
+
+
+@transaction.atomic
+def record_visit(actor, complaint: Complaint, *, result: str, note: str = "") -> Complaint:
+    """回访 and close. Anonymous complaints are closed with the visit marked as not possible."""
+    _require_office(actor, "回访")
+    complaint = _lock(complaint)
+    if complaint.status != Complaint.Status.REPLIED:
+        raise ValidationError("答复投诉人后才能回访")
+    if result not in Complaint.Visit.values:
+        raise ValidationError({"result": "请选择回访结果"})
+    if len(note) > REASON_LIMIT:
+        raise ValidationError({"note": f"回访记录不能超过{REASON_LIMIT}字"})
+    before = audit_snapshot(complaint)
+    now = timezone.now()
+    complaint.status = Complaint.Status.CLOSED
+    complaint.visit_result = result
+    complaint.visit_note = note.strip()
+    complaint.visited_at = now
+    complaint.closed_at = now
+    _stop_clock(complaint)
+    _save_and_audit(actor, complaint, before, f"回访：{complaint.get_visit_result_display()}")
+    _event(
+        complaint,
+        ComplaintEvent.Kind.VISIT,
+        actor,
+        f"{complaint.get_visit_result_display()}。{note.strip()}".strip("。"),
+    )
+    return complaint
+
+
+def _reopen(actor, complaint: Complaint, reason: str) -> Complaint:
+    reason = _text(reason, "reason", "不满意的理由", REASON_LIMIT)
+    if complaint.reopen_count >= 1:
+        raise ValidationError("该投诉已重新办理过一次，不能再次申请重新办理")
+    if complaint.status not in (Complaint.Status.REPLIED, Complaint.Status.CLOSED):
+        raise ValidationError("投诉答复后才能申请重新办理")
+    if complaint.handling_unit_id is None:
+        raise ValidationError("该投诉没有承办单位，不能重新办理")
+    before = audit_snapshot(complaint)
+    now = timezone.now()
+    complaint.status = Complaint.Status.HANDLING
+    complaint.reopen_count += 1
+    complaint.closed_at = None
+    complaint.approved_at = None
+    if complaint.visit_result == "":
+        complaint.visit_result = Complaint.Visit.DISSATISFIED
+    rules = ComplaintRules.current()
+    set_deadline(complaint, Complaint.Stage.HANDLE, now, rules.handle_days, rules.handle_warn_days)
+    _save_and_audit(actor, complaint, before, "不满意，重新办理")
+    _event(complaint, ComplaintEvent.Kind.REOPEN, actor, reason)
+    _notify(
+        [*notifications.responsible_recipients(complaint.handling_unit), *office_users()],
+        f"投诉人不满意，重新办理：{complaint.number}",
+        complaint,
+        _due_text(complaint),
+    )
+    return complaint
+
+
+@transaction.atomic
+def reopen(actor, complaint: Complaint, reason: str) -> Complaint:
+    """重新办理 on the complainant's behalf (e.g. after a dissatisfied 回访); once only."""
+    _require_office(actor, "代投诉人申请重新办理")
+    return _reopen(actor, _lock(complaint), reason)
+
+
+@transaction.atomic
+def reopen_public(number: str, code: str, reason: str) -> Complaint:
+    """The complainant reopens with number and query code (the view throttles the attempts)."""
+    complaint = lookup_public(number, code)
+    if complaint is None:
+        raise ValidationError(NOT_FOUND)
+    return _reopen(None, _lock(complaint), reason)
+
+
+@transaction.atomic
+def reveal_identity(actor, complaint: Complaint, reason: str) -> dict[str, str]:
+    """查看投诉人身份: office only, with a reason; the audit entry keeps the reason, not the
+    identity, and the office's timeline shows who looked and why."""
+    _require_office(actor, "查看投诉人身份")
+    reason = _text(reason, "reason", "查看理由", REASON_LIMIT)
+    if not complaint.identity_token:
+        raise ValidationError("该投诉为匿名投诉，没有身份信息")
+    identity = crypto.decrypt_identity(complaint.identity_token)
+    audit.record(
+        actor,
+        audit.Action.EVENT,
+        complaint,
+        summary="查看投诉人身份",
+        after={"reason": reason, "fields": sorted(identity)},
+    )
+    _event(complaint, ComplaintEvent.Kind.REVEAL, actor, reason, office_only=True)
+    return identity
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+NOT_FOUND = "没有找到与该投诉编号和查询码相符的投诉，请核对后再试。"
+
+
+def lookup_public(number: str, code: str) -> Complaint | None:
+    """The complaint if number and code match, else None — the same for either mistake."""
+    number = (number or "").strip().upper()
+    code = (code or "").strip().upper()
+    complaint = (
+        Complaint.objects.select_related("category", "handling_unit").filter(number=number).first()
+    )
+    # Compute the digest even for an unknown number, so the timing does not tell either.
+    digest = complaint.code_digest if complaint is not None else "0" * 64
+    if not crypto.code_matches(number, code, digest) or complaint is None:
+        return None
+    return complaint
+
+
+PUBLIC_STATUS = {
+    Complaint.Status.SUBMITTED: "已收到，待受理",
+    Complaint.Status.DECLINED: "不予受理",
+    Complaint.Status.HANDLING: "已受理，正在办理",
+    Complaint.Status.REVIEW: "已受理，正在办理",
+    Complaint.Status.APPROVED: "办理完毕，待答复",
+    Complaint.Status.REPLIED: "已答复",
+    Complaint.Status.CLOSED: "已办结",
+}
+
+
+def public_status(complaint: Complaint) -> str:
+    return PUBLIC_STATUS[complaint.status]
+
+
+def can_reopen(complaint: Complaint) -> bool:
+    return (
+        complaint.reopen_count == 0
+        and complaint.handling_unit_id is not None
+        and complaint.status in (Complaint.Status.REPLIED, Complaint.Status.CLOSED)
+    )
+
+
+def allowed_actions(user, complaint: Complaint) -> set[str]:
+    """What the page offers this user now; the services check again on every action."""
+    actions: set[str] = set()
+    office = is_office(user)
+    status = complaint.status
+    if office:
+        if status == Complaint.Status.SUBMITTED:
+            actions |= {"accept", "decline"}
+        elif status == Complaint.Status.REVIEW:
+            actions |= {"approve", "send_back"}
+        elif status == Complaint.Status.APPROVED:
+            actions.add("reply")
+        elif status == Complaint.Status.REPLIED:
+            actions.add("visit")
+        if can_reopen(complaint):
+            actions.add("reopen")
+        if complaint.identity_token:
+            actions.add("reveal")
+    if status == Complaint.Status.HANDLING and (
+        office
+        or (
+            user.effective_role == Role.LIAISON
+            and Complaint.objects.editable_by(user).filter(pk=complaint.pk).exists()
+        )
+    ):
+        actions.add("finding")
+    return actions
+
+
+def visible_attachments(user, complaint: Complaint) -> list[Attachment]:
+    """The office sees every attachment; the unit only those the office chose to pass on."""
+    if is_office(user) or complaint.share_attachments:
+        return list(complaint.attachments.all())
+    return []

@@ -1,0 +1,423 @@
+"""Complaint pages: the public form and lookup, the office's and the units' pages. Thin: the
+rules live in ``services``; a refused action shows its Chinese message and keeps what was typed."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from xiaoneng.accounts.roles import Role
+from xiaoneng.org.models import Unit
+from xiaoneng.web.decorators import office_required
+
+from . import services
+from .forms import (
+    AcceptForm,
+    FindingForm,
+    LookupForm,
+    OfficeComplaintForm,
+    PublicComplaintForm,
+    PublicReopenForm,
+    ReasonForm,
+    ReplyForm,
+    VisitForm,
+)
+from .models import Attachment, Category, Complaint
+
+LIST_ROLES = (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.LEADER)
+FILE_ROLES = (Role.ADMIN, Role.OFFICE, Role.SUPERVISOR)
+SUBMIT_LIMIT = 5  # public submissions (attempts) per address per hour
+LOOKUP_LIMIT = 20  # public lookups per address per 10 minutes
+
+
+def _throttled(request, name: str, limit: int, seconds: int) -> bool:
+    """Count one attempt for this address; True once the limit is used up."""
+    key = f"complaints:{name}:{request.META.get('REMOTE_ADDR', '')}"
+    count = cache.get_or_set(key, 0, timeout=seconds)
+    if count >= limit:
+        return True
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=seconds)
+    return False
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _identity(data: dict) -> services.Identity:
+    return services.Identity(
+        name=data.get("name", ""),
+        phone=data.get("phone", ""),
+        email=data.get("email", ""),
+        address=data.get("address", ""),
+    )
+
+
+def _submit(actor, form, channel: str, caller_line: str = ""):
+    d = form.cleaned_data
+    return services.submit_complaint(
+        actor,
+        channel=channel,
+        category=d["category"],
+        title=d["title"],
+        content=d["content"],
+        anonymous=d["anonymous"],
+        identity=_identity(d),
+        named_unit=d["named_unit"],
+        accused_name=d["accused_name"],
+        case_number=d["case_number"],
+        caller_line=caller_line,
+        files=d["attachments"],
+    )
+
+
+# ---- public ----------------------------------------------------------------------------------
+
+
+def public_new(request):
+    """网上投诉 (no login): captcha, per-address limit, attachments."""
+    if request.method == "POST" and _throttled(request, "submit", SUBMIT_LIMIT, 3600):
+        form = PublicComplaintForm(request.POST, session=request.session)
+        return render(
+            request, "complaints/public_new.html", {"form": form, "throttled": True}, status=429
+        )
+    form = PublicComplaintForm(request.POST or None, request.FILES or None, session=request.session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint, code = _submit(None, form, Complaint.Channel.WEB)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            # Shown once on the next page, then forgotten: only its digest is stored.
+            request.session["complaint_receipt"] = {"number": complaint.number, "code": code}
+            return redirect("complaints:thanks")
+    return render(request, "complaints/public_new.html", {"form": form})
+
+
+def public_thanks(request):
+    receipt = request.session.pop("complaint_receipt", None)
+    if receipt is None:
+        return redirect("complaints:lookup")
+    return render(request, "complaints/public_thanks.html", {"receipt": receipt})
+
+
+def public_lookup(request):
+    """投诉查询: number + query code; throttled; one message for any mismatch."""
+    form = LookupForm(request.POST if request.POST.get("action") != "reopen" else None)
+    reopen_form = None
+    complaint = None
+    not_found = throttled = False
+    if request.method == "POST":
+        if _throttled(request, "lookup", LOOKUP_LIMIT, 600):
+            throttled = True
+        elif request.POST.get("action") == "reopen":
+            reopen_form = PublicReopenForm(request.POST)
+            form = LookupForm(initial=request.POST)
+            if reopen_form.is_valid():
+                d = reopen_form.cleaned_data
+                try:
+                    complaint = services.reopen_public(d["number"], d["code"], d["reason"])
+                except ValidationError as error:
+                    _apply_errors(reopen_form, error)
+                    complaint = services.lookup_public(d["number"], d["code"])
+                    not_found = complaint is None
+                else:
+                    messages.success(request, "已收到您的意见，投诉将重新办理。")
+                    reopen_form = None
+        elif form.is_valid():
+            complaint = services.lookup_public(
+                form.cleaned_data["number"], form.cleaned_data["code"]
+            )
+            not_found = complaint is None
+    if complaint is not None and services.can_reopen(complaint) and reopen_form is None:
+        reopen_form = PublicReopenForm(initial={"number": complaint.number})
+    return render(
+        request,
+        "complaints/public_lookup.html",
+        {
+            "form": form,
+            "complaint": complaint,
+            "public_status": services.public_status(complaint) if complaint else "",
+            "reopen_form": reopen_form if complaint is not None else None,
+            "code": request.POST.get("code", "") if complaint is not None else "",
+            "not_found": not_found,
+            "not_found_message": services.NOT_FOUND,
+            "throttled": throttled,
+        },
+        status=429 if throttled else 200,
+    )
+
+
+# ---- office ----------------------------------------------------------------------------------
+
+
+@office_required(*LIST_ROLES)
+def office_list(request):
+    user = request.user
+    complaints = Complaint.objects.visible_to(user).select_related("category", "handling_unit")
+    f = request.GET
+    if q := f.get("q", "").strip():
+        complaints = complaints.filter(Q(number__icontains=q) | Q(title__icontains=q))
+    if (status := f.get("status", "")) in Complaint.Status.values:
+        complaints = complaints.filter(status=status)
+    elif status == "open":
+        complaints = complaints.exclude(
+            status__in=[Complaint.Status.CLOSED, Complaint.Status.DECLINED]
+        )
+    if unit_id := f.get("unit", ""):
+        unit = Unit.objects.filter(pk=unit_id).first() if unit_id.isdigit() else None
+        if unit is not None:
+            complaints = complaints.filter(handling_unit__path__startswith=unit.path)
+    if (category := f.get("category", "")).isdigit():
+        complaints = complaints.filter(category_id=category)
+    if (channel := f.get("channel", "")) in Complaint.Channel.values:
+        complaints = complaints.filter(channel=channel)
+    if f.get("overdue"):
+        complaints = complaints.filter(deadline_open=True, due_at__lt=timezone.now())
+    if f.get("escalated"):
+        complaints = complaints.filter(escalated=True)
+    page = Paginator(complaints.order_by("-submitted_at", "-pk"), 50).get_page(f.get("page"))
+    units = Unit.objects.visible_to(user).filter(
+        is_active=True, kind__in=[Unit.Kind.DEPARTMENT, Unit.Kind.DISTRICT, Unit.Kind.CENTRE]
+    )
+    return render(
+        request,
+        "complaints/office_list.html",
+        {
+            "page": page,
+            "f": f,
+            "statuses": Complaint.Status.choices,
+            "channels": Complaint.Channel.choices,
+            "categories": Category.objects.all(),
+            "units": units,
+            "now": timezone.now(),
+            "can_file": services.is_office(user),
+        },
+    )
+
+
+@office_required(*FILE_ROLES)
+def office_new(request):
+    """Office entry: 热线、来信、邮件、来访; a 效能监督员 files on the supervisor channel."""
+    user = request.user
+    form = OfficeComplaintForm(request.POST or None, request.FILES or None)
+    if user.effective_role == Role.SUPERVISOR:
+        form.fields["channel"].choices = [
+            (Complaint.Channel.SUPERVISOR, Complaint.Channel.SUPERVISOR.label)
+        ]
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint, code = _submit(
+                user, form, form.cleaned_data["channel"], form.cleaned_data["caller_line"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return render(
+                request,
+                "complaints/public_thanks.html",
+                {"receipt": {"number": complaint.number, "code": code}, "office": True},
+            )
+    return render(request, "complaints/office_new.html", {"form": form})
+
+
+def _complaint(request, pk: int) -> Complaint:
+    return get_object_or_404(
+        Complaint.objects.visible_to(request.user).select_related(
+            "category", "handling_unit", "named_unit", "accused_staff", "submitted_by"
+        ),
+        pk=pk,
+    )
+
+
+def _detail_context(request, complaint: Complaint, **forms) -> dict:
+    user = request.user
+    office = services.is_office(user)
+    events = complaint.events.select_related("actor")
+    if not office:
+        events = events.filter(office_only=False)
+    actions = services.allowed_actions(user, complaint)
+    return {
+        "c": complaint,
+        "office": office,
+        "events": events,
+        "actions": actions,
+        "attachments": services.visible_attachments(user, complaint),
+        "finding_form": forms.get("finding_form")
+        or FindingForm(unit=complaint.handling_unit, initial={"finding": complaint.finding}),
+        "reason_form": forms.get("reason_form") or ReasonForm(),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "visit_form": forms.get("visit_form") or VisitForm(),
+        "failed": forms.get("failed", ""),
+        "now": timezone.now(),
+    }
+
+
+@office_required(*LIST_ROLES)
+def detail(request, pk: int):
+    complaint = _complaint(request, pk)
+    return render(request, "complaints/detail.html", _detail_context(request, complaint))
+
+
+ACTION_FORMS = {
+    "finding": ("finding_form", FindingForm),
+    "send_back": ("reason_form", ReasonForm),
+    "reopen": ("reason_form", ReasonForm),
+    "approve": ("reason_form", ReasonForm),
+    "reply": ("reply_form", ReplyForm),
+    "visit": ("visit_form", VisitForm),
+}
+DONE = {
+    "finding": "调查结论已提交，等待效能办审核",
+    "send_back": "已退回承办单位重新办理",
+    "reopen": "已重新交承办单位办理",
+    "approve": "已审核通过",
+    "reply": "已答复投诉人",
+    "visit": "回访已记录，投诉办结",
+}
+
+
+@office_required(*LIST_ROLES)
+@require_POST
+def act(request, pk: int, action: str):
+    """One POST endpoint per action; the service checks permission and state."""
+    if action not in ACTION_FORMS:
+        raise Http404
+    user = request.user
+    complaint = _complaint(request, pk)
+    name, form_class = ACTION_FORMS[action]
+    kwargs = {"unit": complaint.handling_unit} if form_class is FindingForm else {}
+    form = form_class(request.POST, **kwargs)
+    if action == "approve":
+        form.fields["reason"].required = False
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            if action == "finding":
+                services.submit_finding(
+                    user,
+                    complaint,
+                    finding=d["finding"],
+                    text=d["text"],
+                    accused_staff=d["accused_staff"],
+                )
+            elif action == "send_back":
+                services.send_back(user, complaint, d["reason"])
+            elif action == "reopen":
+                services.reopen(user, complaint, d["reason"])
+            elif action == "approve":
+                services.approve(user, complaint, d.get("reason", ""))
+            elif action == "reply":
+                services.reply(user, complaint, d["text"])
+            elif action == "visit":
+                services.record_visit(user, complaint, result=d["result"], note=d["note"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied))
+        else:
+            messages.success(request, DONE[action])
+            return redirect("complaints:detail", pk)
+    context = _detail_context(request, complaint, **{name: form, "failed": action})
+    return render(request, "complaints/detail.html", context, status=400)
+
+
+@office_required(Role.ADMIN, Role.OFFICE)
+def route(request, pk: int):
+    """受理转办 / 不予受理. Routing suggestions and duplicates come from ``xiaoneng.routing``."""
+    user = request.user
+    complaint = _complaint(request, pk)
+    accept_form = AcceptForm(
+        request.POST if request.POST.get("action") == "accept" else None,
+        initial={"unit": complaint.named_unit},
+    )
+    decline_form = ReasonForm(request.POST if request.POST.get("action") == "decline" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "accept" and accept_form.is_valid():
+                d = accept_form.cleaned_data
+                services.accept(
+                    user,
+                    complaint,
+                    unit=d["unit"],
+                    accused_staff=d["accused_staff"],
+                    share_attachments=d["share_attachments"],
+                    note=d["note"],
+                )
+                messages.success(request, f"已受理并转{d['unit'].name}办理")
+                return redirect("complaints:detail", pk)
+            if request.POST.get("action") == "decline" and decline_form.is_valid():
+                services.decline(user, complaint, decline_form.cleaned_data["reason"])
+                messages.success(request, "已作出不予受理决定")
+                return redirect("complaints:detail", pk)
+        except ValidationError as error:
+            target = accept_form if request.POST.get("action") == "accept" else decline_form
+            _apply_errors(target, error)
+    return render(
+        request,
+        "complaints/route.html",
+        {
+            "c": complaint,
+            "accept_form": accept_form,
+            "decline_form": decline_form,
+            # ROUTING HOOK: xiaoneng.routing (built separately) fills these two lists —
+            # suggested handling units and likely duplicates. Empty until it is wired in.
+            "suggestions": [],
+            "duplicates": [],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@office_required(Role.ADMIN, Role.OFFICE)
+def reveal(request, pk: int):
+    """查看投诉人身份: a reason first; the identity is shown on this response only."""
+    complaint = _complaint(request, pk)
+    form = ReasonForm(request.POST or None)
+    identity = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity = services.reveal_identity(
+                request.user, complaint, form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+    response = render(
+        request, "complaints/reveal.html", {"c": complaint, "form": form, "identity": identity}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@office_required(*LIST_ROLES)
+def attachment(request, pk: int, attachment_id: int):
+    """Attachments are never public: this view checks scope and the office's sharing choice."""
+    complaint = _complaint(request, pk)
+    found = get_object_or_404(Attachment, pk=attachment_id, complaint=complaint)
+    if found not in services.visible_attachments(request.user, complaint):
+        raise Http404
+    response = FileResponse(
+        found.file.open("rb"),
+        content_type=found.content_type,
+        as_attachment=found.content_type == "application/pdf",
+        filename=found.original_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

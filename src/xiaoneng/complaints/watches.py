@@ -1,0 +1,155 @@
+"""What the sweeper does with complaints whose warn or due instant passed.
+
+Warning: the unit's liaisons for the unit's step (办理), the office for the office's steps.
+Overdue: 督办 — the complaint is marked, the nearest leaders of the handling unit and the office
+are told, and an overdue unit step raises a 黄牌 (投诉办理超期) once per deadline.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from xiaoneng.accounts.models import User
+from xiaoneng.accounts.roles import Role
+from xiaoneng.notifications import services as notifications
+from xiaoneng.org.models import Unit
+from xiaoneng.supervision import services as supervision
+from xiaoneng.supervision.models import Card
+from xiaoneng.supervision.watches import Watch, register
+
+from .models import Complaint, ComplaintEvent
+
+
+class LeaderCache:
+    """Leaders (role 领导) by unit, read once per batch; ``nearest`` walks up the unit's chain."""
+
+    def __init__(self) -> None:
+        self.by_unit: dict[int | None, list[User]] = defaultdict(list)
+        for user in User.objects.filter(is_active=True, role=Role.LEADER).order_by("id"):
+            self.by_unit[user.unit_id].append(user)
+        self.top = [u for uid, users in self.by_unit.items() for u in users if uid is None]
+        roots = set(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+        self.top += [u for uid in roots for u in self.by_unit.get(uid, [])]
+
+    def nearest(self, unit: Unit | None) -> list[User]:
+        if unit is None:
+            return self.top
+        chain = [int(p) for p in unit.path.strip("/").split("/") if p]
+        for unit_id in reversed(chain):
+            if self.by_unit.get(unit_id):
+                return self.by_unit[unit_id]
+        return self.top
+
+
+def _body(complaint: Complaint, now: datetime) -> str:
+    due = complaint.due_at.astimezone(now.tzinfo) if complaint.due_at else None
+    parts = [f"投诉编号：{complaint.number}", f"类别：{complaint.category.name}"]
+    if complaint.handling_unit_id:
+        parts.append(f"承办单位：{complaint.handling_unit.name}")
+    parts.append(f"环节：{complaint.get_stage_display()}")
+    if due:
+        parts.append(f"期限：{due:%Y-%m-%d %H:%M}")
+    return "；".join(parts)
+
+
+def _link(complaint: Complaint) -> str:
+    return f"/office/complaints/{complaint.pk}/"
+
+
+def _due_key(complaint: Complaint) -> str:
+    return complaint.due_at.isoformat() if complaint.due_at else ""
+
+
+def complaint_warn(rows: list[Complaint], now: datetime) -> None:
+    recipients = notifications.RecipientCache()
+    office = list(User.objects.filter(is_active=True, role=Role.OFFICE).order_by("id"))
+    messages = []
+    for c in rows:
+        unit_step = c.stage == Complaint.Stage.HANDLE and c.handling_unit_id
+        messages.append(
+            notifications.Message(
+                recipients=recipients(c.handling_unit) if unit_step else office,
+                kind="warning",
+                title=f"效能投诉即将到期：{c.number}",
+                body=_body(c, now),
+                link=_link(c),
+                dedupe_key=f"complaint:{c.pk}:warn:{_due_key(c)}",
+            )
+        )
+    notifications.notify_many(messages, summary="效能投诉到期预警")
+    ComplaintEvent.objects.bulk_create(
+        [
+            ComplaintEvent(
+                complaint=c,
+                kind=ComplaintEvent.Kind.WARN,
+                at=now,
+                actor_name="电子监察",
+                note=f"{c.get_stage_display()}环节即将到期",
+            )
+            for c in rows
+        ]
+    )
+
+
+def complaint_due(rows: list[Complaint], now: datetime) -> None:
+    leaders = LeaderCache()
+    office = list(User.objects.filter(is_active=True, role=Role.OFFICE).order_by("id"))
+    fresh = [c for c in rows if not c.escalated]
+    Complaint.objects.filter(pk__in=[c.pk for c in fresh]).update(escalated=True, escalated_at=now)
+    for c in fresh:
+        c.escalated, c.escalated_at = True, now
+    notifications.notify_many(
+        [
+            notifications.Message(
+                recipients=[*leaders.nearest(c.handling_unit), *office],
+                kind="escalation",
+                title=f"效能投诉超期督办：{c.number}",
+                body=_body(c, now),
+                link=_link(c),
+                dedupe_key=f"complaint:{c.pk}:due:{_due_key(c)}",
+            )
+            for c in rows
+        ],
+        summary="效能投诉超期督办",
+    )
+    ComplaintEvent.objects.bulk_create(
+        [
+            ComplaintEvent(
+                complaint=c,
+                kind=ComplaintEvent.Kind.ESCALATE,
+                at=now,
+                actor_name="电子监察",
+                note=f"{c.get_stage_display()}环节超过期限，列入督办",
+            )
+            for c in rows
+        ]
+    )
+    supervision.raise_cards(
+        [
+            dict(
+                color=Card.Color.YELLOW,
+                cause=Card.Cause.COMPLAINT_OVERDUE,
+                cause_key=f"complaint:{c.pk}:handle:{_due_key(c)}",
+                at=c.due_at,
+                unit=c.handling_unit,
+                staff=None,
+                subject=c,
+                summary=f"效能投诉{c.number}（{c.category.name}）超过办理时限未提交调查结论",
+            )
+            for c in rows
+            if c.stage == Complaint.Stage.HANDLE and c.handling_unit_id
+        ],
+        at=now,
+    )
+
+
+register(
+    Watch(
+        "complaints.complaint",
+        Complaint,
+        on_warn=complaint_warn,
+        on_due=complaint_due,
+        select_related=("category", "handling_unit"),
+    )
+)

@@ -1,0 +1,71 @@
+"""Forms of the rating pages; the rules themselves live in services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import Level, Rating, Rectification
+from .services import COMMENT_MAX, GROUPS
+
+LEVEL_CHOICES = [(str(v), label) for v, label in Level.choices]
+
+
+class _LevelComment(forms.Form):
+    level = forms.ChoiceField(label="评价等级", choices=LEVEL_CHOICES, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label="评价内容",
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": COMMENT_MAX}),
+        help_text=f"选填，不超过{COMMENT_MAX}字；不满意的请说明原因，便于核实整改",
+    )
+
+
+class OnlineRatingForm(_LevelComment):
+    number = forms.CharField(label="申请号", max_length=60)
+    code = forms.CharField(label="查询码", max_length=12, help_text="印在受理回执上的6位查询码")
+    field_order = ["number", "code", "level", "comment"]
+
+
+class WindowRatingForm(_LevelComment):
+    number = forms.CharField(label="申请号", max_length=60)
+    channel = forms.ChoiceField(
+        label="评价渠道",
+        choices=[
+            (Rating.Channel.WINDOW, Rating.Channel.WINDOW.label),
+            (Rating.Channel.OTHER, Rating.Channel.OTHER.label),
+        ],
+    )
+    field_order = ["number", "channel", "level", "comment"]
+
+
+class VerificationForm(forms.Form):
+    finding = forms.ChoiceField(
+        label="核实结果", choices=Rectification.Finding.choices, widget=forms.RadioSelect
+    )
+    verification = forms.CharField(label="核实情况", widget=forms.Textarea(attrs={"rows": 3}))
+    measures = forms.CharField(
+        label="整改措施",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="差评属实的必填",
+    )
+
+
+class VisitForm(forms.Form):
+    satisfied = forms.ChoiceField(
+        label="回访结果",
+        choices=[("1", "满意"), ("0", "不满意")],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="回访情况", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StatsForm(forms.Form):
+    by = forms.ChoiceField(label="统计维度", choices=list(GROUPS.items()), required=False)
+    start = forms.DateField(
+        label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,0 +1,482 @@
+"""Service rating rules (好差评, C5): rating a finished case, 差评核实整改, statistics.
+
+- A rating belongs to one finished case (准予 or 不予许可), at most one per case: the database's
+  unique key on the case is the guarantee, the pre-check only gives a kinder message.
+- The public rates with the receipt's number and query code; a wrong pair gets the same answer as
+  an unknown number, so the form cannot be used to probe which numbers exist.
+- A 差评 (不满意/非常不满意) opens a rectification obligation for the responsible unit: the window
+  the case was registered at when it has one (the rating is about the service the applicant met
+  there), else the case's unit. Its limit (default 15 working days) is watched by the sweeper like
+  every other deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from xiaoneng.accounts.roles import Role
+from xiaoneng.accounts.scoping import can_edit
+from xiaoneng.audit import services as audit
+from xiaoneng.cases import services as cases
+from xiaoneng.cases.models import Case
+from xiaoneng.notifications import services as notifications
+from xiaoneng.org.models import Unit
+from xiaoneng.supervision import services as supervision
+from xiaoneng.supervision.models import Card
+from xiaoneng.workcalendar.services import get_calendar
+from xiaoneng.workdays import SHANGHAI
+
+from .models import BAD_LEVELS, GOOD_LEVELS, Level, Rating, Rectification
+
+FINISHED = (Case.Status.APPROVED, Case.Status.DENIED)
+COMMENT_MAX = 500
+#: Same answer for an unknown number and a wrong code (never reveal which numbers exist).
+NOT_FOUND = "没有找到与该申请号和查询码相符的办件，请核对受理回执。"
+ALREADY_RATED = "该办件已经评价过，每件办件只能评价一次。"
+NOT_FINISHED = "该办件尚未办结，办结后才能评价。"
+OFFICE_ROLES = (Role.ADMIN, Role.OFFICE)
+
+
+def rectify_limit_days() -> int:
+    """差评整改时限 in working days (setting ``XIAONENG_RATING_RECTIFY_DAYS``, default 15)."""
+    return int(getattr(settings, "XIAONENG_RATING_RECTIFY_DAYS", 15))
+
+
+def rectify_warn_days() -> int:
+    """Warn the unit when this many working days remain (``XIAONENG_RATING_WARN_DAYS``, 3)."""
+    return int(getattr(settings, "XIAONENG_RATING_WARN_DAYS", 3))
+
+
+def responsible_unit(case: Case) -> Unit:
+    """Who verifies a 差评: the case's window when it has one, else the case's unit."""
+    return case.window if case.window_id else case.unit
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due_at: datetime
+    warn_at: datetime
+    provisional: bool
+
+
+def deadline(opened_at: datetime, limit_days: int, warn_days: int | None = None) -> Deadline:
+    """Due at the end of the ``limit_days``-th working day after ``opened_at``; warned from the
+    start of the working day after which ``warn_days`` remain (stored, like cases do, as the end
+    of the working day before it)."""
+    calendar = get_calendar()
+    warn_days = rectify_warn_days() if warn_days is None else warn_days
+    due = calendar.add_workdays(opened_at, limit_days)
+    before = limit_days - warn_days - 1
+    if before >= 1:
+        warn = calendar.add_workdays(opened_at, before)
+        warn_at, provisional = warn.due, due.provisional or warn.provisional
+    else:
+        warn_at, provisional = opened_at, due.provisional
+    return Deadline(due.due, warn_at, provisional)
+
+
+# ---- rating ----------------------------------------------------------------------------------
+
+
+def _clean(level, comment: str) -> tuple[int, str]:
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        level = 0
+    if level not in Level.values:
+        raise ValidationError({"level": "请选择评价等级"})
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise ValidationError({"comment": f"评价内容不能超过{COMMENT_MAX}字"})
+    return level, comment
+
+
+def rate_online(number: str, code: str, level: int, comment: str = "") -> Rating:
+    """网上评价: the applicant rates with the receipt's number and query code."""
+    level, comment = _clean(level, comment)
+    case = cases.lookup_public(number or "", code or "")
+    if case is None:
+        raise ValidationError(NOT_FOUND)
+    return _rate(case, level, comment, Rating.Channel.ONLINE, actor=None)
+
+
+def may_enter_for(actor, case: Case) -> bool:
+    """Staff who may enter a rating for the applicant: those who may move the case, and window
+    staff of the window the case was registered at (a centre's windows serve many units)."""
+    if actor.effective_role not in (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.WINDOW):
+        return False
+    if can_edit(actor, case):
+        return True
+    return bool(actor.unit_id and case.window_id and case.window.path.startswith(actor.unit.path))
+
+
+def rate_at_window(
+    actor, number: str, level: int, comment: str = "", channel: str = Rating.Channel.WINDOW
+) -> Rating:
+    """窗口录入: staff enter the applicant's rating (评价器, paper slip, phone call-back)."""
+    level, comment = _clean(level, comment)
+    if channel not in (Rating.Channel.WINDOW, Rating.Channel.OTHER):
+        raise ValidationError({"channel": "请选择评价渠道"})
+    case = (
+        Case.objects.select_related("unit", "window", "item")
+        .filter(number=(number or "").strip())
+        .first()
+    )
+    # Out of reach reads like not found, as everywhere (404, not 403).
+    if case is None or not may_enter_for(actor, case):
+        raise ValidationError({"number": "没有找到该申请号的办件，或您无权为其录入评价"})
+    return _rate(case, level, comment, channel, actor=actor)
+
+
+@transaction.atomic
+def _rate(case: Case, level: int, comment: str, channel: str, *, actor) -> Rating:
+    if case.status not in FINISHED:
+        raise ValidationError(NOT_FINISHED)
+    if Rating.objects.filter(case=case).exists():
+        raise ValidationError(ALREADY_RATED)
+    now = timezone.now()
+    rating = Rating(
+        case=case,
+        level=level,
+        comment=comment,
+        channel=channel,
+        unit_id=case.unit_id,
+        window_id=case.window_id,
+        item_id=case.item_id,
+        rated_at=now,
+        entered_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    try:
+        with transaction.atomic():
+            rating.save()
+    except IntegrityError:
+        # A concurrent submission for the same case won: the unique key on the case decides.
+        raise ValidationError(ALREADY_RATED) from None
+    audit.record(
+        actor if rating.entered_by_id else "公众评价",
+        audit.Action.CREATE,
+        rating,
+        after=audit.snapshot(rating),
+        summary=f"好差评：{rating.get_level_display()}（{rating.get_channel_display()}）",
+    )
+    if rating.is_bad:
+        open_rectification(rating, case, now)
+    return rating
+
+
+def open_rectification(rating: Rating, case: Case, now: datetime) -> Rectification:
+    """差评 → 核实整改 for the responsible unit, with its deadline; the unit's liaison hears."""
+    limit = rectify_limit_days()
+    d = deadline(rating.rated_at, limit)
+    unit = responsible_unit(case)
+    rect = Rectification.objects.create(
+        rating=rating,
+        unit=unit,
+        opened_at=rating.rated_at,
+        limit_days=limit,
+        due_at=d.due_at,
+        warn_at=d.warn_at,
+        deadline_provisional=d.provisional,
+    )
+    audit.record(
+        "电子监察",
+        audit.Action.CREATE,
+        rect,
+        after=audit.snapshot(rect),
+        summary=f"差评转核实整改，时限{limit}个工作日",
+    )
+    notifications.notify_many(
+        [
+            notifications.Message(
+                recipients=notifications.responsible_recipients(unit),
+                kind="info",
+                title=f"收到差评，请核实整改：{case.number}",
+                body=f"{case.item.name}，评价“{rating.get_level_display()}”，"
+                f"请于{_local(d.due_at):%Y-%m-%d}前核实并整改。",
+                link=f"/office/ratings/rectifications/{rect.pk}/",
+                dedupe_key=f"rating-rectify:{rect.pk}:opened",
+            )
+        ],
+        summary="差评核实整改",
+    )
+    return rect
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(SHANGHAI)
+
+
+# ---- rectification ---------------------------------------------------------------------------
+
+
+def _locked(rect: Rectification) -> Rectification:
+    return (
+        Rectification.objects.select_for_update(of=("self",))
+        .select_related("unit", "rating", "rating__case")
+        .get(pk=rect.pk)
+    )
+
+
+@transaction.atomic
+def record_verification(
+    actor, rect: Rectification, *, finding: str, verification: str, measures: str
+) -> Rectification:
+    """核实整改: the responsible unit's liaison (or the office) records what it found and did."""
+    rect = _locked(rect)
+    if actor.effective_role not in (*OFFICE_ROLES, Role.LIAISON) or not can_edit(actor, rect):
+        raise PermissionDenied("只有责任单位联络员或效能办可以填报核实整改情况")
+    if rect.status != Rectification.Status.VERIFYING:
+        raise ValidationError(f"该差评当前状态为“{rect.get_status_display()}”，不能再填报核实整改")
+    if finding not in Rectification.Finding.values:
+        raise ValidationError({"finding": "请选择核实结果"})
+    verification, measures = (verification or "").strip(), (measures or "").strip()
+    if not verification:
+        raise ValidationError({"verification": "请填写核实情况"})
+    if finding == Rectification.Finding.TRUE and not measures:
+        raise ValidationError({"measures": "差评属实的，请填写整改措施"})
+    before = audit.snapshot(rect)
+    now = timezone.now()
+    rect.finding, rect.verification, rect.measures = finding, verification, measures
+    rect.verified_at, rect.verified_by = now, actor
+    rect.status = Rectification.Status.VISIT
+    # The limit is the unit's: once it has answered, the sweeper stops watching.
+    rect.deadline_open = False
+    rect.save()
+    audit.record(
+        actor,
+        audit.Action.UPDATE,
+        rect,
+        before=before,
+        after=audit.snapshot(rect),
+        summary="核实整改",
+    )
+    if rect.due_at is not None and now > rect.due_at:
+        # Answered late before the sweeper noticed: the card is owed all the same (once).
+        _overdue_cards([rect], now)
+    return rect
+
+
+@transaction.atomic
+def record_return_visit(actor, rect: Rectification, *, satisfied: bool, note: str) -> Rectification:
+    """回访: the office calls the applicant back after the unit's answer; this closes the matter."""
+    rect = _locked(rect)
+    if actor.effective_role not in OFFICE_ROLES:
+        raise PermissionDenied("只有效能办可以登记回访")
+    if rect.status != Rectification.Status.VISIT:
+        raise ValidationError(
+            "责任单位核实整改后才能回访" if rect.status == "verifying" else "已回访"
+        )
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "请填写回访情况"})
+    before = audit.snapshot(rect)
+    rect.visit_satisfied, rect.visit_note = bool(satisfied), note
+    rect.visited_at, rect.visited_by = timezone.now(), actor
+    rect.status = Rectification.Status.CLOSED
+    rect.save()
+    audit.record(
+        actor, audit.Action.UPDATE, rect, before=before, after=audit.snapshot(rect), summary="回访"
+    )
+    return rect
+
+
+def _overdue_cards(rects: list[Rectification], now: datetime) -> list[Card]:
+    return supervision.raise_cards(
+        [
+            dict(
+                color=Card.Color.YELLOW,
+                cause=Card.Cause.RATING_RECTIFY_OVERDUE,
+                cause_key=f"rating:{r.rating_id}:rectify-overdue",
+                at=r.due_at,
+                unit=r.unit,
+                subject=r.rating.case,
+                summary=f"办件{r.rating.case.number}的差评未在{r.limit_days}个工作日内核实整改",
+            )
+            for r in rects
+        ],
+        at=now,
+    )
+
+
+def recompute_provisional(batch: int = 1000) -> int:
+    """After a calendar import: recompute open deadlines that were provisional."""
+    touched = 0
+    rows = list(Rectification.objects.filter(deadline_open=True, deadline_provisional=True)[:batch])
+    for rect in rows:
+        d = deadline(rect.opened_at, rect.limit_days)
+        Rectification.objects.filter(pk=rect.pk).update(
+            due_at=d.due_at, warn_at=d.warn_at, deadline_provisional=d.provisional
+        )
+        touched += 1
+    return touched
+
+
+# ---- statistics ------------------------------------------------------------------------------
+
+GROUPS = {"unit": "承办单位", "window": "受理窗口", "item": "事项", "month": "月份"}
+
+
+@dataclass
+class StatRow:
+    """One line of 好差评统计. ``rate`` is 满意率 = (非常满意+满意+基本满意) / all ratings."""
+
+    key: object
+    name: str
+    levels: dict[int, int] = field(default_factory=dict)
+    total: int = 0
+    open: int = 0
+    overdue: int = 0
+
+    @property
+    def good(self) -> int:
+        return sum(self.levels.get(level, 0) for level in GOOD_LEVELS)
+
+    @property
+    def bad(self) -> int:
+        return sum(self.levels.get(level, 0) for level in BAD_LEVELS)
+
+    @property
+    def rate(self) -> float | None:
+        return self.good / self.total if self.total else None
+
+    @property
+    def rate_text(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+    @property
+    def level_list(self) -> list[int]:
+        return [self.levels.get(level, 0) for level in Level.values]
+
+
+def period_bounds(start: date | None, end: date | None) -> Q:
+    """Ratings made on local dates ``start``..``end`` (inclusive)."""
+    q = Q()
+    if start:
+        q &= Q(rated_at__gte=datetime.combine(start, time.min, SHANGHAI))
+    if end:
+        q &= Q(rated_at__lt=datetime.combine(end + timedelta(days=1), time.min, SHANGHAI))
+    return q
+
+
+def _level_counts() -> dict:
+    return {f"n{v}": Count("pk", filter=Q(level=v)) for v in Level.values}
+
+
+def statistics(ratings: QuerySet, by: str = "unit", now: datetime | None = None) -> list[StatRow]:
+    """Counts per level, 满意率, 差评, open and overdue obligations, grouped by ``by``.
+
+    "Overdue" (超期) counts obligations still unverified after their due instant and those
+    verified after it: both broke the limit.
+    """
+    if by not in GROUPS:
+        raise ValueError(f"unknown grouping {by}")
+    now = now or timezone.now()
+    if by == "month":
+        from django.db.models.functions import TruncMonth
+
+        key = "month"
+        ratings = ratings.annotate(month=TruncMonth("rated_at", tzinfo=SHANGHAI))
+        rect_key = "month"
+    else:
+        key = f"{by}_id"
+        rect_key = f"rating__{by}_id"
+    rows: dict[object, StatRow] = {}
+    for r in ratings.order_by().values(key).annotate(total=Count("pk"), **_level_counts()):
+        rows[r[key]] = StatRow(
+            key=r[key],
+            name="",
+            levels={v: r[f"n{v}"] for v in Level.values},
+            total=r["total"],
+        )
+    rects = Rectification.objects.filter(rating__in=ratings.values("pk"))
+    if by == "month":
+        rects = rects.annotate(month=TruncMonth("rating__rated_at", tzinfo=SHANGHAI))
+    late = Q(status=Rectification.Status.VERIFYING, due_at__lt=now) | Q(verified_at__gt=F("due_at"))
+    for r in (
+        rects.order_by()
+        .values(rect_key)
+        .annotate(
+            open=Count("pk", filter=~Q(status=Rectification.Status.CLOSED)),
+            overdue=Count("pk", filter=late),
+        )
+    ):
+        row = rows.get(r[rect_key])
+        if row is not None:
+            row.open, row.overdue = r["open"], r["overdue"]
+    _name(rows, by)
+    return sorted(rows.values(), key=lambda row: (-row.total, row.name))
+
+
+def _name(rows: dict[object, StatRow], by: str) -> None:
+    from xiaoneng.catalog.models import ServiceItem
+
+    if by == "month":
+        for key, row in rows.items():
+            row.name = f"{_local(key):%Y-%m}" if key else ""
+        return
+    ids = [k for k in rows if k is not None]
+    if by == "item":
+        names = dict(ServiceItem.objects.filter(pk__in=ids).values_list("pk", "name"))
+    else:
+        names = {u.pk: str(u) for u in Unit.objects.filter(pk__in=ids)}
+    for key, row in rows.items():
+        row.name = names.get(key, "（无窗口）" if key is None else str(key))
+
+
+def totals(rows: Iterable[StatRow]) -> StatRow:
+    total = StatRow(key=None, name="合计", levels={v: 0 for v in Level.values})
+    for row in rows:
+        for v, n in row.levels.items():
+            total.levels[v] += n
+        total.total += row.total
+        total.open += row.open
+        total.overdue += row.overdue
+    return total
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """A unit's 好差评 at a glance (for the unit page or a scorecard)."""
+
+    total: int
+    good: int
+    bad: int
+    rate: float | None
+    open_rectifications: int
+    overdue_rectifications: int
+
+
+def unit_rating_summary(unit: Unit, since: date | None = None) -> UnitSummary:
+    """Ratings of cases handled by ``unit`` and its subtree since ``since`` (inclusive), and the
+    rectification obligations the subtree carries (as window or as unit)."""
+    now = timezone.now()
+    ratings = Rating.objects.filter(unit__path__startswith=unit.path).filter(
+        period_bounds(since, None)
+    )
+    counts = ratings.aggregate(total=Count("pk"), **_level_counts())
+    levels = {v: counts[f"n{v}"] for v in Level.values}
+    rects = Rectification.objects.filter(unit__path__startswith=unit.path)
+    if since:
+        rects = rects.filter(opened_at__gte=datetime.combine(since, time.min, SHANGHAI))
+    open_count = rects.open().count()
+    overdue = rects.filter(
+        Q(status=Rectification.Status.VERIFYING, due_at__lt=now) | Q(verified_at__gt=F("due_at"))
+    ).count()
+    good = sum(levels[v] for v in GOOD_LEVELS)
+    total = counts["total"]
+    return UnitSummary(
+        total=total,
+        good=good,
+        bad=sum(levels[v] for v in BAD_LEVELS),
+        rate=good / total if total else None,
+        open_rectifications=open_count,
+        overdue_rectifications=overdue,
+    )

@@ -1,0 +1,26 @@
+"""The demo's ratings: a share of finished cases rated, 差评 with real deadlines and states."""
+
+from __future__ import annotations
+
+import time_machine
+
+from xiaoneng.demo.ratings_data import write_ratings
+from xiaoneng.ratings import services
+from xiaoneng.ratings.models import Rating, Rectification
+
+from .conftest import at
+
+
+@time_machine.travel(at("2026-06-30 12:00"), tick=False)
+def test_write_ratings(make_case, org):
+    for n in range(120):
+        make_case(f"D{n}")
+    summary = write_ratings(7, at("2026-06-30 12:00").date())
+    assert 15 <= summary.ratings <= 60 and summary.ratings == Rating.objects.count()
+    assert summary.bad == Rectification.objects.count()
+    for rect in Rectification.objects.select_related("rating"):
+        assert rect.due_at == services.deadline(rect.opened_at, 15).due_at
+        assert rect.rating.comment
+    # A second run rates only cases still unrated: never two ratings for one case.
+    again = write_ratings(8, at("2026-06-30 12:00").date())
+    assert Rating.objects.count() == summary.ratings + again.ratings <= 120

@@ -1,0 +1,210 @@
+"""Rating rules: finished cases only, once per case, 差评 → 核实整改 with a watched limit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from xiaoneng.accounts.roles import Role
+from xiaoneng.audit.models import AuditEntry
+from xiaoneng.notifications.models import Notification
+from xiaoneng.ratings import services
+from xiaoneng.ratings.models import Rating, Rectification
+from xiaoneng.supervision import watches
+from xiaoneng.supervision.models import Card
+from xiaoneng.testing.factories import UserFactory
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+RATED = at("2026-03-05 10:00")  # a Thursday
+
+
+def rate(case, level=5, comment=""):
+    with time_machine.travel(RATED, tick=False):
+        return services.rate_online(case.number, case.query_code, level, comment)
+
+
+def test_good_online_rating_is_recorded_once(make_case):
+    case = make_case()
+    rating = rate(case, 4, "窗口人员很耐心")
+    assert (rating.level, rating.channel, rating.unit, rating.item) == (
+        4,
+        "online",
+        case.unit,
+        case.item,
+    )
+    assert not Rectification.objects.exists()
+    assert AuditEntry.objects.filter(object_type="ratings.rating").count() == 1
+    with pytest.raises(ValidationError) as second:
+        rate(case, 1)
+    assert services.ALREADY_RATED in second.value.messages
+    # The database holds the line too, whatever a race does.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Rating.objects.create(
+            case=case, level=1, channel="online", unit=case.unit, item=case.item, rated_at=RATED
+        )
+
+
+def test_denied_case_can_be_rated(make_case):
+    assert rate(make_case(result="denied"), 3).level == 3
+
+
+def test_wrong_code_reads_like_an_unknown_number(make_case):
+    case = make_case()
+    with pytest.raises(ValidationError) as wrong:
+        services.rate_online(case.number, "XXXXXX", 5)
+    with pytest.raises(ValidationError) as unknown:
+        services.rate_online("NO-SUCH", "XXXXXX", 5)
+    assert wrong.value.messages == unknown.value.messages == [services.NOT_FOUND]
+
+
+def test_unfinished_case_is_refused(make_case):
+    case = make_case(finished=False)
+    with pytest.raises(ValidationError) as refused:
+        rate(case)
+    assert refused.value.messages == [services.NOT_FINISHED]
+    assert not Rating.objects.exists()
+
+
+def test_level_and_comment_are_checked(make_case):
+    case = make_case()
+    with pytest.raises(ValidationError):
+        rate(case, 6)
+    with pytest.raises(ValidationError):
+        rate(case, 5, "长" * 501)
+    assert rate(case, 5, "好" * 500).comment == "好" * 500
+
+
+def test_bad_rating_opens_rectification_for_the_window(make_case, window_unit, window_liaison):
+    case = make_case(window=window_unit)
+    rating = rate(case, 2, "等了两个小时，态度生硬")
+    rect = rating.rectification
+    assert rect.unit == window_unit and rect.limit_days == 15
+    # 15 working days after Thu 5 March 2026 (the day itself not counted): Thu 26 March.
+    assert rect.due_at == at("2026-03-26 23:59:59")
+    assert rect.warn_at == at("2026-03-20 23:59:59")
+    assert not rect.deadline_provisional and rect.status == "verifying"
+    told = Notification.objects.get(recipient=window_liaison)
+    assert "核实整改" in told.title
+
+
+def test_bad_rating_without_window_goes_to_the_case_unit(make_case, org, settings):
+    settings.XIAONENG_RATING_RECTIFY_DAYS = 5
+    rect = rate(make_case(), 1).rectification
+    assert rect.unit == org.dept_a and rect.limit_days == 5
+    assert rect.due_at == at("2026-03-12 23:59:59")
+
+
+def test_sweeper_warns_then_cards_once(make_case, org, liaison, users):
+    rect = rate(make_case(), 1).rectification
+    assert watches.sweep(now=at("2026-03-20 12:00"), watches=["ratings.rectification"]).total == 0
+    report = watches.sweep(now=at("2026-03-21 08:00"), watches=["ratings.rectification"])
+    assert report.warned == {"ratings.rectification": 1}
+    assert Notification.objects.filter(kind="warning", recipient=liaison).count() == 1
+    report = watches.sweep(now=at("2026-03-27 08:00"), watches=["ratings.rectification"])
+    assert report.overdue == {"ratings.rectification": 1}
+    overdue = Notification.objects.filter(kind="overdue")
+    assert {n.recipient for n in overdue} == {users[Role.OFFICE], users[Role.LIAISON], liaison}
+    card = Card.objects.get()
+    assert (card.color, card.cause, card.unit, card.raised_at) == (
+        "yellow",
+        Card.Cause.RATING_RECTIFY_OVERDUE,
+        org.dept_a,
+        rect.due_at,
+    )
+    assert watches.sweep(now=at("2026-03-28 08:00"), watches=["ratings.rectification"]).total == 0
+    # Answering late afterwards does not raise a second card.
+    services.record_verification(
+        liaison, rect, finding="true", verification="经核实属实", measures="加强培训"
+    )
+    assert Card.objects.count() == 1
+
+
+def test_late_answer_before_the_sweeper_still_gets_its_card(make_case, liaison):
+    rect = rate(make_case(), 2).rectification
+    with time_machine.travel(at("2026-03-30 09:00"), tick=False):
+        services.record_verification(
+            liaison, rect, finding="false", verification="经调阅录像不属实", measures=""
+        )
+    card = Card.objects.get()
+    assert card.cause == Card.Cause.RATING_RECTIFY_OVERDUE and card.raised_at == rect.due_at
+    rect.refresh_from_db()
+    assert rect.late(at("2026-04-30 09:00"))
+
+
+@time_machine.travel(at("2026-03-10 09:00"), tick=False)
+def test_verify_and_visit_permissions_and_flow(make_case, org, liaison, users):
+    rect = rate(make_case(), 1).rectification
+    other = UserFactory(role=Role.LIAISON, unit=org.dept_b)
+    with pytest.raises(PermissionDenied):
+        services.record_verification(other, rect, finding="true", verification="x", measures="y")
+    with pytest.raises(PermissionDenied):
+        services.record_verification(
+            users[Role.LEADER], rect, finding="true", verification="x", measures="y"
+        )
+    with pytest.raises(ValidationError) as no_measures:
+        services.record_verification(
+            liaison, rect, finding="true", verification="属实", measures=""
+        )
+    assert "measures" in no_measures.value.message_dict
+    with pytest.raises(ValidationError):
+        services.record_return_visit(users[Role.OFFICE], rect, satisfied=True, note="过早")
+    rect = services.record_verification(
+        liaison, rect, finding="true", verification="属实", measures="对窗口人员批评教育"
+    )
+    assert rect.status == "visit" and not rect.deadline_open and rect.verified_by == liaison
+    with pytest.raises(PermissionDenied):
+        services.record_return_visit(liaison, rect, satisfied=True, note="满意")
+    rect = services.record_return_visit(
+        users[Role.OFFICE], rect, satisfied=False, note="申请人仍不满意，已解释"
+    )
+    assert rect.status == "closed" and rect.visit_satisfied is False
+    assert not Card.objects.exists()
+    with pytest.raises(ValidationError):
+        services.record_return_visit(users[Role.OFFICE], rect, satisfied=True, note="再次")
+
+
+def test_window_entry_permissions(make_case, org, window_unit, users):
+    case = make_case("C1")
+    other = make_case("C2", window=window_unit)
+    rating = services.rate_at_window(users[Role.WINDOW], case.number, 5, "", "window")
+    assert rating.channel == "window" and rating.entered_by == users[Role.WINDOW]
+    with pytest.raises(ValidationError):  # leaders look, they do not enter
+        services.rate_at_window(users[Role.LEADER], other.number, 5)
+    outsider = UserFactory(role=Role.WINDOW, unit=org.dept_b)
+    with pytest.raises(ValidationError):
+        services.rate_at_window(outsider, other.number, 5)
+    # Staff of the window the case was registered at may enter it.
+    at_window = UserFactory(role=Role.WINDOW, unit=window_unit)
+    assert services.rate_at_window(at_window, other.number, 3, channel="other").channel == "other"
+
+
+def test_statistics_and_unit_summary(make_case, org, window_unit):
+    levels = [5, 5, 4, 3, 2, 1]
+    for n, level in enumerate(levels):
+        case = make_case(f"C{n}", window=window_unit if n % 2 else None)
+        rate(case, level)
+    rows = services.statistics(Rating.objects.all(), "unit", now=at("2026-03-27 08:00"))
+    [row] = rows
+    assert row.name == str(org.dept_a) and row.total == 6
+    assert row.levels == {5: 2, 4: 1, 3: 1, 2: 1, 1: 1}
+    assert (row.good, row.bad, row.open, row.overdue) == (4, 2, 2, 2)
+    assert row.rate == pytest.approx(4 / 6) and row.rate_text == "66.7%"
+    by_window = {r.name: r.total for r in services.statistics(Rating.objects.all(), "window")}
+    assert by_window == {str(window_unit): 3, "（无窗口）": 3}
+    [month] = services.statistics(Rating.objects.all(), "month")
+    assert month.name == "2026-03" and month.bad == 2
+    [item_row] = services.statistics(Rating.objects.all(), "item")
+    assert item_row.total == 6
+    empty = Rating.objects.filter(services.period_bounds(date(2026, 3, 6), None))
+    assert services.statistics(empty) == []
+    summary = services.unit_rating_summary(org.dept_a, date(2026, 3, 1))
+    assert (summary.total, summary.good, summary.bad) == (6, 4, 2)
+    # Of the two 差评, the one on a window case is the window's to rectify.
+    assert summary.open_rectifications == 1
+    assert services.unit_rating_summary(org.root).open_rectifications == 2

@@ -1,0 +1,99 @@
+"""Rating pages: the public form, the office statistics, the rectification flow, the links."""
+
+from __future__ import annotations
+
+import time_machine
+from django.urls import reverse
+
+from xiaoneng.accounts.roles import Role
+from xiaoneng.ratings.models import Rating, Rectification
+from xiaoneng.ratings.services import NOT_FOUND
+
+from .conftest import at
+
+NOW = at("2026-03-05 10:00")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_public_rating_page(client, make_case):
+    case = make_case()
+    lookup = client.get(reverse("cases:lookup"), {"number": case.number, "code": case.query_code})
+    assert f"/ratings/new/?number={case.number}" in lookup.content.decode()
+    page = client.get(reverse("ratings:new"), {"number": case.number}).content.decode()
+    assert f'value="{case.number}"' in page and "非常不满意" in page
+    wrong = client.post(
+        reverse("ratings:new"), {"number": case.number, "code": "ZZZZZZ", "level": "5"}
+    ).content.decode()
+    unknown = client.post(
+        reverse("ratings:new"), {"number": "NOPE", "code": "ZZZZZZ", "level": "5"}
+    ).content.decode()
+    assert NOT_FOUND in wrong and NOT_FOUND in unknown
+    done = client.post(
+        reverse("ratings:new"),
+        {"number": case.number, "code": case.query_code, "level": "1", "comment": "<b>差</b>"},
+    )
+    assert done.status_code == 200 and "感谢您的评价" in done.content.decode()
+    assert Rating.objects.get().level == 1 and Rectification.objects.count() == 1
+
+
+def test_public_rating_is_throttled(client, db):
+    for _ in range(20):
+        client.post(reverse("ratings:new"), {"number": "X", "code": "Y", "level": "5"})
+    response = client.post(reverse("ratings:new"), {"number": "X", "code": "Y", "level": "5"})
+    assert response.status_code == 429
+
+
+@time_machine.travel(NOW, tick=False)
+def test_office_page_escapes_comments_and_scopes(client, make_case, users, org):
+    from xiaoneng.ratings import services
+
+    case = make_case()
+    services.rate_online(case.number, case.query_code, 2, "<script>alert(1)</script>")
+    client.force_login(users[Role.OFFICE])
+    page = client.get(reverse("ratings:office")).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert 'data-chart="rating-chart"' in page and 'id="rating-chart"' in page
+    assert "好差评" in page  # the navigation item
+    for by in ("unit", "window", "item", "month"):
+        assert client.get(reverse("ratings:office"), {"by": by}).status_code == 200
+    client.force_login(users[Role.SUPERVISOR])
+    assert client.get(reverse("ratings:office")).status_code == 403
+    client.force_login(users[Role.WINDOW])
+    assert client.get(reverse("ratings:office")).status_code == 200
+
+
+@time_machine.travel(NOW, tick=False)
+def test_rectification_flow_through_pages(client, make_case, users):
+    from xiaoneng.ratings import services
+
+    case = make_case()
+    rect = services.rate_online(case.number, case.query_code, 1, "态度差").rectification
+    url = reverse("ratings:rectification", args=[rect.pk])
+    client.force_login(users[Role.LIAISON])
+    assert "rectification-table" in client.get(reverse("ratings:rectifications")).content.decode()
+    page = client.get(url).content.decode()
+    assert 'data-testid="verify-form"' in page
+    missing = client.post(url, {"verify": "1", "finding": "true", "verification": "属实"})
+    assert "整改措施" in missing.content.decode() and missing.status_code == 200
+    client.post(url, {"verify": "1", "finding": "true", "verification": "属实", "measures": "培训"})
+    rect.refresh_from_db()
+    assert rect.status == "visit"
+    client.force_login(users[Role.OFFICE])
+    client.post(url, {"visit": "1", "satisfied": "1", "note": "满意"})
+    rect.refresh_from_db()
+    assert rect.status == "closed" and rect.visit_satisfied
+
+
+@time_machine.travel(NOW, tick=False)
+def test_window_entry_page(client, make_case, users):
+    case = make_case()
+    client.force_login(users[Role.WINDOW])
+    response = client.post(
+        reverse("ratings:enter"),
+        {"number": case.number, "channel": "window", "level": "4", "comment": ""},
+    )
+    assert response.status_code == 302
+    again = client.post(
+        reverse("ratings:enter"), {"number": case.number, "channel": "window", "level": "4"}
+    )
+    assert "已经评价过" in again.content.decode()
