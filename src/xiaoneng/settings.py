@@ -52,6 +52,24 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _identity_key() -> str:
+    # 投诉人身份加密密钥: comma-separated keys, the first encrypts (rotation); generated once
+    # into the data directory when not set, like SECRET_KEY.
+    if key := os.environ.get("XIAONENG_IDENTITY_KEY"):
+        return key
+    key_file = DATA_DIR / "identity_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+XIAONENG_IDENTITY_KEY = _identity_key()
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("XIAONENG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
@@ -78,6 +96,10 @@ INSTALLED_APPS = [
     "xiaoneng.catalog",
     "xiaoneng.supervision",
     "xiaoneng.cases",
+    "xiaoneng.complaints",
+    "xiaoneng.ratings",
+    "xiaoneng.casestats",
+    "xiaoneng.api",
     "xiaoneng.web",
     "xiaoneng.demo",
 ]

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("xiaoneng.catalog.urls")),  # /guide/… (public) and /office/catalog/…
     path("office/", include("xiaoneng.notifications.urls")),
     path("", include("xiaoneng.cases.urls")),
+    path("", include("xiaoneng.complaints.urls")),  # /complaints/… and /office/complaints/…
+    path("", include("xiaoneng.ratings.urls")),  # /ratings/new/ (public) and /office/ratings/
     path("office/cards/", include("xiaoneng.supervision.urls")),
     path("office/stats/", include("xiaoneng.casestats.urls")),
     path("api/v1/", api.urls),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils import timezone
+
 from xiaoneng.notifications import services as notifications
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
@@ -23,7 +25,10 @@ def _light_at_least(cases: list[Case], light: str) -> None:
     for case in changed:
         case.light = light
     if changed:
-        Case.objects.filter(pk__in=[c.pk for c in changed]).update(light=light)
+        # updated_at moves too: department systems sync by it (GET /api/v1/cases?updated_since=).
+        Case.objects.filter(pk__in=[c.pk for c in changed]).update(
+            light=light, updated_at=timezone.now()
+        )
 
 
 def _due_text(case: Case, now: datetime) -> str:
