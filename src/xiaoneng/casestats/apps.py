@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CasestatsConfig(AppConfig):
+    name = "xiaoneng.casestats"
+    verbose_name = "办件统计"
