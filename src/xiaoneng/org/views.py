@@ -125,25 +125,41 @@ def unit_detail(request, pk: int):
     )
 
 
-@office_required(Role.ADMIN, Role.OFFICE)
-def unit_edit(request, pk: int | None = None):
+def _edit(request, pk, *, model, form_class, create, update, param, template, name, done):
+    """Create or edit one org record: the form parses, the service decides, errors go back on
+    the form with everything the user typed; ``?<param>=<unit id>`` preselects the unit."""
     user = request.user
-    unit = get_object_or_404(Unit.objects.editable_by(user), pk=pk) if pk else None
+    obj = get_object_or_404(model.objects.editable_by(user), pk=pk) if pk else None
     initial = {}
-    if unit is None and (parent_id := request.GET.get("parent")):
-        initial["parent"] = get_object_or_404(Unit.objects.visible_to(user), pk=parent_id)
-    form = UnitForm(request.POST or None, instance=unit, initial=initial, user=user)
+    if obj is None and (unit_id := request.GET.get(param)):
+        initial[param] = get_object_or_404(Unit.objects.visible_to(user), pk=unit_id)
+    form = form_class(request.POST or None, instance=obj, initial=initial, user=user)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in form.Meta.fields}
-        if unit is None:
-            saved = _save(form, lambda _: services.create_unit(user, **data))
+        if obj is None:
+            saved = _save(form, lambda _: create(user, **data))
         else:
-            fresh = Unit.objects.get(pk=unit.pk)
-            saved = _save(form, lambda _: services.update_unit(user, fresh, **data))
+            saved = _save(form, lambda _: update(user, model.objects.get(pk=obj.pk), **data))
         if saved:
-            messages.success(request, f"已保存单位“{saved.name}”")
-            return redirect("org:unit_detail", saved.pk)
-    return render(request, "org/unit_form.html", {"form": form, "unit": unit})
+            messages.success(request, f"已保存“{saved}”")
+            return done(saved)
+    return render(request, template, {"form": form, name: obj})
+
+
+@office_required(Role.ADMIN, Role.OFFICE)
+def unit_edit(request, pk: int | None = None):
+    return _edit(
+        request,
+        pk,
+        model=Unit,
+        form_class=UnitForm,
+        create=services.create_unit,
+        update=services.update_unit,
+        param="parent",
+        template="org/unit_form.html",
+        name="unit",
+        done=lambda unit: redirect("org:unit_detail", unit.pk),
+    )
 
 
 # ---- staff -----------------------------------------------------------------------------------
@@ -207,24 +223,18 @@ def staff_detail(request, pk: int):
 
 @office_required(Role.ADMIN, Role.OFFICE, Role.LIAISON)
 def staff_edit(request, pk: int | None = None):
-    user = request.user
-    person = get_object_or_404(Staff.objects.editable_by(user), pk=pk) if pk else None
-    initial = {}
-    if person is None and (unit_id := request.GET.get("unit")):
-        initial["unit"] = get_object_or_404(Unit.objects.visible_to(user), pk=unit_id)
-    form = StaffForm(request.POST or None, instance=person, initial=initial, user=user)
-    if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in form.Meta.fields}
-        if person is None:
-            saved = _save(form, lambda _: services.create_staff(user, **data))
-        else:
-            saved = _save(
-                form, lambda _: services.update_staff(user, Staff.objects.get(pk=person.pk), **data)
-            )
-        if saved:
-            messages.success(request, f"已保存人员“{saved.name}”")
-            return redirect("org:staff_detail", saved.pk)
-    return render(request, "org/staff_form.html", {"form": form, "person": person})
+    return _edit(
+        request,
+        pk,
+        model=Staff,
+        form_class=StaffForm,
+        create=services.create_staff,
+        update=services.update_staff,
+        param="unit",
+        template="org/staff_form.html",
+        name="person",
+        done=lambda person: redirect("org:staff_detail", person.pk),
+    )
 
 
 @office_required(Role.ADMIN, Role.OFFICE, Role.LIAISON)
@@ -242,24 +252,18 @@ def absence_delete(request, pk: int):
 
 @office_required(Role.ADMIN, Role.OFFICE, Role.LIAISON)
 def post_edit(request, pk: int | None = None):
-    user = request.user
-    post = get_object_or_404(Post.objects.editable_by(user), pk=pk) if pk else None
-    initial = {}
-    if post is None and (unit_id := request.GET.get("unit")):
-        initial["unit"] = get_object_or_404(Unit.objects.visible_to(user), pk=unit_id)
-    form = PostForm(request.POST or None, instance=post, initial=initial, user=user)
-    if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in form.Meta.fields}
-        if post is None:
-            saved = _save(form, lambda _: services.create_post(user, **data))
-        else:
-            saved = _save(
-                form, lambda _: services.update_post(user, Post.objects.get(pk=post.pk), **data)
-            )
-        if saved:
-            messages.success(request, f"已保存岗位“{saved.name}”")
-            return redirect("org:unit_detail", saved.unit_id)
-    return render(request, "org/post_form.html", {"form": form, "post": post})
+    return _edit(
+        request,
+        pk,
+        model=Post,
+        form_class=PostForm,
+        create=services.create_post,
+        update=services.update_post,
+        param="unit",
+        template="org/post_form.html",
+        name="post",
+        done=lambda post: redirect("org:unit_detail", post.unit_id),
+    )
 
 
 @office_required(*ORG_ROLES)
