@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "xiaoneng.supervision",
     "xiaoneng.cases",
     "xiaoneng.complaints",
+    "xiaoneng.bulletins",
     "xiaoneng.ratings",
     "xiaoneng.casestats",
     "xiaoneng.api",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("xiaoneng.ratings.urls")),  # /ratings/new/ (public) and /office/ratings/
     path("office/cards/", include("xiaoneng.supervision.urls")),
     path("office/stats/", include("xiaoneng.casestats.urls")),
+    path("office/bulletins/", include("xiaoneng.bulletins.urls")),
     path("api/v1/", api.urls),
     path("office/api-keys/", include("xiaoneng.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -48,6 +48,12 @@ NAV = [
         "/office/stats/",
     ),
     NavItem(
+        _("投诉通报"),
+        "bulletins:page",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON),
+        "/office/bulletins/",
+    ),
+    NavItem(
         _("好差评"),
         "ratings:office",
         (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON, Role.WINDOW),
@@ -89,6 +95,7 @@ GROUPS = {
     "complaints:list": _("监察"),
     "complaints:office_new": _("监察"),
     "casestats:dashboard": _("监察"),
+    "bulletins:page": _("监察"),
     "ratings:office": _("监察"),
     "org:unit_tree": _("组织"),
     "org:staff_list": _("组织"),

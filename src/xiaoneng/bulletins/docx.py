@@ -1,0 +1,288 @@
+"""投诉定期通报 as a Word document (python-docx), in the usual 公文 layout.
+
+Only numbers, categories, units and complaint numbers appear: never a complainant's name or
+contact, nor the complaint's title or text (which the complainant typed and may name people).
+East Asian text needs its font in ``w:eastAsia``: python-docx's ``font.name`` sets only the
+Latin slots, and Word would then fall back to a default CJK font.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.conf import settings
+from django.utils import timezone
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from .services import Figures
+
+BODY_FONT = "仿宋"
+TITLE_FONT = "宋体"
+HEADING_FONT = "黑体"
+CN_NUM = "一二三四五六七八九十"
+
+
+def _fonts(run, east_asian: str, size: float | None = None, bold: bool = False) -> None:
+    run.font.name = east_asian
+    rpr = run._element.get_or_add_rPr()
+    rfonts = rpr.get_or_add_rFonts()
+    rfonts.set(qn("w:eastAsia"), east_asian)
+    if size:
+        run.font.size = Pt(size)
+    run.bold = bold or None
+
+
+def _style_defaults(doc) -> None:
+    """Normal style in 仿宋 三号-ish (16pt is heavy on screen; 14pt reads well), eastAsia set."""
+    style = doc.styles["Normal"]
+    style.font.name = BODY_FONT
+    style.font.size = Pt(14)
+    rpr = style.element.get_or_add_rPr()
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    for name, font in (("Title", TITLE_FONT), ("Heading 1", HEADING_FONT)):
+        s = doc.styles[name]
+        s.font.name = font
+        s.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+
+
+def _para(doc, text: str, *, align=None, indent: bool = True, size=None, bold=False, font=None):
+    p = doc.add_paragraph()
+    if align is not None:
+        p.alignment = align
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(28)  # two characters
+    _fonts(p.add_run(text), font or BODY_FONT, size, bold)
+    return p
+
+
+def _heading(doc, number: int, text: str) -> None:
+    h = doc.add_heading(level=1)
+    _fonts(h.add_run(f"{CN_NUM[number - 1]}、{text}"), HEADING_FONT, 15)
+    # Headings inherit a theme colour from the default template; a 公文 is black.
+    for run in h.runs:
+        run.font.color.rgb = RGBColor(0, 0, 0)
+
+
+def _table(doc, header: list[str], rows: list[list[object]]):
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = ""
+        _fonts(cell.paragraphs[0].add_run(text), HEADING_FONT, 11)
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = ""
+            _fonts(cell.paragraphs[0].add_run(_fmt(value)), BODY_FONT, 11)
+    doc.add_paragraph()
+    return table
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.1f}%"
+    return str(value)
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def _trend_sentence(fig: Figures) -> str:
+    prev = fig.previous
+    if prev is None:
+        return ""
+    diff = fig.total - prev.total
+    if prev.total == 0:
+        return f"上期收到{prev.total}件。"
+    pct = abs(diff) / prev.total * 100
+    if diff > 0:
+        return f"比上期（{prev.total}件）增加{diff}件，上升{pct:.1f}%。"
+    if diff < 0:
+        return f"比上期（{prev.total}件）减少{-diff}件，下降{pct:.1f}%。"
+    return f"与上期（{prev.total}件）持平。"
+
+
+def issuer(fig: Figures) -> str:
+    """发文机关: the city's name before the office's, e.g. 示范市机关效能建设领导小组办公室."""
+    office = settings.XIAONENG_OFFICE_NAME
+    root = fig.base
+    while root is not None and root.parent_id is not None:
+        root = root.parent
+    # An installation may already name the city in the office's name (run-demo does).
+    if root is None or office.startswith(root.name):
+        return office
+    return f"{root.name}{office}"
+
+
+def title(fig: Figures) -> str:
+    subject = fig.unit.name if fig.unit is not None else ""
+    return f"关于{subject}{fig.period.label}效能投诉办理情况的通报"
+
+
+def build(fig: Figures) -> bytes:
+    """The 通报 as .docx bytes."""
+    doc = Document()
+    _style_defaults(doc)
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    _para(doc, issuer(fig), align=center, indent=False, size=22, bold=True, font=TITLE_FONT)
+    _para(doc, fig.period.doc_number, align=center, indent=False, size=14)
+    _para(doc, title(fig), align=center, indent=False, size=18, bold=True, font=TITLE_FONT)
+    _para(doc, "各单位：", indent=False)
+    cut_off = timezone.localtime(fig.as_of)
+    _para(
+        doc,
+        f"现将{fig.period.label}全市效能投诉办理情况通报如下（数据截至{cut_off:%Y年%m月%d日}）："
+        if fig.unit is None
+        else f"现将{fig.period.label}{fig.unit.name}效能投诉办理情况通报如下"
+        f"（数据截至{cut_off:%Y年%m月%d日}）：",
+    )
+
+    _heading(doc, 1, "总体情况")
+    _para(
+        doc,
+        f"{fig.period.label}共收到效能投诉{fig.total}件，{_trend_sentence(fig)}"
+        f"其中受理{fig.accepted}件，不予受理{fig.declined}件，待受理{fig.awaiting}件；"
+        f"已办结{fig.closed}件，重新办理{fig.reopened}件，超期督办{fig.escalated}件。",
+    )
+    if fig.comparison:
+        _table(
+            doc,
+            ["指标", "本期", "上期", "增减"],
+            [
+                [
+                    r["label"],
+                    _value(r["now"], r["unit"]),
+                    _value(r["prev"], r["unit"]),
+                    _delta(r["delta"], r["unit"]),
+                ]
+                for r in fig.comparison
+            ],
+        )
+
+    _heading(doc, 2, "分类情况")
+    _para(doc, "（一）按投诉渠道", indent=True)
+    _table(
+        doc,
+        ["投诉渠道", "件数", "占比"],
+        [[r.label, r.count, r.share] for r in fig.by_channel],
+    )
+    _para(doc, "（二）按投诉类别", indent=True)
+    _table(
+        doc,
+        ["投诉类别", "件数", "占比"],
+        [[r.label, r.count, r.share] for r in fig.by_category if r.count] or [["无", 0, None]],
+    )
+
+    _heading(doc, 3, "办理情况")
+    _para(
+        doc,
+        f"经调查，属实{fig.finding_count('true')}件，部分属实{fig.finding_count('partly')}件，"
+        f"不属实{fig.finding_count('false')}件，尚无结论"
+        f"{next(r.count for r in fig.findings if r.key == 'pending')}件，"
+        f"属实率（含部分属实）{_rate(fig.substantiated_rate)}。"
+        f"回访满意{fig.satisfied}件、不满意{fig.dissatisfied}件、尚未回访{fig.not_visited}件，"
+        f"满意率{_rate(fig.satisfaction_rate)}。",
+    )
+    _table(
+        doc,
+        ["办理环节", "按时", "超时", "未到期", "按时办理率"],
+        [[s.label, s.on_time, s.late, s.pending, s.rate] for s in fig.steps],
+    )
+    if fig.ranking:
+        _para(doc, "各单位投诉及承办单位按时办理情况如下：")
+        _table(
+            doc,
+            ["排名", "单位", "投诉件数", "属实及部分属实", "按时办理率", "按时率排名"],
+            [
+                [
+                    r.rank_by_count,
+                    r.name,
+                    r.complaints,
+                    r.substantiated,
+                    r.handle_rate,
+                    r.rank_by_rate,
+                ]
+                for r in fig.ranking
+            ],
+        )
+
+    _heading(doc, 4, "存在问题")
+    if fig.overdue:
+        escalated = sum(i.escalated for i in fig.overdue)
+        _para(
+            doc,
+            f"超过办理时限的环节{len(fig.overdue)}个，其中列入督办{escalated}个，明细如下："
+            "（“往期”为本期以前收到、截至本期末仍超期未办结的投诉）",
+        )
+        _table(
+            doc,
+            ["投诉编号", "承办单位", "类别", "环节", "超期（工作日）", "状态", "督办"],
+            [
+                [
+                    i.number + ("（往期）" if i.earlier else ""),
+                    i.unit,
+                    i.category,
+                    i.step,
+                    i.days_over,
+                    "已办理（超时）" if i.finished else "仍未办理",
+                    "是" if i.escalated else "否",
+                ]
+                for i in fig.overdue
+            ],
+        )
+    else:
+        _para(doc, "本期各环节均在规定时限内办理，未发现超期情况。")
+
+    _heading(doc, 5, "下一步要求")
+    for text in (
+        "（一）各单位要严格落实有诉必理、有理必果、有果必复的要求，在规定时限内查明情况、"
+        "提交调查结论，杜绝超期。",
+        "（二）对经查属实的问题，要举一反三，认真整改，并按规定追究有关人员责任。",
+        "（三）对列入督办的事项，承办单位要在收到本通报后3个工作日内办结并书面报告。",
+        "（四）各单位要切实保护投诉人的合法权益，严禁泄露投诉人信息，严禁打击报复。",
+    ):
+        _para(doc, text)
+
+    _para(doc, "")
+    _para(doc, issuer(fig), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    today = timezone.localdate()
+    _para(
+        doc,
+        f"{today.year}年{today.month}月{today.day}日",
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+        indent=False,
+    )
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _value(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f}%" if unit == "%" else f"{value}{unit}"
+
+
+def _delta(delta, unit: str) -> str:
+    if delta is None:
+        return "—"
+    arrow = "↑" if delta > 0 else "↓" if delta < 0 else "→"
+    text = f"{abs(delta):.1f}个百分点" if unit == "%" else f"{abs(int(delta))}{unit}"
+    return f"{arrow}{text}"
+
+
+def filename(fig: Figures) -> str:
+    subject = fig.unit.name if fig.unit is not None else ""
+    return f"{subject}{fig.period.label}效能投诉通报.docx"
