@@ -25,6 +25,7 @@ from xiaoneng.cases.schemas import EventIn
 
 from .auth import BearerKey, HeaderKey, failure_message
 from .cases_api import router as cases_router
+from .complaints_api import router as complaints_router
 from .errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ api = XiaonengAPI(
     renderer=Utf8JSONRenderer(),
 )
 api.add_router("/cases", cases_router, tags=["cases 办件"])
+api.add_router("/complaints", complaints_router, tags=["complaints 投诉"])
 
 
 # ---- errors ----------------------------------------------------------------------------------

@@ -73,3 +73,38 @@ def code_digest(number: str, code: str) -> str:
 def code_matches(number: str, code: str, digest: str) -> bool:
     """Constant-time check against every configured key (codes survive a key rotation)."""
     return any(hmac.compare_digest(_digest(s, number, code), digest) for s in _secrets())
+
+
+def _keyed(purpose: bytes, secret: str, message: str) -> bytes:
+    key = hashlib.sha256(purpose + secret.encode()).digest()
+    return hmac.new(key, message.encode(), hashlib.sha256).digest()
+
+
+def body_digest(canonical: str) -> str:
+    """HMAC of an API request body (来源系统重发比对): keyed, because the body holds the identity
+    and a plain hash of it could be confirmed by guessing names and phone numbers."""
+    return _keyed(b"xiaoneng-api-body:", _secrets()[0], canonical).hex()
+
+
+def body_matches(canonical: str, digest: str) -> bool:
+    return any(
+        hmac.compare_digest(_keyed(b"xiaoneng-api-body:", s, canonical).hex(), digest)
+        for s in _secrets()
+    )
+
+
+def system_codes(number: str, source: str, external_id: str) -> list[str]:
+    """The query code of a complaint filed by another system, one candidate per key (the first
+    is the one to issue). Derived rather than random so that a resend of the same request can be
+    answered with the same code, which is still stored only as its digest."""
+    from .services import QUERY_CODE_ALPHABET, QUERY_CODE_LENGTH
+
+    codes = []
+    for secret in _secrets():
+        raw = _keyed(b"xiaoneng-api-code:", secret, f"{number}:{source}:{external_id}")
+        value, chars = int.from_bytes(raw, "big"), []
+        for _ in range(QUERY_CODE_LENGTH):  # base-31 digits of 256 bits: no modulo bias
+            value, digit = divmod(value, len(QUERY_CODE_ALPHABET))
+            chars.append(QUERY_CODE_ALPHABET[digit])
+        codes.append("".join(chars))
+    return codes

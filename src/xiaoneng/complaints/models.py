@@ -170,6 +170,12 @@ class Complaint(DeadlineFields):
     reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
     escalated = models.BooleanField("督办", default=False, db_index=True)
     escalated_at = models.DateTimeField("督办时间", null=True, blank=True)
+    # Filed by another system (a hotline platform) through the API: which key's system and its
+    # own record id, so that a resend is recognised (幂等). The body digest is an HMAC keyed
+    # like the query codes: a plain hash of a body that holds the identity could be guessed.
+    external_source = models.CharField("来源系统", max_length=40, blank=True)
+    external_id = models.CharField("来源系统编号", max_length=100, blank=True)
+    external_digest = models.CharField(max_length=64, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ComplaintQuerySet.as_manager()
@@ -182,6 +188,13 @@ class Complaint(DeadlineFields):
             *DeadlineFields.Meta.indexes,
             models.Index(fields=["handling_unit", "status"]),
             models.Index(fields=["category", "submitted_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="complaint_external_id_once",
+            )
         ]
 
     def __str__(self) -> str:

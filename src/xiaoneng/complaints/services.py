@@ -44,7 +44,7 @@ QUERY_CODE_LENGTH = 8
 #: Office steps warn one working day ahead; the unit's step has its own rule.
 OFFICE_WARN_DAYS = 1
 #: Every field except the encrypted identity and the code digest: what the audit log may keep.
-AUDIT_EXCLUDE = {"identity_token", "code_digest"}
+AUDIT_EXCLUDE = {"identity_token", "code_digest", "external_digest"}
 #: Magic bytes per allowed extension: the extension alone proves nothing.
 FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
@@ -73,6 +73,8 @@ def audit_snapshot(complaint: Complaint) -> dict:
 
 
 def _actor_name(actor) -> str:
+    if isinstance(actor, str):  # another system, e.g. "接口:12345热线平台"
+        return actor
     if actor is None or not getattr(actor, "is_authenticated", False):
         return "投诉人"
     return str(actor)
@@ -101,7 +103,7 @@ def _event(
 def _save_and_audit(actor, complaint: Complaint, before: dict | None, summary: str) -> None:
     complaint.save()
     audit.record(
-        actor if getattr(actor, "is_authenticated", False) else "投诉人",
+        actor if getattr(actor, "is_authenticated", False) or isinstance(actor, str) else "投诉人",
         audit.Action.UPDATE if before is not None else audit.Action.CREATE,
         complaint,
         before=before,
@@ -240,6 +242,8 @@ class Identity:
     phone: str = ""
     email: str = ""
     address: str = ""
+    #: 来电号码 as the hotline platform saw it; kept (encrypted) only for named complaints.
+    caller_number: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -247,6 +251,7 @@ class Identity:
             "phone": self.phone,
             "email": self.email,
             "address": self.address,
+            "caller_number": self.caller_number,
         }
 
 
@@ -284,7 +289,6 @@ def submit_complaint(
 ) -> tuple[Complaint, str]:
     """提交投诉 on any channel. Returns the complaint and its query code (shown once, kept only
     as a keyed digest). ``actor`` is None for the public web form."""
-    now = now or timezone.now()
     if channel not in Complaint.Channel.values:
         raise ValidationError({"channel": "未知的投诉渠道"})
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -297,6 +301,132 @@ def submit_complaint(
             channel = Complaint.Channel.SUPERVISOR
         elif role not in OFFICE_ROLES:
             raise PermissionDenied("您的角色不能登记投诉")
+    return _file_complaint(
+        actor,
+        channel=channel,
+        category=category,
+        title=title,
+        content=content,
+        anonymous=anonymous,
+        identity=identity,
+        named_unit=named_unit,
+        accused_name=accused_name,
+        case_number=case_number,
+        caller_line=caller_line,
+        files=files,
+        now=now,
+    )
+
+
+#: Channels another system (a 12345 hotline platform, a mail-room system) may file on.
+SYSTEM_CHANNELS = (
+    Complaint.Channel.HOTLINE,
+    Complaint.Channel.LETTER,
+    Complaint.Channel.EMAIL,
+    Complaint.Channel.WALKIN,
+)
+
+
+@dataclass(frozen=True)
+class SystemFiling:
+    """The outcome of :func:`submit_from_system`: ``created`` is False for a recognised resend."""
+
+    complaint: Complaint
+    code: str
+    created: bool
+
+
+class ExternalIdConflict(Exception):
+    """The sender reused its record id for a different complaint (幂等冲突)."""
+
+
+def submit_from_system(
+    system: str,
+    source: str,
+    *,
+    external_id: str,
+    canonical_body: str,
+    channel: str,
+    category: Category,
+    title: str,
+    content: str,
+    anonymous: bool = False,
+    identity: Identity | None = None,
+    named_unit: Unit | None = None,
+    accused_name: str = "",
+    caller_line: str = "",
+    now: datetime | None = None,
+) -> SystemFiling:
+    """来源系统提交投诉 (e.g. the 12345 hotline platform through the API), idempotent by the
+    sender's ``external_id``: the same body again returns the first filing (same number and
+    query code); a different body under the same id raises :class:`ExternalIdConflict`.
+    ``system`` names the sender in the audit log and timeline; ``source`` identifies it for
+    idempotency (``api:<key id>``)."""
+    if channel not in SYSTEM_CHANNELS:
+        raise ValidationError({"channel": "渠道应为 hotline、letter、email 或 walkin"})
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 100:
+        raise ValidationError({"external_id": "请提供来源系统的记录编号（100字以内）"})
+    existing = Complaint.objects.filter(external_source=source, external_id=external_id).first()
+    if existing is not None:
+        return _resend(existing, source, external_id, canonical_body)
+    code_for = _system_code(source, external_id)
+    complaint, code = _file_complaint(
+        system,
+        channel=channel,
+        category=category,
+        title=title,
+        content=content,
+        anonymous=anonymous,
+        identity=identity,
+        named_unit=named_unit,
+        accused_name=accused_name,
+        caller_line=caller_line,
+        now=now,
+        external=(source, external_id, crypto.body_digest(canonical_body)),
+        code_for=code_for,
+    )
+    return SystemFiling(complaint, code, True)
+
+
+def _system_code(source: str, external_id: str):
+    def code_for(number: str) -> str:
+        return crypto.system_codes(number, source, external_id)[0]
+
+    return code_for
+
+
+def _resend(complaint: Complaint, source: str, external_id: str, body: str) -> SystemFiling:
+    if not crypto.body_matches(body, complaint.external_digest):
+        raise ExternalIdConflict(
+            f"来源系统编号“{external_id}”已用于投诉{complaint.number}，且内容与本次不同"
+        )
+    for code in crypto.system_codes(complaint.number, source, external_id):
+        if crypto.code_matches(complaint.number, code, complaint.code_digest):
+            return SystemFiling(complaint, code, False)
+    raise ExternalIdConflict("该投诉的查询码无法重新生成（密钥已更换），请联系效能办")
+
+
+def _file_complaint(
+    actor,
+    *,
+    channel: str,
+    category: Category,
+    title: str,
+    content: str,
+    anonymous: bool,
+    identity: Identity | None,
+    named_unit: Unit | None,
+    accused_name: str,
+    caller_line: str,
+    now: datetime | None,
+    case_number: str = "",
+    files: list[UploadedFile] | None = None,
+    external: tuple[str, str, str] | None = None,
+    code_for=None,
+) -> tuple[Complaint, str]:
+    """Check and store a complaint; ``actor`` is a user, None (the public) or a system's name."""
+    now = now or timezone.now()
     if category is None or not category.is_active:
         raise ValidationError({"category": "请选择投诉类别"})
     title = _text(title, "title", "标题", TITLE_LIMIT)
@@ -305,9 +435,11 @@ def submit_complaint(
     if len(accused_name) > 50:
         raise ValidationError({"accused_name": "被投诉人不能超过50字"})
     checked = check_attachments(list(files or []))
-    code = new_query_code()
+    user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
         number = new_number(now)
+        code = code_for(number) if code_for else new_query_code()
+        source, external_id, digest = external or ("", "", "")
         complaint = Complaint(
             number=number,
             code_digest=crypto.code_digest(number, code),
@@ -322,7 +454,10 @@ def submit_complaint(
             anonymous=identity is None,
             identity_token=crypto.encrypt_identity(identity.as_dict()) if identity else "",
             submitted_at=now,
-            submitted_by=actor,
+            submitted_by=user,
+            external_source=source,
+            external_id=external_id,
+            external_digest=digest,
         )
         rules = ComplaintRules.current()
         set_deadline(complaint, Complaint.Stage.ACCEPT, now, rules.accept_days, OFFICE_WARN_DAYS)

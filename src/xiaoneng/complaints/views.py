@@ -17,7 +17,7 @@ from xiaoneng.accounts.roles import Role
 from xiaoneng.org.models import Unit
 from xiaoneng.web.decorators import office_required
 
-from . import services
+from . import services, suggestions
 from .forms import (
     AcceptForm,
     FindingForm,
@@ -377,10 +377,12 @@ def route(request, pk: int):
             "c": complaint,
             "accept_form": accept_form,
             "decline_form": decline_form,
-            # ROUTING HOOK: xiaoneng.routing (built separately) fills these two lists —
-            # suggested handling units and likely duplicates. Empty until it is wired in.
-            "suggestions": [],
-            "duplicates": [],
+            # Only while the complaint waits for routing: afterwards the unit is decided.
+            **(
+                suggestions.routing_context(complaint)
+                if complaint.status == Complaint.Status.SUBMITTED
+                else {}
+            ),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -7,6 +7,8 @@ The complaints app trains it (e.g. nightly, from complaints whose unit the offic
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -37,8 +39,31 @@ def current() -> RoutingModel | None:
     return cached[1]
 
 
-def retrain(pairs: Iterable[tuple[str, Any]]) -> RoutingModel:
-    """Train on (text, unit id) pairs and replace the saved model."""
+def info_path() -> Path:
+    return model_path().with_suffix(".json")
+
+
+def info() -> dict[str, Any] | None:
+    """What the caller recorded about the saved model (e.g. how many routings it learned from),
+    or None when there is no model or no record of it."""
+    if not model_path().exists():
+        return None
+    try:
+        return json.loads(info_path().read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def retrain(pairs: Iterable[tuple[str, Any]], info: dict[str, Any] | None = None) -> RoutingModel:
+    """Train on (text, unit id) pairs and replace the saved model; ``info`` (JSON) is kept
+    beside it, so that callers can tell how stale the model is without loading it."""
     model = RoutingModel.train(pairs)
+    if info is not None:
+        # Written first and atomically: a model never appears with an older model's record.
+        path = info_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
     model.save(model_path())
     return model

@@ -1,0 +1,173 @@
+"""The contract of /api/v1/complaints: filing from a hotline platform, idempotency, scope, reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from xiaoneng.accounts.roles import Role
+from xiaoneng.api import services as keys
+from xiaoneng.audit.models import AuditEntry
+from xiaoneng.complaints import crypto
+from xiaoneng.complaints import services as complaints
+from xiaoneng.complaints.models import Complaint, ComplaintEvent
+from xiaoneng.testing.factories import UnitFactory
+
+from .conftest import ApiClient, Key
+
+pytestmark = pytest.mark.django_db
+
+NAME, PHONE, CALLER = "钱秘密", "13800001111", "13999998888"
+
+
+@pytest.fixture
+def hotline(users, org) -> ApiClient:
+    """The 12345 platform's key, issued for the top-level unit (where the office sits)."""
+    return ApiClient(Key(*keys.create_key(users[Role.OFFICE], "12345热线平台", org.root)))
+
+
+def body(**kw) -> dict:
+    data = {
+        "external_id": "HL-2026-0001",
+        "channel": "hotline",
+        "hotline_line": "12345",
+        "caller_number": CALLER,
+        "category": "ban_delay",
+        "title": "营业执照变更拖了一个月",
+        "text": "在市甲局申请营业执照变更，超过承诺时限仍未办结。",
+        "named_unit": "A",
+        "anonymous": False,
+        "identity": {"name": NAME, "phone": PHONE},
+    }
+    data.update(kw)
+    return data
+
+
+def test_file_a_complaint_returns_number_and_query_code(hotline, org):
+    response = hotline.post("/complaints", body())
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert out["created"] is True and out["status"]["code"] == "submitted"
+    complaint = Complaint.objects.get(number=out["number"])
+    assert complaint.channel == "hotline" and complaint.caller_line == "12345"
+    assert complaint.named_unit == org.dept_a and complaint.external_id == "HL-2026-0001"
+    # The identity, caller number included, is only in the encrypted token.
+    assert crypto.decrypt_identity(complaint.identity_token) == {
+        "name": NAME,
+        "phone": PHONE,
+        "caller_number": CALLER,
+    }
+    assert complaints.lookup_public(out["number"], out["query_code"]) == complaint
+    event = ComplaintEvent.objects.get(complaint=complaint, kind="submit")
+    assert event.actor_name == "接口:12345热线平台"
+    entry = AuditEntry.objects.get(object_type="complaints.complaint", object_id=str(complaint.pk))
+    assert NAME not in str(entry.after) and CALLER not in str(entry.after)
+    assert "external_digest" not in entry.after
+
+
+def test_a_resend_returns_the_first_filing_and_a_changed_body_conflicts(hotline):
+    first = hotline.post("/complaints", body()).json()
+    again = hotline.post("/complaints", body())
+    assert again.status_code == 200
+    assert again.json()["number"] == first["number"]
+    assert again.json()["query_code"] == first["query_code"]
+    assert again.json()["created"] is False
+    changed = hotline.post("/complaints", body(text="内容改了"))
+    assert changed.status_code == 409
+    assert changed.json()["code"] == "external_id_conflict"
+    assert changed.json()["field"] == "external_id"
+    assert first["number"] in changed.json()["message"]
+    assert Complaint.objects.count() == 1
+    assert hotline.post("/complaints", body(external_id="HL-2")).status_code == 201
+
+
+def test_anonymous_complaints_keep_no_identity_or_caller_number(hotline):
+    out = hotline.post("/complaints", body(anonymous=True)).json()
+    complaint = Complaint.objects.get(number=out["number"])
+    assert complaint.anonymous and complaint.identity_token == ""
+
+
+def test_a_department_key_may_not_file_but_reads_what_was_routed_to_it(
+    hotline, api, api_b, users, org
+):
+    refused = api.post("/complaints", body())
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    number = hotline.post("/complaints", body()).json()["number"]
+    assert api.get(f"/complaints/{number}").status_code == 404
+    complaint = Complaint.objects.get(number=number)
+    complaints.accept(users[Role.OFFICE], complaint, unit=org.dept_a)
+    out = api.get(f"/complaints/{number}").json()
+    assert out["handling_unit"]["code"] == "A" and out["status"]["code"] == "handling"
+    assert api_b.get(f"/complaints/{number}").status_code == 404
+
+
+def test_a_centre_key_may_file(users, org):
+    centre = UnitFactory(name="政务服务中心", code="ZW", parent=org.root, kind="centre")
+    client = ApiClient(Key(*keys.create_key(users[Role.OFFICE], "中心热线", centre)))
+    assert client.post("/complaints", body()).status_code == 201
+
+
+def test_status_follows_the_workflow_without_identity(hotline, users, org):
+    out = hotline.post("/complaints", body()).json()
+    complaint = Complaint.objects.get(number=out["number"])
+    office = users[Role.OFFICE]
+    complaints.accept(office, complaint, unit=org.dept_a)
+    complaints.submit_finding(users[Role.LIAISON], complaint, finding="true", text="查明属实。")
+    status = hotline.get(f"/complaints/{out['number']}").json()
+    assert status["finding"] is None  # not before the office approved it
+    complaints.approve(office, complaint)
+    complaints.reply(office, complaint, "经查属实，已责令整改。")
+    response = hotline.get(f"/complaints/{out['number']}")
+    status = response.json()
+    assert status["status"]["code"] == "replied" and status["public_status"] == "已答复"
+    assert status["finding"] == {"code": "true", "label": "属实"}
+    assert status["reply_text"] == "经查属实，已责令整改。"
+    assert status["external_id"] == "HL-2026-0001"
+    text = response.content.decode()
+    assert NAME not in text and PHONE not in text and CALLER not in text
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"category": "nope"}, "category", "投诉类别"),
+        ({"named_unit": "NOPE"}, "named_unit", "单位"),
+        ({"channel": "web"}, "channel", "取值不在允许范围内"),
+        ({"title": ""}, "title", "不能为空"),
+        ({"text": "x" * 5001}, "text", "太长"),
+        ({"identity": {"name": ""}}, "name", "实名投诉请填写姓名"),
+        ({"identity": None}, "name", "实名投诉请填写姓名"),
+        ({"identity": {"name": NAME, "phone": "abc"}}, "phone", "联系电话格式不正确"),
+        ({"title": "a\x00b"}, "title", "无法保存"),
+        ({"extra": 1}, "extra", "不认识的字段"),
+        ({"external_id": ""}, "external_id", "不能为空"),
+    ],
+)
+def test_invalid_bodies_are_422_with_the_field(hotline, change, field, words):
+    response = hotline.post("/complaints", body(**change))
+    assert response.status_code == 422, response.content
+    out = response.json()
+    assert out["code"] == "invalid" and out["field"] == field and words in out["message"]
+    assert not Complaint.objects.exists()
+
+
+def test_bad_json_and_missing_key(hotline, anonymous):
+    response = hotline.post("/complaints", b"{not json")
+    assert response.status_code == 400 and response.json()["code"] == "bad_json"
+    assert hotline.post("/complaints", [1, 2]).status_code == 422
+    assert anonymous.post("/complaints", body()).status_code == 401
+    assert anonymous.get("/complaints/TS1").status_code == 401
+
+
+def test_unknown_number_is_404(hotline):
+    response = hotline.get("/complaints/TS20260101000000")
+    assert response.status_code == 404 and response.json()["field"] == "number"
+
+
+def test_the_operations_are_documented(anonymous):
+    schema = anonymous.get("/openapi.json").json()
+    post = schema["paths"]["/api/v1/complaints"]["post"]
+    body_schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert "external_id" in body_schema["required"]
+    assert "$defs" not in str(body_schema)
+    assert {"201", "200", "409", "403", "422"} <= set(post["responses"])
+    assert "/api/v1/complaints/{number}" in schema["paths"]

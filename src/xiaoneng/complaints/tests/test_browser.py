@@ -1,0 +1,113 @@
+"""In a real browser: a citizen files a complaint on the public form, the office routes it, the
+unit's liaison files a finding, the office approves, replies and records the return visit (the
+public lookup offers no satisfaction form, only 重新办理), and the citizen reads the reply."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from xiaoneng.complaints.models import Category, Complaint
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pw-123456"  # the factories' password
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/office/")
+
+
+def _logout(page) -> None:
+    page.click("form[action='/accounts/logout/'] button")
+
+
+def test_complaint_from_public_form_to_reply_and_return_visit(page, live_server, users, org):
+    base = live_server.url
+    # A transactional test before this one may have flushed the seeded categories.
+    category, _ = Category.objects.get_or_create(code="ban_delay", defaults={"name": "办事拖拉"})
+
+    # The citizen: the captcha is an addition question in the field's label (kept in the session).
+    page.goto(f"{base}/complaints/new/")
+    page.select_option("#id_category", str(category.pk))
+    page.fill("#id_title", "营业执照变更拖了一个月")
+    page.fill("#id_content", "在市甲局申请营业执照变更，超过承诺时限仍未办结。")
+    page.select_option("#id_named_unit", str(org.dept_a.pk))
+    page.fill("#id_name", "孙投诉")
+    page.fill("#id_phone", "13700002222")
+    question = page.locator("label[for=id_captcha]").inner_text()
+    a, b = map(int, re.search(r"(\d+)\s*加\s*(\d+)", question).groups())
+    page.fill("#id_captcha", str(a + b))
+    page.click("text=提交投诉")
+    page.wait_for_url("**/complaints/thanks/")
+    number = page.get_by_test_id("number").inner_text()
+    code = page.get_by_test_id("code").inner_text()
+    assert number.startswith("TS") and len(code) == 8
+    complaint = Complaint.objects.get(number=number)
+    assert complaint.status == Complaint.Status.SUBMITTED
+
+    # The office accepts it and routes it to department A.
+    _login(page, base, "office")
+    page.goto(f"{base}/office/complaints/{complaint.pk}/route/")
+    assert page.get_by_test_id("routing-suggestions").is_visible()
+    page.select_option("#id_unit", str(org.dept_a.pk))
+    page.click("form:has(input[value=accept]) button")
+    page.wait_for_url(f"{base}/office/complaints/{complaint.pk}/")
+    assert "已受理并转市甲局办理" in page.content()
+    _logout(page)
+
+    # The unit's liaison files the finding with the facts found; the identity stays hidden.
+    _login(page, base, "liaison")
+    page.goto(f"{base}/office/complaints/{complaint.pk}/")
+    assert "孙投诉" not in page.content() and "13700002222" not in page.content()
+    page.select_option("#id_finding", "true")
+    page.fill("#id_text", "经调阅系统记录，该件超期12个工作日，已对经办人批评教育。")
+    with page.expect_navigation():
+        page.click(f"form[action='/office/complaints/{complaint.pk}/do/finding/'] button")
+    assert "调查结论已提交，等待效能办审核" in page.content()
+    _logout(page)
+
+    # The office approves, replies and records the return visit.
+    _login(page, base, "office")
+    page.goto(f"{base}/office/complaints/{complaint.pk}/")
+    with page.expect_navigation():
+        page.click(f"button[formaction='/office/complaints/{complaint.pk}/do/approve/']")
+    assert "已审核通过" in page.content()
+    page.fill("#id_text", "经查属实，已责令市甲局整改并批评教育经办人。")
+    with page.expect_navigation():
+        page.click(f"form[action='/office/complaints/{complaint.pk}/do/reply/'] button")
+    assert "已答复投诉人" in page.content()
+    _logout(page)
+
+    # The citizen reads the reply with number and query code.
+    page.goto(f"{base}/complaints/lookup/")
+    page.fill("#id_number", number)
+    page.fill("#id_code", code)
+    with page.expect_navigation():
+        page.click("form:has(input[value=lookup]) button")
+    result = page.get_by_test_id("lookup-result")
+    assert "已答复" in result.inner_text()
+    assert "已责令市甲局整改" in page.get_by_test_id("reply").inner_text()
+
+    # The public lookup offers 重新办理 but no satisfaction form: the office calls back.
+    _login(page, base, "office")
+    page.goto(f"{base}/office/complaints/{complaint.pk}/")
+    page.select_option("#id_result", "satisfied")
+    page.fill("#id_note", "电话回访，投诉人表示满意。")
+    with page.expect_navigation():
+        page.click("text=记录回访并办结")
+    assert "回访已记录，投诉办结" in page.content()
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.CLOSED and complaint.visit_result == "satisfied"
+    _logout(page)
+    page.goto(f"{base}/complaints/lookup/")
+    page.fill("#id_number", number)
+    page.fill("#id_code", code)
+    with page.expect_navigation():
+        page.click("form:has(input[value=lookup]) button")
+    assert "已办结" in page.get_by_test_id("lookup-result").inner_text()
