@@ -22,6 +22,7 @@ from xiaoneng.complaints.services import QUERY_CODE_ALPHABET, set_deadline
 from xiaoneng.org.models import Unit
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
+from xiaoneng.supervision.watches import REGISTRY, sweep
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "军", "强", "秀英", "建华"]
@@ -128,7 +129,8 @@ def write_complaints(seed: int, count: int, today: date) -> ComplaintsSummary:
         else:
             c.handling_unit, c.routed_at = unit, at + timedelta(hours=rng.randint(2, 20))
             log.append(("accept", c.routed_at, f"转{unit.name}办理"))
-            if age < 20 and rng.random() < 0.6:
+            # Recent ones are still with the unit; a few older ones are stuck there (overdue, 督办).
+            if (age < 20 and rng.random() < 0.6) or (20 <= age < 60 and rng.random() < 0.04):
                 c.status = Complaint.Status.HANDLING
                 set_deadline(c, "handle", c.routed_at, rules.handle_days, rules.handle_warn_days)
             else:
@@ -159,10 +161,6 @@ def write_complaints(seed: int, count: int, today: date) -> ComplaintsSummary:
                     log.append(("reopen", c.visited_at + timedelta(days=2), "投诉人不满意"))
                 if c.finding_at - c.routed_at > timedelta(days=21):
                     c.escalated, c.escalated_at = True, c.routed_at + timedelta(days=21)
-        if c.deadline_open and c.due_at and c.due_at < now:
-            c.overdue_at = c.escalated_at = c.due_at
-            c.warned_at = c.warn_at
-            c.escalated = True
         rows.append(c)
         events.append((n, log))
     with transaction.atomic():
@@ -191,10 +189,13 @@ def write_complaints(seed: int, count: int, today: date) -> ComplaintsSummary:
             ],
             at=now,
         )
+        # The sweeper warns, escalates (督办) and raises the overdue cards, as it would have live.
+        sweep(now=now, watches=[name for name in REGISTRY if name.startswith("complaints")])
+        overdue = Complaint.objects.filter(pk__in=[c.pk for c in rows], overdue_at__isnull=False)
         summary = ComplaintsSummary(
             complaints=len(rows),
             closed=sum(c.status == Complaint.Status.CLOSED for c in rows),
-            overdue=sum(c.overdue_at is not None for c in rows),
+            overdue=overdue.count(),
             reopened=sum(c.reopen_count for c in rows),
             cards=len(cards),
         )
