@@ -143,5 +143,16 @@ class LookupForm(forms.Form):
     code = forms.CharField(label="查询码", max_length=12, help_text="提交投诉后显示的8位查询码")
 
 
+class PublicVisitForm(LookupForm):
+    result = forms.ChoiceField(
+        label="您对办理结果是否满意",
+        choices=[("satisfied", "满意"), ("dissatisfied", "不满意")],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="意见（可选）", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
 class PublicReopenForm(LookupForm):
     reason = forms.CharField(label="不满意的理由", widget=forms.Textarea(attrs={"rows": 3}))

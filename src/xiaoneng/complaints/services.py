@@ -655,7 +655,22 @@ def reply(actor, complaint: Complaint, text: str) -> Complaint:
 def record_visit(actor, complaint: Complaint, *, result: str, note: str = "") -> Complaint:
     """回访 and close. Anonymous complaints are closed with the visit marked as not possible."""
     _require_office(actor, "回访")
-    complaint = _lock(complaint)
+    return _visit(actor, _lock(complaint), result, note)
+
+
+@transaction.atomic
+def visit_public(number: str, code: str, result: str, note: str = "") -> Complaint:
+    """The complainant answers the return visit themselves (满意/不满意) with number and query code;
+    a dissatisfied complainant may then ask once for the complaint to be handled again."""
+    complaint = lookup_public(number, code)
+    if complaint is None:
+        raise ValidationError(NOT_FOUND)
+    if result not in (Complaint.Visit.SATISFIED, Complaint.Visit.DISSATISFIED):
+        raise ValidationError({"result": "请选择满意或不满意"})
+    return _visit(None, _lock(complaint), result, note)
+
+
+def _visit(actor, complaint: Complaint, result: str, note: str) -> Complaint:
     if complaint.status != Complaint.Status.REPLIED:
         raise ValidationError("答复投诉人后才能回访")
     if result not in Complaint.Visit.values:

@@ -25,6 +25,7 @@ from .forms import (
     OfficeComplaintForm,
     PublicComplaintForm,
     PublicReopenForm,
+    PublicVisitForm,
     ReasonForm,
     ReplyForm,
     VisitForm,
@@ -120,8 +121,10 @@ def public_thanks(request):
 
 def public_lookup(request):
     """投诉查询: number + query code; throttled; one message for any mismatch."""
-    form = LookupForm(request.POST if request.POST.get("action") != "reopen" else None)
-    reopen_form = None
+    form = LookupForm(
+        request.POST if request.POST.get("action") not in ("reopen", "visit") else None
+    )
+    reopen_form = visit_form = None
     complaint = None
     not_found = throttled = False
     if request.method == "POST":
@@ -141,11 +144,33 @@ def public_lookup(request):
                 else:
                     messages.success(request, "已收到您的意见，投诉将重新办理。")
                     reopen_form = None
+        elif request.POST.get("action") == "visit":
+            visit_form = PublicVisitForm(request.POST)
+            form = LookupForm(initial=request.POST)
+            if visit_form.is_valid():
+                d = visit_form.cleaned_data
+                try:
+                    complaint = services.visit_public(
+                        d["number"], d["code"], d["result"], d["note"]
+                    )
+                except ValidationError as error:
+                    _apply_errors(visit_form, error)
+                    complaint = services.lookup_public(d["number"], d["code"])
+                    not_found = complaint is None
+                else:
+                    messages.success(request, "感谢您的评价。")
+                    visit_form = None
         elif form.is_valid():
             complaint = services.lookup_public(
                 form.cleaned_data["number"], form.cleaned_data["code"]
             )
             not_found = complaint is None
+    if (
+        complaint is not None
+        and complaint.status == Complaint.Status.REPLIED
+        and visit_form is None
+    ):
+        visit_form = PublicVisitForm(initial={"number": complaint.number})
     if complaint is not None and services.can_reopen(complaint) and reopen_form is None:
         reopen_form = PublicReopenForm(initial={"number": complaint.number})
     return render(
@@ -156,6 +181,7 @@ def public_lookup(request):
             "complaint": complaint,
             "public_status": services.public_status(complaint) if complaint else "",
             "reopen_form": reopen_form if complaint is not None else None,
+            "visit_form": visit_form if complaint is not None else None,
             "code": request.POST.get("code", "") if complaint is not None else "",
             "not_found": not_found,
             "not_found_message": services.NOT_FOUND,

@@ -1,6 +1,6 @@
 """In a real browser: a citizen files a complaint on the public form, the office routes it, the
-unit's liaison files a finding, the office approves, replies and records the return visit (the
-public lookup offers no satisfaction form, only 重新办理), and the citizen reads the reply."""
+unit's liaison files a finding, the office approves and replies, and the citizen reads the reply
+with the query code and rates the handling (the return visit)."""
 
 from __future__ import annotations
 
@@ -94,17 +94,16 @@ def test_complaint_from_public_form_to_reply_and_return_visit(page, live_server,
     assert "已答复" in result.inner_text()
     assert "已责令市甲局整改" in page.get_by_test_id("reply").inner_text()
 
-    # The public lookup offers 重新办理 but no satisfaction form: the office calls back.
-    _login(page, base, "office")
-    page.goto(f"{base}/office/complaints/{complaint.pk}/")
-    page.select_option("#id_result", "satisfied")
-    page.fill("#id_note", "电话回访，投诉人表示满意。")
+    # The citizen rates the handling on the same page (the return visit, 回访).
+    visit = page.get_by_test_id("visit-form")
+    visit.get_by_label("满意", exact=True).check()
+    visit.locator("textarea[name=note]").fill("处理及时，谢谢。")
     with page.expect_navigation():
-        page.click("text=记录回访并办结")
-    assert "回访已记录，投诉办结" in page.content()
+        visit.locator("button").click()
+    assert "感谢您的评价" in page.content()
+    assert "已办结" in page.get_by_test_id("lookup-result").inner_text()
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.CLOSED and complaint.visit_result == "satisfied"
-    _logout(page)
     page.goto(f"{base}/complaints/lookup/")
     page.fill("#id_number", number)
     page.fill("#id_code", code)

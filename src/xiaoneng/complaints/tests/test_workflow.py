@@ -320,3 +320,23 @@ def test_too_many_files(users, category):
     with pytest.raises(ValidationError, match="最多5个"):
         _file(users, category, files=files)
     assert io  # keep the import for readers who add stream tests
+
+
+def test_complainant_answers_the_return_visit(users, org, category):
+    office = users[Role.OFFICE]
+    complaint, code = _through_finding(users, org, category)
+    with pytest.raises(ValidationError, match="答复投诉人后"):
+        services.visit_public(complaint.number, code, "satisfied")
+    services.approve(office, complaint)
+    services.reply(office, complaint, "经查属实，已整改。")
+    with pytest.raises(ValidationError):
+        services.visit_public(complaint.number, "WRONGCODE", "satisfied")
+    with pytest.raises(ValidationError, match="满意或不满意"):
+        services.visit_public(complaint.number, code, "impossible")
+    services.visit_public(complaint.number, code, "dissatisfied", "没有解决")
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.CLOSED and complaint.visit_result == "dissatisfied"
+    assert complaint.events.filter(kind="visit", actor_name="投诉人").exists()
+    services.reopen_public(complaint.number, code, "问题没有解决")
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.HANDLING
