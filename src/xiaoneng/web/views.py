@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
@@ -82,9 +84,20 @@ def office_home(request):
             "cover_total": affected.count(),
             "recent_inquiries": inquiries.select_related("unit", "received_by")[:8],
             "category_chart": chart,
+            "ratings": _rating_summary(user, today),
             "has_categories": bool(by_category),
         },
     )
+
+
+def _rating_summary(user, today):
+    """好差评 of the last 90 days for the user's unit subtree (the whole city for the office)."""
+    from xiaoneng.ratings.services import unit_rating_summary
+
+    unit = user.unit or Unit.objects.filter(parent__isnull=True).order_by("pk").first()
+    if unit is None:
+        return None
+    return {"unit": unit, "summary": unit_rating_summary(unit, today - timedelta(days=90))}
 
 
 def error_403(request, exception=None):

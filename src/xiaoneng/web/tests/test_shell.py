@@ -183,3 +183,9 @@ def test_password_change_is_audited(client, users):
         {"old_password": "wrong", "new_password1": "x", "new_password2": "y"},
     )
     assert response.status_code == 200 and "errorlist" in response.content.decode()
+
+
+def test_dashboard_shows_the_units_ratings(client, users, org):
+    client.force_login(users[Role.LIAISON])
+    page = client.get("/office/").content.decode()
+    assert "好差评（近90天，市甲局）" in page and "近90天没有服务评价" in page
