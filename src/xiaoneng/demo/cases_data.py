@@ -85,13 +85,15 @@ def _at(day: date, rng: random.Random, earliest: time = time(8, 30)) -> datetime
 
 
 def delete_cases() -> int:
-    """Remove every case and what hangs off it — ratings, complaints, cards, statistics — for
-    ``xiaoneng demo --reset``."""
+    """Remove every case and what hangs off it — ratings, complaints, cards, statistics, the API
+    keys issued for the demo departments — for ``xiaoneng demo --reset``."""
+    from xiaoneng.api.models import ApiKey
     from xiaoneng.cases.models import Case, CaseDurationStat, CaseMonthStat
     from xiaoneng.complaints.models import Complaint
     from xiaoneng.ratings.models import Rating
     from xiaoneng.supervision.models import Card
 
+    ApiKey.objects.all().delete()
     Complaint.objects.all().delete()
     Rating.objects.all().delete()
     Card.objects.all().delete()

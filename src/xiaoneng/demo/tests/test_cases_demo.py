@@ -33,3 +33,18 @@ def test_every_generated_event_is_accepted():
 
     result = write_cases(99, 200, timezone.localdate())
     assert result.rejected_events == 0
+
+
+@pytest.mark.django_db
+def test_reset_also_clears_api_keys():
+    from xiaoneng.api.services import create_key
+    from xiaoneng.org.models import Unit
+
+    call_command("demo", "--size", "small", stdout=StringIO())
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.get(username="admin")
+    create_key(admin, "测试系统", Unit.objects.filter(kind="department").first())
+    out = StringIO()
+    call_command("demo", "--size", "small", "--reset", stdout=out)
+    assert Case.objects.exists() and "已删除原有数据" in out.getvalue()
