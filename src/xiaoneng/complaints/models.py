@@ -142,6 +142,10 @@ class Complaint(DeadlineFields):
         "状态", max_length=10, choices=Status.choices, default=Status.SUBMITTED, db_index=True
     )
     stage = models.CharField("当前环节", max_length=8, choices=Stage.choices, default="accept")
+    # How the current stage's deadline was set, so it can be recomputed after a calendar import.
+    stage_started_at = models.DateTimeField("环节开始", null=True, blank=True)
+    stage_days = models.PositiveSmallIntegerField("环节时限（工作日）", null=True, blank=True)
+    stage_warn_days = models.PositiveSmallIntegerField("环节预警（工作日）", null=True, blank=True)
     handling_unit = models.ForeignKey(
         "org.Unit",
         verbose_name="承办单位",

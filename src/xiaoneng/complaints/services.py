@@ -125,16 +125,45 @@ def set_deadline(
     complaint: Complaint, stage: str, start: datetime, days: int, warn_days: int
 ) -> None:
     """Start a stage's clock: due after ``days`` working days, warned ``warn_days`` before."""
-    calendar = get_calendar()
-    due = calendar.add_workdays(start, days)
-    warn = calendar.add_workdays(start, max(days - warn_days, 0))
     complaint.stage = stage
-    complaint.due_at = due.due
-    complaint.warn_at = min(warn.due, due.due)
-    complaint.deadline_provisional = due.provisional or warn.provisional
+    complaint.stage_started_at, complaint.stage_days, complaint.stage_warn_days = (
+        start,
+        days,
+        warn_days,
+    )
+    _compute_deadline(complaint)
     complaint.deadline_open = True
     complaint.warned_at = None
     complaint.overdue_at = None
+
+
+def _compute_deadline(complaint: Complaint) -> None:
+    calendar = get_calendar()
+    start, days = complaint.stage_started_at, complaint.stage_days
+    due = calendar.add_workdays(start, days)
+    warn = calendar.add_workdays(start, max(days - (complaint.stage_warn_days or 0), 0))
+    complaint.due_at = due.due
+    complaint.warn_at = min(warn.due, due.due)
+    complaint.deadline_provisional = due.provisional or warn.provisional
+
+
+def recompute_provisional(now: datetime | None = None) -> int:
+    """After a calendar import: recompute open deadlines that were provisional. A deadline that
+    moved into the future is watched afresh; one still past keeps its handled flags."""
+    now = now or timezone.now()
+    changed = []
+    for complaint in Complaint.objects.filter(
+        deadline_open=True, deadline_provisional=True, stage_started_at__isnull=False
+    ):
+        _compute_deadline(complaint)
+        if complaint.due_at > now:
+            complaint.overdue_at = None
+        if complaint.warn_at > now:
+            complaint.warned_at = None
+        changed.append(complaint)
+    fields = ["due_at", "warn_at", "deadline_provisional", "overdue_at", "warned_at"]
+    Complaint.objects.bulk_update(changed, fields, batch_size=500)
+    return len(changed)
 
 
 def _stop_clock(complaint: Complaint) -> None:

@@ -16,8 +16,9 @@ from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Unit
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
-from xiaoneng.supervision.watches import Watch, register
+from xiaoneng.supervision.watches import Watch, on_calendar_change, register
 
+from . import services
 from .models import Complaint, ComplaintEvent
 
 
@@ -153,3 +154,4 @@ register(
         select_related=("category", "handling_unit"),
     )
 )
+on_calendar_change(services.recompute_provisional)

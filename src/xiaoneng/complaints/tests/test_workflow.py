@@ -340,3 +340,25 @@ def test_complainant_answers_the_return_visit(users, org, category):
     services.reopen_public(complaint.number, code, "问题没有解决")
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.HANDLING
+
+
+def test_provisional_deadline_is_recomputed_after_calendar_import(users, org, category):
+    import datetime as dt
+
+    from xiaoneng.workcalendar.services import import_schedule
+    from xiaoneng.workdays import SHANGHAI
+
+    complaint, _ = _file(users, category)
+    # The unit's 15 working days from 23 Dec 2026 run into 2027, whose schedule is unpublished.
+    start = dt.datetime(2026, 12, 23, 10, 0, tzinfo=SHANGHAI)
+    services.set_deadline(complaint, Complaint.Stage.HANDLE, start, 15, 3)
+    complaint.save()
+    assert complaint.deadline_provisional
+    before = complaint.due_at
+    import_schedule(users[Role.OFFICE], "year 2027\n2027-01-01 holiday 元旦\n")
+    assert services.recompute_provisional(now=start) == 1
+    complaint.refresh_from_db()
+    assert not complaint.deadline_provisional
+    assert complaint.due_at.astimezone(SHANGHAI).date() == before.astimezone(
+        SHANGHAI
+    ).date() + dt.timedelta(days=1)
