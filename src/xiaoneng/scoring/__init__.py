@@ -1,0 +1,65 @@
+"""Scoring of evaluation campaigns (民主评议/千人评议计分): scores, 满意率, 知晓率, ranks, 末位.
+
+A pure core: it imports no Django, only the standard library and numpy. See docs/scoring.md for
+the method, the presets, the bootstrap rank intervals and the careless-response flags.
+"""
+
+from .method import (
+    DEFAULT,
+    DEFAULT_DIMENSIONS,
+    DEFAULT_OPTIONS,
+    GROUP_WEIGHTED,
+    HANGZHOU,
+    PRESETS,
+    QUESTIONNAIRE_70_ASSESSMENT_30,
+    SHANDONG_2008,
+    AnswerOption,
+    Combination,
+    HeadlineRate,
+    ScoringMethod,
+)
+from .quality import CarelessFlag, FlagKind, QualityReport, check_quality
+from .stats import competition_ranks, wilson_interval
+from .tally import (
+    NOT_ASKED,
+    Campaign,
+    CategorySummary,
+    LastPlace,
+    Rate,
+    Sheet,
+    TallyResult,
+    UnitRef,
+    UnitResult,
+    tally,
+)
+
+__all__ = [
+    "DEFAULT",
+    "DEFAULT_DIMENSIONS",
+    "DEFAULT_OPTIONS",
+    "GROUP_WEIGHTED",
+    "HANGZHOU",
+    "NOT_ASKED",
+    "PRESETS",
+    "QUESTIONNAIRE_70_ASSESSMENT_30",
+    "SHANDONG_2008",
+    "AnswerOption",
+    "Campaign",
+    "CarelessFlag",
+    "CategorySummary",
+    "Combination",
+    "FlagKind",
+    "HeadlineRate",
+    "LastPlace",
+    "QualityReport",
+    "Rate",
+    "ScoringMethod",
+    "Sheet",
+    "TallyResult",
+    "UnitRef",
+    "UnitResult",
+    "check_quality",
+    "competition_ranks",
+    "tally",
+    "wilson_interval",
+]

@@ -1,0 +1,104 @@
+"""Careless-response flags (无效问卷/敷衍作答筛查) for review before the tally is final.
+
+Flags are suggestions for a person to review against the paper or the log; nothing is excluded
+automatically. The reviewer passes the ids to exclude to ``tally(..., exclude=...)``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from .tally import NOT_ASKED, Campaign
+
+__all__ = ["CarelessFlag", "FlagKind", "QualityReport", "check_quality"]
+
+
+class FlagKind(StrEnum):
+    STRAIGHT_LINING = "straight_lining"  # 一律勾选同一选项
+    DUPLICATE_SERIAL = "duplicate_serial"  # 问卷编号重复
+    IDENTICAL_ANSWERS = "identical_answers"  # 答卷完全相同
+
+
+@dataclass(frozen=True, slots=True)
+class CarelessFlag:
+    """One finding: the sheets concerned and a short detail (the label, the serial…)."""
+
+    kind: FlagKind
+    sheet_ids: tuple[Hashable, ...]
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class QualityReport:
+    flags: tuple[CarelessFlag, ...]
+
+    @property
+    def flagged_sheets(self) -> frozenset[Hashable]:
+        return frozenset(s for f in self.flags for s in f.sheet_ids)
+
+    def of_kind(self, kind: FlagKind) -> tuple[CarelessFlag, ...]:
+        return tuple(f for f in self.flags if f.kind == kind)
+
+
+def check_quality(
+    campaign: Campaign, *, min_items: int = 10, straight_lining: bool = True
+) -> QualityReport:
+    """Flag careless or suspicious sheets.
+
+    - straight-lining: a sheet that answered at least ``min_items`` items, all with the same
+      option (one flag per sheet; the detail is the label).
+    - duplicate serials: the same paper serial on two or more sheets (one flag per serial).
+    - identical answers: two or more sheets whose whole answer arrays are equal, each with at
+      least ``min_items`` answered items (one flag per group). Short sheets are left out because
+      identical short answers happen by chance.
+    """
+    if min_items < 1:
+        raise ValueError("min_items must be ≥ 1")
+    a = campaign.answers.reshape(len(campaign.sheet_ids), -1)
+    ids = campaign.sheet_ids
+    flags: list[CarelessFlag] = []
+    asked = a != NOT_ASKED
+    n_asked = asked.sum(axis=1)
+
+    if straight_lining and a.size:
+        # Max and min over the answered items only; equal ⇒ all answered items identical.
+        hi = np.where(asked, a, np.int8(-128)).max(axis=1)
+        lo = np.where(asked, a, np.int8(127)).min(axis=1)
+        for s in np.flatnonzero((n_asked >= min_items) & (hi == lo)):
+            label = campaign.labels[int(hi[s])]
+            flags.append(
+                CarelessFlag(FlagKind.STRAIGHT_LINING, (ids[s],), f"{label} × {int(n_asked[s])}")
+            )
+
+    if campaign.serials is not None:
+        by_serial: dict[str, list[int]] = defaultdict(list)
+        for s, serial in enumerate(campaign.serials):
+            if serial is not None:
+                by_serial[serial].append(s)
+        for serial, group in by_serial.items():
+            if len(group) > 1:
+                flags.append(
+                    CarelessFlag(FlagKind.DUPLICATE_SERIAL, tuple(ids[s] for s in group), serial)
+                )
+
+    long_enough = np.flatnonzero(n_asked >= min_items)
+    if len(long_enough) > 1:
+        rows = np.ascontiguousarray(a[long_enough])
+        # Compare whole rows as raw bytes: one sort instead of pairwise comparisons.
+        keys = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
+        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        for g in np.flatnonzero(counts > 1):
+            group = long_enough[np.flatnonzero(inverse == g)]
+            flags.append(
+                CarelessFlag(
+                    FlagKind.IDENTICAL_ANSWERS,
+                    tuple(ids[s] for s in group),
+                    f"{len(group)} sheets, {int(n_asked[group[0]])} items",
+                )
+            )
+    return QualityReport(tuple(flags))

@@ -1,0 +1,80 @@
+"""Careless-response flags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xiaoneng.scoring import NOT_ASKED, Campaign, FlagKind, UnitRef, check_quality, tally
+
+LABELS = ("满意", "比较满意", "基本满意", "不满意", "不了解")
+
+
+def campaign(rows: list[list[int]], serials: list[str | None] | None = None) -> Campaign:
+    """Sheets over 4 units × 3 dimensions (12 items); row = the 12 codes of one sheet."""
+    arr = np.array(rows, dtype=np.int8).reshape(len(rows), 4, 3)
+    return Campaign(
+        units=tuple(UnitRef(f"U{i}") for i in range(4)),
+        dimensions=("d1", "d2", "d3"),
+        strata=("群众",),
+        labels=LABELS,
+        sheet_ids=tuple(f"s{i}" for i in range(len(rows))),
+        sheet_strata=np.zeros(len(rows), dtype=np.intp),
+        answers=arr,
+        serials=tuple(serials) if serials is not None else None,
+    )
+
+
+VARIED = [0, 1, 2, 0, 1, 2, 0, 1, 3, 0, 4, 1]
+
+
+def test_straight_lining() -> None:
+    rows = [
+        [0] * 12,  # all 满意
+        [4] * 10 + [NOT_ASKED] * 2,  # 10 answered, all 不了解
+        [3] * 9 + [NOT_ASKED] * 3,  # only 9 answered: below min_items
+        VARIED,
+    ]
+    report = check_quality(campaign(rows), min_items=10)
+    flags = report.of_kind(FlagKind.STRAIGHT_LINING)
+    assert [(f.sheet_ids, f.detail) for f in flags] == [
+        (("s0",), "满意 × 12"),
+        (("s1",), "不了解 × 10"),
+    ]
+    assert check_quality(campaign(rows), min_items=9).of_kind(FlagKind.STRAIGHT_LINING)[
+        2
+    ].sheet_ids == ("s2",)
+    assert not check_quality(campaign(rows), straight_lining=False).of_kind(
+        FlagKind.STRAIGHT_LINING
+    )
+
+
+def test_duplicate_serials() -> None:
+    rows = [VARIED, [1, *VARIED[1:]], [2, *VARIED[1:]], [3, *VARIED[1:]]]
+    report = check_quality(campaign(rows, ["No.1", "No.2", "No.1", None]))
+    flags = report.of_kind(FlagKind.DUPLICATE_SERIAL)
+    assert [(f.sheet_ids, f.detail) for f in flags] == [(("s0", "s2"), "No.1")]
+    assert not check_quality(campaign(rows)).flags  # no serials (online forms): nothing
+
+
+def test_identical_answer_vectors() -> None:
+    short = [0, 1] + [NOT_ASKED] * 10
+    rows = [VARIED, [1, *VARIED[1:]], VARIED, short, short, VARIED]
+    report = check_quality(campaign(rows), min_items=10)
+    flags = report.of_kind(FlagKind.IDENTICAL_ANSWERS)
+    # s3/s4 are identical but have 2 answered items only: identical by chance is likely.
+    assert [(f.sheet_ids, f.detail) for f in flags] == [(("s0", "s2", "s5"), "3 sheets, 12 items")]
+    assert report.flagged_sheets == {"s0", "s2", "s5"}
+    assert len(check_quality(campaign(rows), min_items=2).of_kind(FlagKind.IDENTICAL_ANSWERS)) == 2
+
+
+def test_review_then_exclude() -> None:
+    rows = [VARIED, [3] * 12, VARIED[::-1]]
+    c = campaign(rows, ["1", "2", "3"])
+    report = check_quality(c)
+    assert report.flagged_sheets == {"s1"}
+    r = tally(c, exclude=report.flagged_sheets, replicates=0)
+    assert r.excluded == ("s1",) and r.sheets_used == 2
+    assert tally(c, replicates=0).unit("U0").score < r.unit("U0").score
+    with pytest.raises(ValueError):
+        check_quality(c, min_items=0)
