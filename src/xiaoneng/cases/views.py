@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Q
@@ -17,6 +16,7 @@ from xiaoneng.catalog.models import ServiceItem
 from xiaoneng.org.models import Unit
 from xiaoneng.supervision.models import Card
 from xiaoneng.web.decorators import office_required
+from xiaoneng.web.throttle import over_limit
 
 from . import services
 from .forms import EventForm, LookupForm, RegisterForm
@@ -193,16 +193,9 @@ def public_lookup(request):
     case = state = None
     not_found = throttled = False
     if form.is_valid():
-        address = request.META.get("REMOTE_ADDR", "")
-        key = f"case-lookup:{address}"
-        count = cache.get_or_set(key, 0, timeout=600)
-        if count >= LOOKUP_LIMIT:
+        if over_limit(request, "case-lookup", LOOKUP_LIMIT, 600):
             throttled = True
         else:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=600)
             case = services.lookup_public(form.cleaned_data["number"], form.cleaned_data["code"])
             if case is None:
                 not_found = True

@@ -4,7 +4,6 @@ rules live in ``services``; a refused action shows its Chinese message and keeps
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from xiaoneng.accounts.roles import Role
 from xiaoneng.org.models import Unit
 from xiaoneng.web.decorators import office_required
+from xiaoneng.web.throttle import over_limit
 
 from . import services, suggestions
 from .forms import (
@@ -39,16 +39,7 @@ LOOKUP_LIMIT = 20  # public lookups per address per 10 minutes
 
 
 def _throttled(request, name: str, limit: int, seconds: int) -> bool:
-    """Count one attempt for this address; True once the limit is used up."""
-    key = f"complaints:{name}:{request.META.get('REMOTE_ADDR', '')}"
-    count = cache.get_or_set(key, 0, timeout=seconds)
-    if count >= limit:
-        return True
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=seconds)
-    return False
+    return over_limit(request, f"complaints:{name}", limit, seconds)
 
 
 def _apply_errors(form, error: ValidationError) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -13,6 +12,7 @@ from django.utils import timezone
 from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.web.decorators import office_required
+from xiaoneng.web.throttle import over_limit
 
 from . import services
 from .forms import OnlineRatingForm, StatsForm, VerificationForm, VisitForm, WindowRatingForm
@@ -25,16 +25,7 @@ LEVEL_COLORS = {5: "#2e7d32", 4: "#66bb6a", 3: "#c0ca33", 2: "#fb8c00", 1: "#c62
 
 
 def _throttled(request) -> bool:
-    """Count one attempt for this address; True once it is over the limit."""
-    key = f"rating-attempt:{request.META.get('REMOTE_ADDR', '')}"
-    count = cache.get_or_set(key, 0, timeout=600)
-    if count >= RATE_LIMIT:
-        return True
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=600)
-    return False
+    return over_limit(request, "rating-attempt", RATE_LIMIT, 600)
 
 
 def _form_errors(form, error: ValidationError) -> None:
