@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from xiaoneng.accounts.roles import Role
 from xiaoneng.org.models import Unit
 from xiaoneng.web.decorators import office_required
+from xiaoneng.web.forms import apply_errors
 from xiaoneng.web.throttle import over_limit
 
 from . import services, suggestions
@@ -40,17 +41,6 @@ LOOKUP_LIMIT = 20  # public lookups per address per 10 minutes
 
 def _throttled(request, name: str, limit: int, seconds: int) -> bool:
     return over_limit(request, f"complaints:{name}", limit, seconds)
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in errors:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _identity(data: dict) -> services.Identity:
@@ -95,7 +85,7 @@ def public_new(request):
         try:
             complaint, code = _submit(None, form, Complaint.Channel.WEB)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             # Shown once on the next page, then forgotten: only its digest is stored.
             request.session["complaint_receipt"] = {"number": complaint.number, "code": code}
@@ -129,7 +119,7 @@ def public_lookup(request):
                 try:
                     complaint = services.reopen_public(d["number"], d["code"], d["reason"])
                 except ValidationError as error:
-                    _apply_errors(reopen_form, error)
+                    apply_errors(reopen_form, error)
                     complaint = services.lookup_public(d["number"], d["code"])
                     not_found = complaint is None
                 else:
@@ -145,7 +135,7 @@ def public_lookup(request):
                         d["number"], d["code"], d["result"], d["note"]
                     )
                 except ValidationError as error:
-                    _apply_errors(visit_form, error)
+                    apply_errors(visit_form, error)
                     complaint = services.lookup_public(d["number"], d["code"])
                     not_found = complaint is None
                 else:
@@ -245,7 +235,7 @@ def office_new(request):
                 user, form, form.cleaned_data["channel"], form.cleaned_data["caller_line"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return render(
                 request,
@@ -346,7 +336,7 @@ def act(request, pk: int, action: str):
             elif action == "visit":
                 services.record_visit(user, complaint, result=d["result"], note=d["note"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         except PermissionDenied as denied:
             form.add_error(None, str(denied))
         else:
@@ -386,7 +376,7 @@ def route(request, pk: int):
                 return redirect("complaints:detail", pk)
         except ValidationError as error:
             target = accept_form if request.POST.get("action") == "accept" else decline_form
-            _apply_errors(target, error)
+            apply_errors(target, error)
     return render(
         request,
         "complaints/route.html",
@@ -417,7 +407,7 @@ def reveal(request, pk: int):
                 request.user, complaint, form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
     response = render(
         request, "complaints/reveal.html", {"c": complaint, "form": form, "identity": identity}
     )

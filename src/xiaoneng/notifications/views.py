@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xiaoneng.web.decorators import office_required
+from xiaoneng.web.forms import apply_errors
 
 from . import services
 from .forms import EndpointForm
@@ -93,14 +94,6 @@ def settings_page(request):
     )
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @office_required(*services.MANAGER_ROLES)
 def endpoint_edit(request, pk: int | None = None):
     user = request.user
@@ -115,7 +108,7 @@ def endpoint_edit(request, pk: int | None = None):
             else:
                 saved = services.update_endpoint(user, endpoint, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已保存接收端“%(name)s”") % {"name": saved.name})
             return redirect("notifications:endpoint_edit", saved.pk)

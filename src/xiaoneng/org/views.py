@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_create_in, can_edit
 from xiaoneng.web.decorators import office_required
+from xiaoneng.web.forms import apply_errors
 
 from . import services
 from .forms import (
@@ -30,20 +31,12 @@ from .models import Absence, FirstInquiry, Post, Staff, Unit, UnitCategory
 ORG_ROLES = (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.WINDOW, Role.LEADER)
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _save(form, action):
     """Run a service with the form's data; put its refusals back on the form."""
     try:
         return action(form.cleaned_data)
     except ValidationError as error:
-        _apply_errors(form, error)
+        apply_errors(form, error)
         return None
 
 
@@ -327,7 +320,7 @@ def inquiry_new(request):
         try:
             saved = services.register_inquiry(user, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             saved = None
         except PermissionDenied as denied:
             form.add_error("unit", str(denied))

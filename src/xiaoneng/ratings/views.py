@@ -12,6 +12,7 @@ from django.utils import timezone
 from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.web.decorators import office_required
+from xiaoneng.web.forms import apply_errors
 from xiaoneng.web.throttle import over_limit
 
 from . import services
@@ -28,15 +29,6 @@ def _throttled(request) -> bool:
     return over_limit(request, "rating-attempt", RATE_LIMIT, 600)
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 def public_rate(request):
     """服务评价: rate a finished case with the receipt's number and query code."""
     throttled = False
@@ -50,7 +42,7 @@ def public_rate(request):
             try:
                 rating = services.rate_online(d["number"], d["code"], d["level"], d["comment"])
             except ValidationError as error:
-                _form_errors(form, error)
+                apply_errors(form, error)
     else:
         form = OnlineRatingForm(initial={"number": request.GET.get("number", "")[:60]})
     return render(
@@ -72,7 +64,7 @@ def window_entry(request):
                 request.user, d["number"], d["level"], d["comment"], d["channel"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         else:
             note = "，已转责任单位核实整改" if rating.is_bad else ""
             messages.success(
@@ -211,7 +203,7 @@ def rectification_detail(request, pk: int):
         except PermissionDenied:
             raise
         except ValidationError as error:
-            _form_errors(verify_form if "verify" in request.POST else visit_form, error)
+            apply_errors(verify_form if "verify" in request.POST else visit_form, error)
     return render(
         request,
         "ratings/rectification_detail.html",
