@@ -161,6 +161,13 @@ class Command(BaseCommand):
             f"整改超期 {rated.overdue_rectifications}）"
         )
         complained = write_complaints(seed, SIZES[size].complaints, today)
+        # A year of history raised thousands of notifications at once; an office that lived through
+        # that year would have read them, so the demo's inboxes start with nothing unread.
+        from django.utils import timezone as tz
+
+        from xiaoneng.notifications.models import Notification
+
+        Notification.objects.filter(read_at__isnull=True).update(read_at=tz.now())
         self.stdout.write(
             f"效能投诉 {complained.complaints} 件（已办结 {complained.closed}，超期 "
             f"{complained.overdue}，重新办理 {complained.reopened}）"
