@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django import forms
 
 from xiaoneng.org.models import Staff, Unit
+from xiaoneng.web.forms import ArithmeticCaptcha
 
 from .models import Category, Complaint
 
@@ -62,27 +61,10 @@ class ComplaintFields(forms.Form):
         ).order_by("path")
 
 
-class PublicComplaintForm(ComplaintFields):
-    """网上投诉 with a signed arithmetic question (works offline, no image library)."""
+class PublicComplaintForm(ArithmeticCaptcha, ComplaintFields):
+    """网上投诉 with an arithmetic captcha (works offline, no image library)."""
 
-    captcha = forms.CharField(label="验证码", max_length=6)
-
-    def __init__(self, *args, session, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.session = session
-        self.expected = session.get("complaint_captcha")
-        self.new_question()
-
-    def new_question(self) -> None:
-        a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-        self.session["complaint_captcha"] = str(a + b)
-        self.fields["captcha"].label = f"验证码：{a} 加 {b} 等于几？"
-
-    def clean_captcha(self):
-        answer = self.cleaned_data["captcha"].strip()
-        if not self.expected or answer != self.expected:
-            raise forms.ValidationError("验证码答案不正确，请重新计算")
-        return answer
+    captcha_session_key = "complaint_captcha"
 
 
 class OfficeComplaintForm(ComplaintFields):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from xiaoneng.web.forms import ArithmeticCaptcha
+
 from .models import Level, Rating, Rectification
 from .services import COMMENT_MAX, GROUPS
 
@@ -21,10 +23,11 @@ class _LevelComment(forms.Form):
     )
 
 
-class OnlineRatingForm(_LevelComment):
+class OnlineRatingForm(ArithmeticCaptcha, _LevelComment):
+    captcha_session_key = "rating_captcha"
     number = forms.CharField(label="申请号", max_length=60)
     code = forms.CharField(label="查询码", max_length=12, help_text="印在受理回执上的6位查询码")
-    field_order = ["number", "code", "level", "comment"]
+    field_order = ["number", "code", "level", "comment", "captcha"]
 
 
 class WindowRatingForm(_LevelComment):

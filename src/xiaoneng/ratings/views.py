@@ -34,7 +34,7 @@ def public_rate(request):
     throttled = False
     rating = None
     if request.method == "POST":
-        form = OnlineRatingForm(request.POST)
+        form = OnlineRatingForm(request.POST, session=request.session)
         if _throttled(request):
             throttled = True
         elif form.is_valid():
@@ -44,7 +44,9 @@ def public_rate(request):
             except ValidationError as error:
                 apply_errors(form, error)
     else:
-        form = OnlineRatingForm(initial={"number": request.GET.get("number", "")[:60]})
+        form = OnlineRatingForm(
+            initial={"number": request.GET.get("number", "")[:60]}, session=request.session
+        )
     return render(
         request,
         "ratings/public_rate.html",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -17,3 +19,29 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+class ArithmeticCaptcha(forms.Form):
+    """A small addition question kept in the session: a captcha that works on an offline
+    intranet, with no image library or outside service. Subclasses name their session key; the
+    view passes ``session=request.session``. Each display draws a new question."""
+
+    captcha_session_key = "captcha"
+    captcha = forms.CharField(label="验证码", max_length=6)
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.expected = session.get(self.captcha_session_key)
+        self.new_question()
+
+    def new_question(self) -> None:
+        a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+        self.session[self.captcha_session_key] = str(a + b)
+        self.fields["captcha"].label = f"验证码：{a} 加 {b} 等于几？"
+
+    def clean_captcha(self) -> str:
+        answer = self.cleaned_data["captcha"].strip()
+        if not self.expected or answer != self.expected:
+            raise forms.ValidationError("验证码答案不正确，请重新计算")
+        return answer

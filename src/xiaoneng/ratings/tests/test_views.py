@@ -20,18 +20,23 @@ def test_public_rating_page(client, make_case):
     lookup = client.get(reverse("cases:lookup"), {"number": case.number, "code": case.query_code})
     assert f"/ratings/new/?number={case.number}" in lookup.content.decode()
     page = client.get(reverse("ratings:new"), {"number": case.number}).content.decode()
-    assert f'value="{case.number}"' in page and "非常不满意" in page
-    wrong = client.post(
-        reverse("ratings:new"), {"number": case.number, "code": "ZZZZZZ", "level": "5"}
-    ).content.decode()
-    unknown = client.post(
-        reverse("ratings:new"), {"number": "NOPE", "code": "ZZZZZZ", "level": "5"}
-    ).content.decode()
-    assert NOT_FOUND in wrong and NOT_FOUND in unknown
-    done = client.post(
+    assert f'value="{case.number}"' in page and "非常不满意" in page and "加" in page
+
+    def post(**data):
+        # The captcha's answer is what the page just put in the session.
+        data["captcha"] = client.session["rating_captcha"]
+        response = client.post(reverse("ratings:new"), data)
+        return response
+
+    wrong_answer = client.post(
         reverse("ratings:new"),
-        {"number": case.number, "code": case.query_code, "level": "1", "comment": "<b>差</b>"},
-    )
+        {"number": case.number, "code": case.query_code, "level": "5", "captcha": "99"},
+    ).content.decode()
+    assert "验证码答案不正确" in wrong_answer and not Rating.objects.exists()
+    wrong = post(number=case.number, code="ZZZZZZ", level="5").content.decode()
+    unknown = post(number="NOPE", code="ZZZZZZ", level="5").content.decode()
+    assert NOT_FOUND in wrong and NOT_FOUND in unknown
+    done = post(number=case.number, code=case.query_code, level="1", comment="<b>差</b>")
     assert done.status_code == 200 and "感谢您的评价" in done.content.decode()
     assert Rating.objects.get().level == 1 and Rectification.objects.count() == 1
 
