@@ -257,7 +257,7 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
     for item in items:
         by_case[item.event.case_number].append(item)
 
-    _create_cases(by_case, cases, source, scope_unit, now)
+    new_cases = _create_cases(by_case, cases, source, scope_unit, now)
     # The steps each version plans, for validating step events; a case gets its own CaseStep rows
     # only once it reports a step (most cases never do, and the rows would be dead weight).
     plans: dict[int, list[Step]] = defaultdict(list)
@@ -327,6 +327,12 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
     stepping = {ev.case_id for ev in to_store if ev.step_code} - set(steps_by_case)
     by_pk = {c.pk: c for c in touched}
     steps_by_case.update(_create_steps([by_pk[pk] for pk in stepping], plans))
+    # A case created for this batch whose events were all refused (e.g. the sender may not act
+    # on it) must not stay behind empty; where it was inserted already (not PostgreSQL), remove it.
+    kept_pks = {c.pk for c in touched}
+    orphans = [c.pk for c in new_cases if c.pk not in kept_pks and not c._state.adding]
+    if orphans:
+        Case.objects.filter(pk__in=orphans).delete()
     refresh_cases(touched, events=existing, steps=steps_by_case, now=now)
     return touched
 

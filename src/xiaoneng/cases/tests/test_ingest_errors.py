@@ -152,3 +152,14 @@ def test_accepted_batch_is_audited_once(item):
     )
     entry = AuditEntry.objects.get(object_type="cases.caseevent")
     assert "接收 2" in entry.summary and "拒绝 1" in entry.summary
+
+
+@pytest.mark.django_db
+def test_refused_acceptance_leaves_no_empty_case(item, org):
+    from xiaoneng.accounts.roles import Role
+    from xiaoneng.testing.factories import UserFactory
+
+    outsider = UserFactory(role=Role.WINDOW, unit=org.dept_b)
+    report = services.ingest([accept("C77")], source=f"user:{outsider.pk}", actor=outsider, now=NOW)
+    assert codes(report) == [("rejected", "forbidden_unit")]
+    assert not Case.objects.filter(number="C77").exists()
