@@ -85,9 +85,19 @@ def office_home(request):
             "recent_inquiries": inquiries.select_related("unit", "received_by")[:8],
             "category_chart": chart,
             "ratings": _rating_summary(user, today),
+            "lights": _open_case_lights(user),
             "has_categories": bool(by_category),
         },
     )
+
+
+def _open_case_lights(user) -> dict[str, int] | None:
+    """Open cases in the user's scope by light (红/黄/绿), for the tiles that lead to the list."""
+    from xiaoneng.cases.models import Case
+
+    rows = Case.objects.visible_to(user).open().values("light").annotate(n=Count("pk"))
+    counts = {row["light"]: row["n"] for row in rows}
+    return {light: counts.get(light, 0) for light in ("red", "yellow", "green")}
 
 
 def _rating_summary(user, today):

@@ -185,6 +185,26 @@ def test_password_change_is_audited(client, users):
     assert response.status_code == 200 and "errorlist" in response.content.decode()
 
 
+def test_dashboard_counts_open_cases_by_light_in_scope(client, users, org):
+    from xiaoneng.cases import services
+    from xiaoneng.cases.tests.conftest import accept, at, make_item
+
+    make_item(org.dept_a, code="A-1")
+    make_item(org.dept_b, code="B-1")
+    services.ingest(
+        [accept("A1", item_code="A-1"), accept("B1", item_code="B-1")],
+        source="api:t",
+        actor="t",
+        now=at("2026-03-02 10:00"),
+    )
+    client.force_login(users[Role.LIAISON])
+    page = client.get("/office/").content.decode()
+    assert "绿灯办件" in page
+    assert client.get("/office/").context["lights"] == {"red": 0, "yellow": 0, "green": 1}
+    client.force_login(users[Role.OFFICE])
+    assert client.get("/office/").context["lights"]["green"] == 2
+
+
 def test_dashboard_shows_the_units_ratings(client, users, org):
     client.force_login(users[Role.LIAISON])
     page = client.get("/office/").content.decode()
