@@ -4,6 +4,20 @@ from . import services
 from .models import AuditEntry
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For tables that change only through the domain services (which validate and audit): the
+    superuser may look, never add, change or delete here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """For the few tables a superuser configures in the Django admin: changes are audited too."""
 
@@ -31,17 +45,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("seq", "at", "actor_name", "action", "object_type", "object_repr")
     list_filter = ("action", "object_type")
     search_fields = ("object_repr", "actor_name", "summary")
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from xiaoneng.audit.admin import AuditedAdmin
+from xiaoneng.audit.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import Card, SupervisionRule
 
@@ -21,13 +21,8 @@ class SupervisionRuleAdmin(AuditedAdmin):
 
 
 @admin.register(Card)
-class CardAdmin(admin.ModelAdmin):
+class CardAdmin(ReadOnlyAdmin):
+    """Cards are contested and withdrawn on the office pages (with reasons, audited)."""
+
     list_display = ("raised_at", "color", "cause", "unit", "staff", "status")
     list_filter = ("color", "cause", "status")
-    readonly_fields = [f.name for f in Card._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
