@@ -43,6 +43,11 @@ class AuditedAdmin(admin.ModelAdmin):
         )
         super().delete_model(request, obj)
 
+    def delete_queryset(self, request, queryset):
+        # The changelist's "delete selected" action bypasses delete_model; audit each row too.
+        for obj in queryset:
+            self.delete_model(request, obj)
+
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):

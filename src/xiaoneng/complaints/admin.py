@@ -1,14 +1,16 @@
 from django.contrib import admin
 
+from xiaoneng.audit.admin import AuditedAdmin
+
 from .models import Category, ComplaintRules
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     list_display = ("code", "name", "sort_order", "is_active")
     list_editable = ("sort_order", "is_active")
 
 
 @admin.register(ComplaintRules)
-class ComplaintRulesAdmin(admin.ModelAdmin):
+class ComplaintRulesAdmin(AuditedAdmin):
     list_display = ("__str__", "accept_days", "handle_days", "review_days", "reply_days")
