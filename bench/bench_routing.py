@@ -62,27 +62,12 @@ FORMS = (
 WHEN = ("上个月", "上周", "三月初", "前天", "年初", "上周一")
 
 
-def items_of(code: str) -> list[str]:
-    """The department's item names as the demo catalog spells them (template × sub-items)."""
-    names: list[str] = []
-    for line in catalog_data.TEMPLATES.get(code, "").strip().splitlines():
-        template, subs = line.split("|")[:2]
-        parts = [s for s in subs.split(",") if s]
-        if not parts:
-            names.append(template.replace("{}", ""))
-        elif "{}" in template:
-            names.extend(template.format(s) for s in parts)
-        else:
-            names.extend(f"{template}（{s}）" for s in parts)
-    return names
-
-
 def generate(per_department: int, seed: int) -> list[tuple[str, str, bool]]:
     """(text, department code, names the department?) for every department."""
     rng = random.Random(f"bench-routing:{seed}")
     rows = []
     for dept in data.DEPARTMENTS:
-        items = items_of(dept.code) or [dept.short_name + "相关业务"]
+        items = catalog_data.item_names(dept.code) or [dept.short_name + "相关业务"]
         for _ in range(per_department):
             form = rng.choice(FORMS)
             # People name the department about half of the time, mostly by its short name.

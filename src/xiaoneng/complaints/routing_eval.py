@@ -20,21 +20,6 @@ from xiaoneng.routing import RoutingModel
 DECLINED = 0.08
 
 
-def items_of(code: str) -> list[str]:
-    """The department's item names as the demo catalog spells them (template × sub-items)."""
-    names: list[str] = []
-    for line in catalog_data.TEMPLATES.get(code, "").strip().splitlines():
-        template, subs = line.split("|")[:2]
-        parts = [s for s in subs.split(",") if s]
-        if not parts:
-            names.append(template.replace("{}", ""))
-        elif "{}" in template:
-            names.extend(template.format(s) for s in parts)
-        else:
-            names.extend(f"{template}（{s}）" for s in parts)
-    return names
-
-
 def demo_routed(count: int, seed: int, *, masked: bool = False) -> list[tuple[str, str]]:
     """(title + text, department code) of the routed ones among ``count`` demo complaints."""
     rng = random.Random(f"{seed}:complaints")
@@ -42,7 +27,7 @@ def demo_routed(count: int, seed: int, *, masked: bool = False) -> list[tuple[st
     for _ in range(count):
         code = rng.choice(list(TEMPLATES))
         dept = rng.choice(data.DEPARTMENTS)
-        item = rng.choice(items_of(dept.code) or [dept.short_name + "相关业务"])
+        item = rng.choice(catalog_data.item_names(dept.code) or [dept.short_name + "相关业务"])
         content = TEMPLATES[code].format(month=rng.randint(1, 12), unit=dept.name, item=item)
         if masked:
             content = content.replace(dept.name, "有关单位")

@@ -1156,6 +1156,11 @@ def _templates(code: str) -> list[_Template]:
     return found
 
 
+def item_names(code: str) -> list[str]:
+    """The names of a department's demo items, spelled as the catalog spells them."""
+    return [t.name for t in _templates(code)]
+
+
 def _listed_twice(t: _Template) -> list[_Template]:
     found = []
     if t.category == "行政许可" and t.kind == "P" and t.name.endswith(("（新办）", "许可")):
