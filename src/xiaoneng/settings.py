@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "xiaoneng.complaints",
     "xiaoneng.bulletins",
     "xiaoneng.ratings",
+    "xiaoneng.evaluation",
     "xiaoneng.casestats",
     "xiaoneng.api",
     "xiaoneng.web",

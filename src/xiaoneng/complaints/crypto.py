@@ -80,6 +80,13 @@ def _keyed(purpose: bytes, secret: str, message: str) -> bytes:
     return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
 
+def keyed_digests(purpose: str, message: str) -> list[str]:
+    """HMAC-SHA256 (hex) of ``message`` for ``purpose`` under every configured key, the current
+    key first: store the first, look up by all (so stored digests survive a key rotation).
+    Used for other secrets the database must not hold in the clear (评议码, ID numbers)."""
+    return [_keyed(f"xiaoneng-{purpose}:".encode(), s, message).hex() for s in _secrets()]
+
+
 def body_digest(canonical: str) -> str:
     """HMAC of an API request body (来源系统重发比对): keyed, because the body holds the identity
     and a plain hash of it could be confirmed by guessing names and phone numbers."""

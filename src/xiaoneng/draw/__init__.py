@@ -5,6 +5,8 @@ A pure-Python core: it imports no Django and nothing outside the standard librar
 See docs/draw.md for the procedure, the file formats and the exact formulas.
 """
 
+from pathlib import Path
+
 from .roster import (
     HEADER,
     Roster,
@@ -30,8 +32,13 @@ from .select import (
     result_json,
 )
 
+#: The standalone re-check script (standard library only), served on the public results pages
+#: and linked from tools/redo_draw.py.
+SCRIPT_PATH = Path(__file__).with_name("redo_draw.py")
+
 __all__ = [
     "HEADER",
+    "SCRIPT_PATH",
     "DrawResult",
     "QuotaError",
     "Roster",
