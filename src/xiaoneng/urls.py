@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("xiaoneng.cases.urls")),
     path("", include("xiaoneng.complaints.urls")),  # /complaints/… and /office/complaints/…
     path("", include("xiaoneng.ratings.urls")),  # /ratings/new/ (public) and /office/ratings/
+    path("", include("xiaoneng.evaluation.urls")),  # /evaluations/… and /office/evaluations/…
     path("office/cards/", include("xiaoneng.supervision.urls")),
     path("office/stats/", include("xiaoneng.casestats.urls")),
     path("office/bulletins/", include("xiaoneng.bulletins.urls")),

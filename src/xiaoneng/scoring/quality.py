@@ -59,7 +59,10 @@ def check_quality(
     """
     if min_items < 1:
         raise ValueError("min_items must be ≥ 1")
-    a = campaign.answers.reshape(len(campaign.sheet_ids), -1)
+    # An explicit width: with no sheets numpy cannot infer -1 from a size of 0.
+    a = campaign.answers.reshape(
+        len(campaign.sheet_ids), len(campaign.units) * len(campaign.dimensions)
+    )
     ids = campaign.sheet_ids
     flags: list[CarelessFlag] = []
     asked = a != NOT_ASKED

@@ -59,6 +59,13 @@ NAV = [
         (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON, Role.WINDOW),
         "/office/ratings/",
     ),
+    NavItem(
+        _("群众评议"),
+        "evaluation:list",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER),
+        "/office/evaluations/",
+    ),
+    NavItem(_("本单位评议结果"), "evaluation:mine", (Role.LIAISON,), "/office/evaluations/mine/"),
     NavItem(_("单位"), "org:unit_tree", ALL_OFFICE, "/office/units/"),
     NavItem(
         _("人员与岗位"),
@@ -97,6 +104,8 @@ GROUPS = {
     "casestats:dashboard": _("监察"),
     "bulletins:page": _("监察"),
     "ratings:office": _("监察"),
+    "evaluation:list": _("评议与考评"),
+    "evaluation:mine": _("评议与考评"),
     "org:unit_tree": _("组织"),
     "org:staff_list": _("组织"),
     "org:inquiry_list": _("组织"),

@@ -78,3 +78,16 @@ def test_review_then_exclude() -> None:
     assert tally(c, replicates=0).unit("U0").score < r.unit("U0").score
     with pytest.raises(ValueError):
         check_quality(c, min_items=0)
+
+
+def test_a_campaign_without_sheets_has_no_flags() -> None:
+    empty = Campaign(
+        units=(UnitRef("U0"),),
+        dimensions=("d1",),
+        strata=("群众",),
+        labels=LABELS,
+        sheet_ids=(),
+        sheet_strata=np.zeros(0, dtype=np.intp),
+        answers=np.zeros((0, 1, 1), dtype=np.int8),
+    )
+    assert check_quality(empty).flags == ()

@@ -40,10 +40,10 @@ ORG_READERS = EVERY_OFFICE_ROLE | {"人员与岗位", "首问登记"}
 SYSTEM = {"审计日志", "通知设置", "接口密钥"}
 SUPERVISING = {"办件统计", "效能投诉", "投诉通报", "好差评"}
 EXPECTED_NAV = {
-    Role.ADMIN: ORG_READERS | SYSTEM | SUPERVISING,
-    Role.OFFICE: ORG_READERS | SYSTEM | SUPERVISING,
-    Role.LEADER: ORG_READERS | SUPERVISING,
-    Role.LIAISON: ORG_READERS | SUPERVISING,
+    Role.ADMIN: ORG_READERS | SYSTEM | SUPERVISING | {"群众评议"},
+    Role.OFFICE: ORG_READERS | SYSTEM | SUPERVISING | {"群众评议"},
+    Role.LEADER: ORG_READERS | SUPERVISING | {"群众评议"},
+    Role.LIAISON: ORG_READERS | SUPERVISING | {"本单位评议结果"},
     Role.WINDOW: ORG_READERS | {"好差评"},
     Role.SUPERVISOR: EVERY_OFFICE_ROLE | {"登记投诉"},
 }

@@ -1,0 +1,159 @@
+"""What the results pages show, shared by the office and the public: rankings per category,
+charts (ECharts options) and the year-over-year comparison. Reads stored results only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import results
+from .models import Campaign, CampaignUnit
+
+#: Bars and points of the satisfaction chart.
+POINT_COLOUR = "#b42318"
+INTERVAL_COLOUR = "#f4b4ae"
+
+
+@dataclass
+class Row:
+    cu: CampaignUnit
+    history: list[results.HistoryPoint] = field(default_factory=list)
+
+    @property
+    def r(self) -> dict:
+        return self.cu.result or {}
+
+    @property
+    def previous(self) -> results.HistoryPoint | None:
+        earlier = [p for p in self.history if p.campaign.pk != self.cu.campaign_id]
+        return earlier[-1] if earlier else None
+
+    @property
+    def rate_change(self) -> float | None:
+        prev = self.previous
+        if prev is None or prev.rate is None or self.cu.headline_rate is None:
+            return None
+        return self.cu.headline_rate - prev.rate
+
+
+@dataclass
+class Category:
+    name: str
+    rows: list[Row]
+    mean_score: float | None
+    last_status: str | None
+    chart: dict
+    chart_id: str
+
+    @property
+    def chart_height(self) -> int:
+        """Pixels: room for each unit's bar, within sensible bounds."""
+        return min(1600, 80 + 26 * len(self.rows))
+
+
+def _rank_key(cu: CampaignUnit) -> tuple:
+    return (cu.rank is None, cu.rank or 0, cu.unit.name)
+
+
+def rate_chart(rows: list[Row]) -> dict:
+    """Each unit's published 满意率 with its Wilson 95% interval: an invisible bar up to the low
+    end, a pale bar from low to high, and the point (JSON only: the page's CSP forbids script)."""
+    shown = [r for r in rows if r.r.get("headline", {}).get("value") is not None][::-1]
+    low = [round(r.r["headline"]["low"] * 100, 2) for r in shown]
+    span = [round((r.r["headline"]["high"] - r.r["headline"]["low"]) * 100, 2) for r in shown]
+    value = [round(r.r["headline"]["value"] * 100, 2) for r in shown]
+    start = max(0, int(min(low, default=0)) - 5)
+    return {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0, "data": ["满意率", "95%置信区间"]},
+        "grid": {"left": 8, "right": 24, "top": 32, "bottom": 8, "containLabel": True},
+        "xAxis": {
+            "type": "value",
+            "min": start,
+            "max": 100,
+            "axisLabel": {"formatter": "{value}%"},
+        },
+        "yAxis": {"type": "category", "data": [r.cu.unit.name[:14] for r in shown]},
+        "series": [
+            {
+                "name": "区间下限",
+                "type": "bar",
+                "stack": "ci",
+                "itemStyle": {"color": "transparent"},
+                "emphasis": {"disabled": True},
+                "tooltip": {"show": False},
+                "data": low,
+            },
+            {
+                "name": "95%置信区间",
+                "type": "bar",
+                "stack": "ci",
+                "itemStyle": {"color": INTERVAL_COLOUR},
+                "data": span,
+            },
+            {
+                "name": "满意率",
+                "type": "scatter",
+                "symbolSize": 9,
+                "itemStyle": {"color": POINT_COLOUR},
+                "data": [[v, i] for i, v in enumerate(value)],
+            },
+        ],
+    }
+
+
+def trend_chart(points: list[tuple[int, str, float | None]]) -> dict | None:
+    """The overall published 满意率 by year (历年总体满意率)."""
+    shown = [(y, rate) for y, _, rate in points if rate is not None]
+    if len(shown) < 2:
+        return None
+    return {
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 8, "right": 24, "top": 24, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "category", "data": [f"{y}年" for y, _ in shown]},
+        "yAxis": {
+            "type": "value",
+            "min": max(0, int(min(r for _, r in shown) * 100) - 5),
+            "max": 100,
+            "axisLabel": {"formatter": "{value}%"},
+        },
+        "series": [
+            {
+                "type": "line",
+                "name": "总体满意率",
+                "label": {"show": True, "formatter": "{c}%"},
+                "itemStyle": {"color": POINT_COLOUR},
+                "data": [round(r * 100, 1) for _, r in shown],
+            }
+        ],
+    }
+
+
+def categories(campaign: Campaign, *, public: bool) -> list[Category]:
+    """The ranking tables, one per category in the campaign's order, best first."""
+    units = list(campaign.units.select_related("unit", "campaign"))
+    history = results.unit_history(campaign, units, public=public)
+    summary = {c["category"]: c for c in (campaign.summary or {}).get("categories", [])}
+    order: list[str] = []
+    for cu in units:
+        if cu.category not in order:
+            order.append(cu.category)
+    out = []
+    for index, name in enumerate(order, start=1):
+        members = sorted((cu for cu in units if cu.category == name), key=_rank_key)
+        rows = [Row(cu, history.get(cu.unit_id, [])) for cu in members]
+        info = summary.get(name, {})
+        out.append(
+            Category(
+                name=name,
+                rows=rows,
+                mean_score=info.get("mean_score"),
+                last_status=info.get("status"),
+                chart=rate_chart(rows),
+                chart_id=f"rate-chart-{index}",
+            )
+        )
+    return out
+
+
+def history_years(campaign: Campaign, *, public: bool) -> list[int]:
+    return [c.year for c in results.earlier_campaigns(campaign, public=public)]

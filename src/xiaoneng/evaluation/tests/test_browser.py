@@ -1,0 +1,67 @@
+"""In a real browser on a phone-sized screen: an evaluator opens the answer page, enters the
+code from the letter, answers every unit (one with “不了解该单位”), writes an opinion, submits,
+and cannot use the code again."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from xiaoneng.evaluation import services
+from xiaoneng.evaluation.models import AccessCode, AnswerSheet, Opinion
+
+from .conftest import make_collecting
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_an_evaluator_answers_on_a_phone_and_the_code_is_spent(browser, live_server, users, org):
+    from xiaoneng.accounts.roles import Role
+    from xiaoneng.testing.factories import UnitFactory
+
+    units = [org.dept_a, org.dept_b, UnitFactory(name="市丙中心", code="C", parent=org.root)]
+    campaign = make_collecting(users[Role.OFFICE], units)
+    code = services.code_of(AccessCode.objects.filter(campaign=campaign).first())
+
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    base = live_server.url
+    page.goto(f"{base}/evaluations/answer/")
+    page.fill("#id_code", code.lower())
+    page.click("text=开始评议")
+    page.wait_for_selector("[data-testid=answer-form]")
+    # Nothing sticks out sideways on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    fieldsets = page.locator("fieldset.eval-unit")
+    assert fieldsets.count() == 3
+    first, second, third = (fieldsets.nth(i) for i in range(3))
+    for question in range(2):
+        first.locator(".eval-q").nth(question).locator("text=满意").first.tap()
+        second.locator(".eval-q").nth(question).locator("text=比较满意").tap()
+    third.locator("text=不了解该单位").tap()
+    assert page.locator("[data-answered]").inner_text() == "6"
+    second.locator("summary", has_text="意见建议").tap()
+    second.locator("textarea").fill("窗口排队时间太长，希望增加周末服务。")
+    if os.environ.get("XIAONENG_SCREENSHOTS"):
+        page.screenshot(
+            path=os.environ["XIAONENG_SCREENSHOTS"] + "/answer-phone.png", full_page=True
+        )
+    page.click("[data-testid=submit-answers]")
+    page.wait_for_selector("[data-testid=answer-done]")
+
+    sheet = AnswerSheet.objects.get(campaign=campaign)
+    assert sheet.answers == "00" + "11" + "44"
+    assert Opinion.objects.get().text == "窗口排队时间太长，希望增加周末服务。"
+
+    # The same code a second time.
+    page.goto(f"{base}/evaluations/answer/")
+    page.fill("#id_code", code)
+    page.click("text=开始评议")
+    assert "无效或已经使用过" in page.locator("[data-testid=code-form]").inner_text()
+    assert AnswerSheet.objects.count() == 1
+    context.close()

@@ -1,0 +1,212 @@
+"""The evaluation pages through the test client: every page renders at every stage, forms keep
+what was typed on a refusal, roles see what they should, and the public files re-check."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from xiaoneng.accounts.roles import Role
+from xiaoneng.evaluation import results, services, sheets
+from xiaoneng.evaluation.models import AnswerSheet, Campaign, PaperForm
+
+from .conftest import dates, make_collecting, make_draft, people, pool_file
+from .test_results import hand_campaign
+
+pytestmark = pytest.mark.django_db
+
+OFFICE_PAGES = [
+    "detail",
+    "edit",
+    "form",
+    "strata",
+    "units",
+    "weights",
+    "pool",
+    "draw",
+    "codes",
+    "paper",
+    "review",
+    "results",
+]
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def all_pages_render(client, campaign: Campaign) -> None:
+    for name in OFFICE_PAGES:
+        response = client.get(reverse(f"evaluation:{name}", args=[campaign.pk]))
+        assert response.status_code == 200, name
+    assert client.get(reverse("evaluation:list")).status_code == 200
+
+
+def test_office_pages_render_at_every_stage(client, office_user, units):
+    login(client, office_user)
+    campaign = make_draft(office_user, units)
+    all_pages_render(client, campaign)
+    campaign = make_collecting(office_user, units)
+    all_pages_render(client, campaign)
+    assert client.get(reverse("evaluation:letters", args=[campaign.pk])).status_code == 200
+    done = hand_campaign(office_user, units)
+    all_pages_render(client, done)
+    results.finalize(office_user, done, flags_reviewed=True)
+    all_pages_render(client, done)
+    page = client.get(reverse("evaluation:results", args=[done.pk])).content.decode()
+    assert "名次区间" in page and "市甲局" in page
+
+
+def test_create_campaign_keeps_input_on_error(client, office_user):
+    login(client, office_user)
+    d = dates()
+    data = {
+        "name": "2026年度评议",
+        "year": "2026",
+        "description": "",
+        "draw": d.collection,  # out of order
+        "distribution": d.distribution,
+        "collection": d.draw,
+        "tally": d.tally,
+        "publication": d.publication,
+        "preset": "default",
+    }
+    response = client.post(reverse("evaluation:new"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "依次" in page and 'value="2026年度评议"' in page
+    data.update(draw=d.draw, collection=d.collection)
+    response = client.post(reverse("evaluation:new"), data)
+    campaign = Campaign.objects.get(name="2026年度评议")
+    assert response.url == reverse("evaluation:detail", args=[campaign.pk])
+
+
+def test_pool_import_page_lists_errors(client, office_user, units):
+    login(client, office_user)
+    campaign = make_draft(office_user, units)
+    bad = pool_file([["甲", "", "13911110000", ""], ["乙", "企业", "123", ""]])
+    response = client.post(
+        reverse("evaluation:pool", args=[campaign.pk]),
+        {"action": "import", "file": io.BytesIO(bad)},
+    )
+    page = response.content.decode()
+    assert "第2行：缺少层面" in page and "第3行：手机号码“123”格式不正确" in page
+    good = pool_file(people("居民", 2, 700))
+    upload = io.BytesIO(good)
+    upload.name = "pool.xlsx"
+    response = client.post(
+        reverse("evaluation:pool", args=[campaign.pk]), {"action": "import", "file": upload}
+    )
+    assert response.status_code == 302
+    assert campaign.evaluators.count() == 9
+    template = client.get(reverse("evaluation:pool_template", args=[campaign.pk]))
+    assert (
+        load_workbook(io.BytesIO(b"".join(template.streaming_content))).active["A1"].value == "姓名"
+    )
+
+
+def test_draw_through_the_pages(client, office_user, units):
+    login(client, office_user)
+    campaign = make_draft(office_user, units)
+    url = reverse("evaluation:draw", args=[campaign.pk])
+    client.post(url, {"action": "freeze"})
+    response = client.post(url, {"action": "announce", "seed_source": "短"})
+    assert "至少8字" in response.content.decode()
+    client.post(url, {"action": "announce", "seed_source": "2026年第030期双色球开奖号码"})
+    response = client.post(url, {"action": "seed", "seed": "三 五"})
+    assert response.status_code == 200 and 'value="三 五"' in response.content.decode()
+    client.post(url, {"action": "seed", "seed": "03 09 14 21 26 33 / 07"})
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAWN
+    public = client.get(reverse("evaluation:public_detail", args=[campaign.pk])).content.decode()
+    assert campaign.roster_hash in public and "3.9.14.21.26.33./7./" in public
+    roster = client.get(reverse("evaluation:roster_file", args=[campaign.pk]))
+    assert roster.content.decode() == campaign.roster_csv
+    script = client.get(reverse("evaluation:redo_script"))
+    assert b"def main" in script.content or b"argparse" in script.content
+
+
+def test_paper_entry_and_resolution_pages(client, office_user, clerk2, units):
+    campaign = make_collecting(office_user, units)
+    layout = sheets.layout_of(campaign)
+    stratum = campaign.strata.get(name="企业").pk
+    form = {"serial": "P-1", "stratum": str(stratum), **{f"d_{u.pk}": "12" for u in layout.units}}
+    login(client, office_user)
+    url = reverse("evaluation:paper", args=[campaign.pk])
+    assert client.post(url, form).status_code == 302
+    # The same clerk again: refused, and the typed digits stay on the page.
+    response = client.post(url, form)
+    assert "另一位录入员" in response.content.decode()
+    login(client, clerk2)
+    client.post(url, {**form, f"d_{layout.units[0].pk}": "13"})
+    paper = PaperForm.objects.get(serial="P-1")
+    assert paper.status == PaperForm.Status.MISMATCH
+    resolve = reverse("evaluation:paper_resolve", args=[campaign.pk, paper.pk])
+    page = client.get(resolve).content.decode()
+    assert "比较满意" in page and "基本满意" in page
+    client.post(resolve, {"stratum": str(stratum), **{f"d_{u.pk}": "12" for u in layout.units}})
+    paper.refresh_from_db()
+    assert paper.status == PaperForm.Status.ACCEPTED and AnswerSheet.objects.count() == 1
+
+
+def test_public_answer_flow_keeps_answers_on_refusal(client, collecting):
+    code = services.code_of(collecting.codes.first())
+    response = client.post(reverse("evaluation:answer"), {"step": "code", "code": "AAAAA-AAAAA"})
+    assert "无效或已经使用过" in response.content.decode()
+    response = client.post(reverse("evaluation:answer"), {"step": "code", "code": code})
+    page = response.content.decode()
+    assert "市甲局" in page and "不了解该单位" in page
+    layout = sheets.layout_of(collecting)
+    answers = {f"a-{u.pk}-{d.pk}": "0" for u in layout.units for d in layout.dimensions}
+    missing = dict(answers)
+    missing.pop(next(iter(missing)))
+    response = client.post(
+        reverse("evaluation:answer"),
+        {"step": "submit", "code": code, **missing, f"o-{layout.units[1].pk}": "建议延长办公时间"},
+    )
+    page = response.content.decode()
+    assert "未评完" in page and "建议延长办公时间" in page and page.count("checked") == 5
+    response = client.post(
+        reverse("evaluation:answer"), {"step": "submit", "code": code, **answers}
+    )
+    assert "感谢您的评议" in response.content.decode()
+    response = client.post(
+        reverse("evaluation:answer"), {"step": "submit", "code": code, **answers}
+    )
+    assert "无效或已经使用过" in response.content.decode()
+
+
+def test_roles(client, users, units):
+    office = users[Role.OFFICE]
+    campaign = hand_campaign(office, units)
+    results.finalize(office, campaign, flags_reviewed=True)
+    for role, expected in ((Role.LEADER, 200), (Role.LIAISON, 403), (Role.WINDOW, 403)):
+        login(client, users[role])
+        assert client.get(reverse("evaluation:results", args=[campaign.pk])).status_code == expected
+    login(client, users[Role.LEADER])
+    assert client.get(reverse("evaluation:pool", args=[campaign.pk])).status_code == 403
+    # Before publication the public sees no results and a liaison gets no notice.
+    client.logout()
+    page = client.get(reverse("evaluation:public_detail", args=[campaign.pk])).content.decode()
+    assert "评议结果" not in page
+    login(client, users[Role.LIAISON])
+    cu = campaign.units.get(unit=units[0])
+    assert client.get(reverse("evaluation:notice", args=[campaign.pk, cu.pk])).status_code == 404
+    results.publish(office, campaign)
+    mine = client.get(reverse("evaluation:mine")).content.decode()
+    assert "市甲局" in mine and "市乙局" not in mine
+    other = campaign.units.get(unit=units[1])
+    assert client.get(reverse("evaluation:notice", args=[campaign.pk, other.pk])).status_code == 404
+    client.logout()
+    page = client.get(reverse("evaluation:public_detail", args=[campaign.pk])).content.decode()
+    assert "评议结果" in page and "名次区间" in page
+
+
+def test_draft_campaigns_are_not_public(client, office_user, units):
+    campaign = make_draft(office_user, units)
+    assert client.get(reverse("evaluation:public_detail", args=[campaign.pk])).status_code == 404
+    assert client.get(reverse("evaluation:roster_file", args=[campaign.pk])).status_code == 404
