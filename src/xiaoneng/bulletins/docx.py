@@ -2,97 +2,40 @@
 
 Only numbers, categories, units and complaint numbers appear: never a complainant's name or
 contact, nor the complaint's title or text (which the complainant typed and may name people).
-East Asian text needs its font in ``w:eastAsia``: python-docx's ``font.name`` sets only the
-Latin slots, and Word would then fall back to a default CJK font.
+The layout helpers (fonts with ``w:eastAsia``, headings, tables, masthead) are shared with the
+other Word documents in ``xiaoneng.web.worddoc``.
 """
 
 from __future__ import annotations
 
-import io
+from functools import partial
 
-from django.conf import settings
 from django.utils import timezone
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+
+from xiaoneng.web.worddoc import (
+    heading,
+    masthead,
+    new_document,
+    para,
+    signature,
+    table,
+    to_bytes,
+)
+from xiaoneng.web.worddoc import issuer as office_issuer
 
 from .services import Figures
 
-BODY_FONT = "仿宋"
-TITLE_FONT = "宋体"
-HEADING_FONT = "黑体"
-CN_NUM = "一二三四五六七八九十"
-
-
-def _fonts(run, east_asian: str, size: float | None = None, bold: bool = False) -> None:
-    run.font.name = east_asian
-    rpr = run._element.get_or_add_rPr()
-    rfonts = rpr.get_or_add_rFonts()
-    rfonts.set(qn("w:eastAsia"), east_asian)
-    if size:
-        run.font.size = Pt(size)
-    run.bold = bold or None
-
-
-def _style_defaults(doc) -> None:
-    """Normal style in 仿宋 三号-ish (16pt is heavy on screen; 14pt reads well), eastAsia set."""
-    style = doc.styles["Normal"]
-    style.font.name = BODY_FONT
-    style.font.size = Pt(14)
-    rpr = style.element.get_or_add_rPr()
-    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    for name, font in (("Title", TITLE_FONT), ("Heading 1", HEADING_FONT)):
-        s = doc.styles[name]
-        s.font.name = font
-        s.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-    section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-
-
-def _para(doc, text: str, *, align=None, indent: bool = True, size=None, bold=False, font=None):
-    p = doc.add_paragraph()
-    if align is not None:
-        p.alignment = align
-    if indent:
-        p.paragraph_format.first_line_indent = Pt(28)  # two characters
-    _fonts(p.add_run(text), font or BODY_FONT, size, bold)
-    return p
-
-
-def _heading(doc, number: int, text: str) -> None:
-    h = doc.add_heading(level=1)
-    _fonts(h.add_run(f"{CN_NUM[number - 1]}、{text}"), HEADING_FONT, 15)
-    # Headings inherit a theme colour from the default template; a 公文 is black.
-    for run in h.runs:
-        run.font.color.rgb = RGBColor(0, 0, 0)
-
-
-def _table(doc, header: list[str], rows: list[list[object]]):
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = ""
-        _fonts(cell.paragraphs[0].add_run(text), HEADING_FONT, 11)
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = ""
-            _fonts(cell.paragraphs[0].add_run(_fmt(value)), BODY_FONT, 11)
-    doc.add_paragraph()
-    return table
-
 
 def _fmt(value: object) -> str:
+    """Cell text: floats in the bulletin's tables are all percentages."""
     if value is None:
         return "—"
     if isinstance(value, float):
         return f"{value:.1f}%"
     return str(value)
+
+
+_table = partial(table, fmt=_fmt)
 
 
 def _rate(value: float | None) -> str:
@@ -116,14 +59,7 @@ def _trend_sentence(fig: Figures) -> str:
 
 def issuer(fig: Figures) -> str:
     """发文机关: the city's name before the office's, e.g. 示范市机关效能建设领导小组办公室."""
-    office = settings.XIAONENG_OFFICE_NAME
-    root = fig.base
-    while root is not None and root.parent_id is not None:
-        root = root.parent
-    # An installation may already name the city in the office's name (run-demo does).
-    if root is None or office.startswith(root.name):
-        return office
-    return f"{root.name}{office}"
+    return office_issuer(fig.base)
 
 
 def title(fig: Figures) -> str:
@@ -133,15 +69,11 @@ def title(fig: Figures) -> str:
 
 def build(fig: Figures) -> bytes:
     """The 通报 as .docx bytes."""
-    doc = Document()
-    _style_defaults(doc)
-    center = WD_ALIGN_PARAGRAPH.CENTER
-    _para(doc, issuer(fig), align=center, indent=False, size=22, bold=True, font=TITLE_FONT)
-    _para(doc, fig.period.doc_number, align=center, indent=False, size=14)
-    _para(doc, title(fig), align=center, indent=False, size=18, bold=True, font=TITLE_FONT)
-    _para(doc, "各单位：", indent=False)
+    doc = new_document()
+    masthead(doc, issuer(fig), fig.period.doc_number, title(fig))
+    para(doc, "各单位：", indent=False)
     cut_off = timezone.localtime(fig.as_of)
-    _para(
+    para(
         doc,
         f"现将{fig.period.label}全市效能投诉办理情况通报如下（数据截至{cut_off:%Y年%m月%d日}）："
         if fig.unit is None
@@ -149,8 +81,8 @@ def build(fig: Figures) -> bytes:
         f"（数据截至{cut_off:%Y年%m月%d日}）：",
     )
 
-    _heading(doc, 1, "总体情况")
-    _para(
+    heading(doc, 1, "总体情况")
+    para(
         doc,
         f"{fig.period.label}共收到效能投诉{fig.total}件，{_trend_sentence(fig)}"
         f"其中受理{fig.accepted}件，不予受理{fig.declined}件，待受理{fig.awaiting}件；"
@@ -171,22 +103,22 @@ def build(fig: Figures) -> bytes:
             ],
         )
 
-    _heading(doc, 2, "分类情况")
-    _para(doc, "（一）按投诉渠道", indent=True)
+    heading(doc, 2, "分类情况")
+    para(doc, "（一）按投诉渠道", indent=True)
     _table(
         doc,
         ["投诉渠道", "件数", "占比"],
         [[r.label, r.count, r.share] for r in fig.by_channel],
     )
-    _para(doc, "（二）按投诉类别", indent=True)
+    para(doc, "（二）按投诉类别", indent=True)
     _table(
         doc,
         ["投诉类别", "件数", "占比"],
         [[r.label, r.count, r.share] for r in fig.by_category if r.count] or [["无", 0, None]],
     )
 
-    _heading(doc, 3, "办理情况")
-    _para(
+    heading(doc, 3, "办理情况")
+    para(
         doc,
         f"经调查，属实{fig.finding_count('true')}件，部分属实{fig.finding_count('partly')}件，"
         f"不属实{fig.finding_count('false')}件，尚无结论"
@@ -201,7 +133,7 @@ def build(fig: Figures) -> bytes:
         [[s.label, s.on_time, s.late, s.pending, s.rate] for s in fig.steps],
     )
     if fig.ranking:
-        _para(doc, "各单位投诉及承办单位按时办理情况如下：")
+        para(doc, "各单位投诉及承办单位按时办理情况如下：")
         _table(
             doc,
             ["排名", "单位", "投诉件数", "属实及部分属实", "按时办理率", "按时率排名"],
@@ -218,10 +150,10 @@ def build(fig: Figures) -> bytes:
             ],
         )
 
-    _heading(doc, 4, "存在问题")
+    heading(doc, 4, "存在问题")
     if fig.overdue:
         escalated = sum(i.escalated for i in fig.overdue)
-        _para(
+        para(
             doc,
             f"超过办理时限的环节{len(fig.overdue)}个，其中列入督办{escalated}个，明细如下："
             "（“往期”为本期以前收到、截至本期末仍超期未办结的投诉）",
@@ -243,9 +175,9 @@ def build(fig: Figures) -> bytes:
             ],
         )
     else:
-        _para(doc, "本期各环节均在规定时限内办理，未发现超期情况。")
+        para(doc, "本期各环节均在规定时限内办理，未发现超期情况。")
 
-    _heading(doc, 5, "下一步要求")
+    heading(doc, 5, "下一步要求")
     for text in (
         "（一）各单位要严格落实有诉必理、有理必果、有果必复的要求，在规定时限内查明情况、"
         "提交调查结论，杜绝超期。",
@@ -253,20 +185,10 @@ def build(fig: Figures) -> bytes:
         "（三）对列入督办的事项，承办单位要在收到本通报后3个工作日内办结并书面报告。",
         "（四）各单位要切实保护投诉人的合法权益，严禁泄露投诉人信息，严禁打击报复。",
     ):
-        _para(doc, text)
+        para(doc, text)
 
-    _para(doc, "")
-    _para(doc, issuer(fig), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    today = timezone.localdate()
-    _para(
-        doc,
-        f"{today.year}年{today.month}月{today.day}日",
-        align=WD_ALIGN_PARAGRAPH.RIGHT,
-        indent=False,
-    )
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    signature(doc, issuer(fig), timezone.localdate())
+    return to_bytes(doc)
 
 
 def _value(value, unit: str) -> str:

@@ -1021,7 +1021,7 @@ def all_notices(request, pk: int):
     except ValidationError as error:
         _refused(request, error)
         return redirect("evaluation:results", campaign.pk)
-    return _download(data, f"{campaign.name}-整改通知书.zip", "application/zip")
+    return _download(data, notice.archive_filename(campaign), "application/zip")
 
 
 @office_required(*READERS)
