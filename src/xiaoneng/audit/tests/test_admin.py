@@ -9,7 +9,15 @@ from xiaoneng.accounts.roles import Role
 
 
 @pytest.mark.parametrize(
-    "model", ["org_unit", "org_staff", "cases_case", "catalog_serviceitem", "supervision_card"]
+    "model",
+    [
+        "org_unit",
+        "org_staff",
+        "cases_case",
+        "catalog_serviceitem",
+        "supervision_card",
+        "evaluation_campaign",
+    ],
 )
 def test_service_owned_tables_are_view_only(client, users, org, model):
     client.force_login(users[Role.ADMIN])
