@@ -37,6 +37,7 @@ from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit, UnitCa
 from . import data
 from .cases_data import delete_cases
 from .catalog_data import delete_catalog, write_catalog
+from .evaluation_data import delete_campaigns
 from .names import courtesy_name, unique_person_name
 
 DEFAULT_SEED = 2026
@@ -78,6 +79,8 @@ class DemoSize:
     cases: int = 0
     # Efficiency complaints over the same year (issue 4).
     complaints: int = 0
+    # Evaluators drawn per evaluation campaign (千人评议, C6); 0: no campaigns.
+    evaluators: int = 0
 
 
 SIZES: dict[str, DemoSize] = {
@@ -97,6 +100,7 @@ SIZES: dict[str, DemoSize] = {
         inquiries=30,
         cases=300,
         complaints=40,
+        evaluators=60,
     ),
     # What `xiaoneng demo` builds: the 64 departments of seed 004, a full service centre.
     "default": DemoSize(
@@ -117,6 +121,8 @@ SIZES: dict[str, DemoSize] = {
         # A year of a city's service hall: about 100,000 cases (issue 3).
         cases=100_000,
         complaints=3_000,
+        # Seed 004: about 1,000 evaluators from ten strata.
+        evaluators=1_000,
     ),
 }
 
@@ -799,6 +805,8 @@ def reset_demo_data() -> dict[str, int]:
     counts: dict[str, int] = {}
     try:
         with transaction.atomic():
+            # Campaigns first: they point at units (CampaignUnit) and at the demo accounts.
+            counts["评议活动"] = delete_campaigns()
             counts["办件"] = delete_cases()
             counts["首问登记"] = FirstInquiry.objects.all().delete()[0]
             counts["缺岗记录"] = Absence.objects.all().delete()[0]

@@ -130,6 +130,31 @@ class Command(BaseCommand):
         for line in format_summary(summary):
             self.stdout.write(line)
         self._write_cases(seed, size, summary.today)
+        self._write_campaigns(seed, size, summary.today)
+
+    def _write_campaigns(self, seed: int, size: str, today) -> None:
+        """千人评议: last years' published campaigns and this year's open one (C6)."""
+        from xiaoneng.demo.evaluation_data import write_campaigns
+
+        if not SIZES[size].evaluators:
+            return
+        result = write_campaigns(seed, today, size)
+        parts = []
+        for c in result.campaigns:
+            if c.headline is not None:
+                parts.append(
+                    f"{c.name}（{c.status}，评议表 {c.sheets} 份，满意率 {c.headline:.1%}）"
+                )
+            else:
+                parts.append(
+                    f"{c.name}（{c.status}，已收评议表 {c.sheets} 份，"
+                    f"纸质表待第二次录入或待核对原件 {c.paper_pending} 份）"
+                )
+        self.stdout.write(f"评议活动：{'；'.join(parts)}；用时 {result.seconds:.0f} 秒")
+        if result.try_codes:
+            self.stdout.write(
+                f"可试用评议码：{'、'.join(result.try_codes)}，在 /evaluations/answer/ 使用"
+            )
 
     def _write_cases(self, seed: int, size: str, today) -> None:
         """A year of cases, after the city itself is committed (it takes a while; show progress)."""
