@@ -12,10 +12,13 @@ Sheets, in order:
 - 抽取结果: every drawn evaluator's number, stratum, draw position and status, and who replaced
   whom. Never a name, phone, ID or address; not the 参评方式 either (with the sheets' channels it
   could single out the one paper evaluator of a stratum).
+- 评议表: every answer sheet, anonymous (identifier, stratum, exclusion, then one column per
+  unit·dimension with the option chosen), in the order the tally reads them, so that the
+  published figures can be recomputed; the office version adds channel, paper serial and day
+  received. In the public version only once the campaign has results.
 - Office version only (``public=False``): 意见建议 (every opinion verbatim, with its theme as in
-  the 整改通知书), 评议表 (every answer sheet, anonymous: short id, channel, stratum, serial, day
-  received, exclusion, then one column per unit·dimension with the option chosen), 可疑问卷 (the
-  careless-response flags), and the replacement reasons in 抽取结果.
+  the 整改通知书), 可疑问卷 (the careless-response flags), and the replacement reasons in
+  抽取结果.
 
 Stages: before the draw there is nothing to export (refused with a message). After the draw and
 before the tally the workbook holds 说明 and 抽取结果 (and, for the office, the sheets, opinions
@@ -190,7 +193,7 @@ def _notes(wb: Workbook, campaign: Campaign, public: bool) -> None:
     pair("状态", campaign.get_status_display())
     pair(
         "导出版本",
-        "公开版（不含意见建议、评议表和可疑问卷）"
+        "公开版（不含意见建议和可疑问卷；评议表不含问卷编号、方式和收到日期）"
         if public
         else "内部版（含意见建议、评议表和可疑问卷，仅供效能办使用，不得公开）",
     )
@@ -492,51 +495,34 @@ def _short(sheet_id: object) -> str:
     return str(sheet_id)[:8]
 
 
-def _answer_sheets(wb: Workbook, campaign: Campaign) -> None:
+def _answer_sheets(wb: Workbook, campaign: Campaign, public: bool) -> None:
+    """Every answer sheet, in the order the tally reads them (by identifier), so that anyone can
+    recompute the published figures — bootstrap included — from this sheet and 说明. The public
+    version leaves out what could tie a sheet to a person: the paper serial, the day received
+    and the channel."""
     layout = layout_of(campaign)
     columns = [f"{u.unit.name}·{d.name}" for u in layout.units for d in layout.dimensions]
-    header = [
-        "问卷标识",
-        "方式",
-        "层面",
-        "问卷编号",
-        "收到日期",
-        "不计入统计",
-        "剔除理由",
-        *columns,
-    ]
-    ws = _sheet(wb, "评议表", header, [10, 6, 14, 12, 11, 8, 20] + [8] * len(columns), "B2")
+    private = [] if public else ["方式", "问卷编号", "收到日期"]
+    header = ["问卷标识", "层面", "不计入统计", "剔除理由", *private, *columns]
+    widths = [38, 14, 8, 20] + ([] if public else [6, 12, 11]) + [8] * len(columns)
+    ws = _sheet(wb, "评议表", header, widths, "B2")
     # One character per answer: "0"–"9" the option's position, "-" blank (empty cell).
     decode: dict[str, str | None] = {str(i): o.label for i, o in enumerate(layout.options)}
     decode[BLANK] = None
     channels = dict(AnswerSheet.Channel.choices)
     strata = dict(campaign.strata.values_list("pk", "name"))
-    rows = (
-        AnswerSheet.objects.filter(campaign=campaign)
-        .order_by("received_on", "serial", "id")
-        .values_list(
-            "id",
-            "channel",
-            "stratum_id",
-            "serial",
-            "received_on",
-            "excluded",
-            "exclusion_reason",
-            "answers",
-        )
+    rows = results.sheet_rows(
+        campaign, "channel", "stratum_id", "serial", "received_on", "excluded", "exclusion_reason"
     )
-    for sid, channel, stratum, serial, received, excluded, reason, answers in rows.iterator(
-        chunk_size=500
-    ):
+    for answers, sid, channel, stratum, serial, received, excluded, reason in rows:
+        extra = [] if public else [channels.get(channel, channel), serial, received]
         ws.append(
             [
-                _short(sid),
-                channels.get(channel, channel),
+                str(sid),
                 strata.get(stratum, ""),
-                serial,
-                received,
                 "是" if excluded else "",
                 _text(reason),
+                *extra,
                 *(decode.get(ch) for ch in answers),
             ]
         )
@@ -581,9 +567,10 @@ def build_workbook(campaign: Campaign, *, public: bool) -> bytes:
         _breakdown(wb, "层面得分", units, "strata", [s.name for s in campaign.strata.all()])
         _history(wb, campaign, units, public)
     _draw(wb, campaign, public)
+    if not public or campaign.has_results:
+        _answer_sheets(wb, campaign, public)
     if not public:
         _opinions(wb, campaign)
-        _answer_sheets(wb, campaign)
         _flags(wb, campaign)
     out = io.BytesIO()
     wb.save(out)

@@ -264,7 +264,7 @@ def _results_section(doc: DocumentType, ctx: _Context, cu: CampaignUnit) -> None
         ["评议层面", "你单位得分", f"{category}类平均"],
         [[s, _score(strata.get(s)), _score(ctx.mean(category, "strata", s))] for s in ctx.strata],
     )
-    weakest = results.weakest_dimensions(cu)
+    weakest = results.weakest_dimensions(cu, order=ctx.dimensions)
     if weakest:
         named = "和".join(f"“{d}”（{_score(v)}分）" for d, v in weakest)
         lowest = "最低" if len(weakest) == 1 else "较低"
@@ -314,7 +314,7 @@ def _opinions_section(doc: DocumentType, texts: Sequence[str]) -> None:
 
 def _requirements_section(doc: DocumentType, ctx: _Context, cu: CampaignUnit) -> None:
     heading(doc, 3, "整改要求")
-    weakest = results.weakest_dimensions(cu)
+    weakest = results.weakest_dimensions(cu, order=ctx.dimensions)
     focus = f"重点针对{'和'.join(f'“{d}”' for d, _ in weakest)}方面的问题，" if weakest else ""
     provisional = (
         "（该日期按周一至周五推算，国家公布当年节假日安排后以实际工作日为准）"

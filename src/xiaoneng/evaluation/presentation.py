@@ -17,6 +17,9 @@ INTERVAL_COLOUR = "#f4b4ae"
 class Row:
     cu: CampaignUnit
     history: list[results.HistoryPoint] = field(default_factory=list)
+    #: Dimension scores in the campaign's order (the stored JSON's key order is not kept by
+    #: PostgreSQL's jsonb).
+    dimension_scores: list[float | None] = field(default_factory=list)
 
     @property
     def r(self) -> dict:
@@ -43,6 +46,7 @@ class Category:
     last_status: str | None
     chart: dict
     chart_id: str
+    dimensions: list[str]
 
     @property
     def chart_height(self) -> int:
@@ -133,6 +137,7 @@ def categories(campaign: Campaign, *, public: bool) -> list[Category]:
     units = list(campaign.units.select_related("unit", "campaign"))
     history = results.unit_history(campaign, units, public=public)
     summary = {c["category"]: c for c in (campaign.summary or {}).get("categories", [])}
+    dimensions = list(campaign.dimensions.values_list("name", flat=True))
     order: list[str] = []
     for cu in units:
         if cu.category not in order:
@@ -140,7 +145,14 @@ def categories(campaign: Campaign, *, public: bool) -> list[Category]:
     out = []
     for index, name in enumerate(order, start=1):
         members = sorted((cu for cu in units if cu.category == name), key=_rank_key)
-        rows = [Row(cu, history.get(cu.unit_id, [])) for cu in members]
+        rows = [
+            Row(
+                cu,
+                history.get(cu.unit_id, []),
+                [((cu.result or {}).get("dimensions") or {}).get(d) for d in dimensions],
+            )
+            for cu in members
+        ]
         info = summary.get(name, {})
         out.append(
             Category(
@@ -150,6 +162,7 @@ def categories(campaign: Campaign, *, public: bool) -> list[Category]:
                 last_status=info.get("status"),
                 chart=rate_chart(rows),
                 chart_id=f"rate-chart-{index}",
+                dimensions=dimensions,
             )
         )
     return out

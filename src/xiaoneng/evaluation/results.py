@@ -35,20 +35,26 @@ def tally_seed(campaign: Campaign) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
 
+def sheet_rows(campaign: Campaign, *fields: str) -> list[tuple]:
+    """``(answers, id, *fields)`` of every sheet, in the order the tally reads them (and the
+    published 评议表 lists them): by answer string, then id. The bootstrap draws by position, so
+    this makes the published intervals depend only on the set of sheets — identical sheets are
+    interchangeable — not on their random identifiers or on a database's collation."""
+    rows = list(AnswerSheet.objects.filter(campaign=campaign).values_list("answers", "id", *fields))
+    rows.sort(key=lambda r: (r[0], str(r[1])))
+    return rows
+
+
 def core_campaign(campaign: Campaign, layout: Layout | None = None) -> scoring.Campaign:
     """All sheets of the campaign as the scoring core's arrays (excluded ones included: the
     tally is told which to leave out)."""
     layout = layout or layout_of(campaign)
     strata = list(campaign.strata.all())
     stratum_index = {s.pk: i for i, s in enumerate(strata)}
-    rows = list(
-        AnswerSheet.objects.filter(campaign=campaign)
-        .order_by("serial", "id")
-        .values_list("id", "stratum_id", "answers", "serial")
-    )
+    rows = sheet_rows(campaign, "stratum_id", "serial")
     n_units, n_dims = len(layout.units), len(layout.dimensions)
     if rows:
-        raw = np.frombuffer("".join(r[2] for r in rows).encode("ascii"), dtype=np.uint8)
+        raw = np.frombuffer("".join(r[0] for r in rows).encode("ascii"), dtype=np.uint8)
         codes = raw.astype(np.int16) - ord("0")
         codes[raw == ord(BLANK)] = scoring.NOT_ASKED
         answers = codes.astype(np.int8).reshape(len(rows), n_units, n_dims)
@@ -59,8 +65,8 @@ def core_campaign(campaign: Campaign, layout: Layout | None = None) -> scoring.C
         dimensions=tuple(d.name for d in layout.dimensions),
         strata=tuple(s.name for s in strata),
         labels=tuple(o.label for o in layout.options),
-        sheet_ids=tuple(str(r[0]) for r in rows),
-        sheet_strata=np.array([stratum_index[r[1]] for r in rows], dtype=np.intp),
+        sheet_ids=tuple(str(r[1]) for r in rows),
+        sheet_strata=np.array([stratum_index[r[2]] for r in rows], dtype=np.intp),
         answers=answers,
         serials=tuple(r[3] or None for r in rows) if any(r[3] for r in rows) else None,
     )
@@ -308,9 +314,15 @@ def overall_history(campaign: Campaign, *, public: bool) -> list[tuple[int, str,
     return out
 
 
-def weakest_dimensions(cu: CampaignUnit, k: int = 2) -> list[tuple[str, float]]:
-    """The unit's lowest-scoring dimensions (for its 整改通知书)."""
-    dims = [(d, v) for d, v in ((cu.result or {}).get("dimensions") or {}).items() if v is not None]
+def weakest_dimensions(
+    cu: CampaignUnit, k: int = 2, order: list[str] | None = None
+) -> list[tuple[str, float]]:
+    """The unit's lowest-scoring dimensions (for its 整改通知书). Ties keep the campaign's order
+    of dimensions (``order``, read when not given): jsonb does not keep the stored key order."""
+    stored = (cu.result or {}).get("dimensions") or {}
+    if order is None:
+        order = list(cu.campaign.dimensions.values_list("name", flat=True))
+    dims = [(d, stored[d]) for d in order if stored.get(d) is not None]
     return sorted(dims, key=lambda x: x[1])[:k]
 
 

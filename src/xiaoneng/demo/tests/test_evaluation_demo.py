@@ -221,8 +221,8 @@ def test_this_year_is_collecting_with_unused_codes_and_paper_pending(built):
 @pytest.mark.django_db
 def test_same_seed_same_campaigns(built):
     first = [fingerprint(c) for c in campaigns()]
-    # The online sheets' ids come from the seed too (they fix the order the tally reads them
-    # in, hence the bootstrap): the first build must go before the same seed builds again.
+    # The online sheets' ids come from the seed too (ids are primary keys): the first build
+    # must go before the same seed builds again.
     assert ed.delete_campaigns() == 3
     ed.write_campaigns(2026, timezone.localdate(), "small")
     assert [fingerprint(c) for c in campaigns()] == first
