@@ -18,6 +18,7 @@ def test_public_home(client, db):
     page = response.content.decode()
     assert response.status_code == 200
     assert "办理期限计算" in page and "工作人员登录" in page
+    assert "/evaluations/answer/" in page  # 群众评议: answering and the published results
     assert "/static/vendor/htmx/htmx.min.js" in page  # served locally, no CDN
     assert "http://" not in page.split("<body")[0] and "https://" not in page.split("<body")[0]
 
