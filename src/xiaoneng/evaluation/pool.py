@@ -169,20 +169,16 @@ def check_people(campaign: Campaign, people: list[Person]) -> list[str]:
             errors.append(f"{where}：身份证号“{mask_id(p.id_number)}”不正确（位数或校验码不对）")
         if len(p.organisation) > 100:
             errors.append(f"{where}：工作单位或住址超过100字")
-        if p.phone:
-            if p.phone in first_phone:
+        for value, first, what in (
+            (p.phone, first_phone, "手机号码"),
+            (p.id_number, first_id, "身份证号"),
+        ):
+            if value and value in first:
                 errors.append(
-                    f"{where}：与第{first_phone[p.phone]}行是同一人（手机号码相同），同一人只能入库一次"
+                    f"{where}：与第{first[value]}行是同一人（{what}相同），同一人只能入库一次"
                 )
-            else:
-                first_phone[p.phone] = p.row
-        if p.id_number:
-            if p.id_number in first_id:
-                errors.append(
-                    f"{where}：与第{first_id[p.id_number]}行是同一人（身份证号相同），同一人只能入库一次"
-                )
-            else:
-                first_id[p.id_number] = p.row
+            elif value:
+                first[value] = p.row
     # Against the pool already there (keyed hashes, under every configured key).
     phone_keys = {d: p for p in people for d in _digest("phone", p.phone)}
     id_keys = {d: p for p in people for d in _digest("id", p.id_number)}

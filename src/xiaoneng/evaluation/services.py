@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from xiaoneng import draw, scoring
@@ -427,7 +427,7 @@ def set_strata(actor, campaign: Campaign, rows: Iterable[StratumRow]) -> None:
     for stratum in removed:
         if stratum.evaluators.exists():
             raise ValidationError(f"层面“{stratum.name}”下已有评议人，不能删除")
-    counts = dict((s.name, s.evaluators.count()) for s in existing.values() if s.name in names)
+    counts = stratum_sizes(campaign)
     for name, quota, _ in clean:
         if quota > counts.get(name, 0) and counts.get(name, 0) > 0:
             raise ValidationError(
@@ -450,6 +450,15 @@ def set_strata(actor, campaign: Campaign, rows: Iterable[StratumRow]) -> None:
         before={"strata": before},
         after={"strata": clean},
         summary="修改评议层面、名额和权重",
+    )
+
+
+def stratum_sizes(campaign: Campaign) -> dict[str, int]:
+    """People in the pool per stratum name."""
+    return dict(
+        campaign.evaluators.values_list("stratum__name")
+        .annotate(n=Count("pk"))
+        .values_list("stratum__name", "n")
     )
 
 

@@ -320,6 +320,18 @@ def _merge_opinions(*lists: list) -> list[tuple[int, str]]:
     return out
 
 
+def _typed_form(
+    campaign: Campaign, stratum_id: int, rows: Mapping[int, str], opinions: Iterable
+) -> tuple[Stratum, Layout, str, list[tuple[int, str]]]:
+    """What a clerk typed for one paper form, checked: stratum, answers (stored form), opinions."""
+    stratum = campaign.strata.filter(pk=stratum_id).first()
+    if stratum is None:
+        raise ValidationError({"stratum": "请选择评议表上勾选的评议人层面"})
+    layout = layout_of(campaign)
+    answers = encode(layout, parse_paper_rows(layout, rows))
+    return stratum, layout, answers, _check_opinions(layout, opinions)
+
+
 @dataclass(frozen=True)
 class PaperOutcome:
     form: PaperForm
@@ -343,12 +355,7 @@ def enter_paper(
     if not campaign.is_collecting:
         raise ValidationError(NOT_COLLECTING)
     serial = clean_serial(serial)
-    stratum = campaign.strata.filter(pk=stratum_id).first()
-    if stratum is None:
-        raise ValidationError({"stratum": "请选择评议表上勾选的评议人层面"})
-    layout = layout_of(campaign)
-    answers = encode(layout, parse_paper_rows(layout, rows))
-    notes = _check_opinions(layout, opinions)
+    stratum, layout, answers, notes = _typed_form(campaign, stratum_id, rows, opinions)
     form, created = PaperForm.objects.select_for_update().get_or_create(
         campaign=campaign, serial=serial
     )
@@ -414,12 +421,7 @@ def resolve_paper(
     form = PaperForm.objects.select_for_update().get(pk=form.pk)
     if form.status != PaperForm.Status.MISMATCH:
         raise ValidationError("这份评议表没有待核对的不一致")
-    stratum = campaign.strata.filter(pk=stratum_id).first()
-    if stratum is None:
-        raise ValidationError({"stratum": "请选择评议表上勾选的评议人层面"})
-    layout = layout_of(campaign)
-    answers = encode(layout, parse_paper_rows(layout, rows))
-    notes = _check_opinions(layout, opinions)
+    stratum, layout, answers, notes = _typed_form(campaign, stratum_id, rows, opinions)
     sheet = _write_sheet(
         campaign, layout, stratum, AnswerSheet.Channel.PAPER, answers, notes, form.serial
     )

@@ -319,11 +319,7 @@ def campaign_form(request, pk: int):
 @office_required(*OFFICE)
 def campaign_strata(request, pk: int):
     campaign = _campaign(request, pk)
-    sizes = dict(
-        campaign.evaluators.values_list("stratum__name")
-        .annotate(n=Count("pk"))
-        .values_list("stratum__name", "n")
-    )
+    sizes = services.stratum_sizes(campaign)
     rows = [(s.name, str(s.quota), f"{s.weight:g}") for s in campaign.strata.all()]
     if request.method == "POST":
         rows = _rows(request.POST, "name", "quota", "weight")
@@ -531,11 +527,7 @@ def campaign_pool(request, pk: int):
     if status in Evaluator.Status.values:
         people = people.filter(status=status)
     page = Paginator(people.order_by("number"), 50).get_page(request.GET.get("page"))
-    sizes = dict(
-        campaign.evaluators.values_list("stratum__name")
-        .annotate(n=Count("pk"))
-        .values_list("stratum__name", "n")
-    )
+    sizes = services.stratum_sizes(campaign)
     return _page(
         request,
         "evaluation/office_pool.html",
@@ -614,11 +606,7 @@ def campaign_draw(request, pk: int):
             else:
                 _refused(request, error)
     strata = list(campaign.strata.all())
-    sizes = dict(
-        campaign.evaluators.values_list("stratum_id")
-        .annotate(n=Count("pk"))
-        .values_list("stratum_id", "n")
-    )
+    sizes = services.stratum_sizes(campaign)
     drawn = []
     if campaign.seed_canonical:
         people = campaign.evaluators.exclude(status=Evaluator.Status.POOL).select_related(
@@ -640,7 +628,7 @@ def campaign_draw(request, pk: int):
         "evaluation/office_draw.html",
         campaign,
         "draw",
-        strata=[(s, sizes.get(s.pk, 0)) for s in strata],
+        strata=[(s, sizes.get(s.name, 0)) for s in strata],
         source_form=source_form,
         seed_form=seed_form,
         replace_form=replace_form,
