@@ -65,3 +65,43 @@ def test_an_evaluator_answers_on_a_phone_and_the_code_is_spent(browser, live_ser
     assert "无效或已经使用过" in page.locator("[data-testid=code-form]").inner_text()
     assert AnswerSheet.objects.count() == 1
     context.close()
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-123456")  # the factories' password
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/office/")
+
+
+def test_a_paper_form_is_entered_twice_with_the_keyboard_alone(page, live_server, users, org):
+    from xiaoneng.accounts.roles import Role
+    from xiaoneng.evaluation.models import PaperForm
+    from xiaoneng.testing.factories import UnitFactory, UserFactory
+
+    units = [org.dept_a, org.dept_b, UnitFactory(name="市丙中心", code="C", parent=org.root)]
+    campaign = make_collecting(users[Role.OFFICE], units)
+    UserFactory(username="clerk2", role=Role.OFFICE, unit=org.root)
+    base = live_server.url
+
+    def enter(username: str, digits: str) -> None:
+        _login(page, base, username)
+        page.goto(f"{base}/office/evaluations/{campaign.pk}/paper/")
+        # The serial field has the focus; Tab to the stratum, a digit picks "1. 企业".
+        page.keyboard.type("P-0001")
+        page.keyboard.press("Tab")
+        page.keyboard.type("1")
+        page.keyboard.press("Tab")
+        # Two digits per unit; each full unit moves on by itself; Enter saves.
+        page.keyboard.type(digits)
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".messages")
+        page.click("form[action='/accounts/logout/'] button")
+
+    enter("office", "121212")
+    assert PaperForm.objects.get(serial="P-0001").status == PaperForm.Status.AWAITING_SECOND
+    enter("clerk2", "121212")
+    form = PaperForm.objects.get(serial="P-0001")
+    assert form.status == PaperForm.Status.ACCEPTED
+    assert form.sheet.stratum.name == "企业" and form.sheet.answers == "010101"
