@@ -889,6 +889,14 @@ def replace_evaluator(actor, evaluator: Evaluator, reason: str) -> Evaluator:
 def set_mode(actor, evaluator: Evaluator, mode: str) -> None:
     """网上 or 纸质: how a drawn evaluator takes part (before their code is issued)."""
     require_office(actor)
+    campaign = _locked(evaluator.campaign)
+    if campaign.status not in (
+        Status.DRAFT,
+        Status.FROZEN,
+        Status.DRAWN,
+        Status.COLLECTING,
+    ):
+        raise _stage_error(campaign, "修改参评方式")
     if mode not in Evaluator.Mode.values:
         raise ValidationError("参评方式不正确")
     if AccessCode.objects.filter(evaluator=evaluator).exists() and mode == Evaluator.Mode.PAPER:

@@ -178,6 +178,10 @@ def test_paper_evaluators_get_no_code(office_user, draft):
             status=Evaluator.Status.SELECTED, mode=Evaluator.Mode.ONLINE
         ).first()
         services.set_mode(office_user, other, Evaluator.Mode.PAPER)
+    services.open_collection(office_user, campaign)
+    services.close_collection(office_user, campaign)
+    with pytest.raises(ValidationError, match="阶段"):
+        services.set_mode(office_user, person, Evaluator.Mode.ONLINE)
 
 
 def test_pool_is_untouchable_after_the_draw(office_user, draft):
