@@ -3,6 +3,7 @@ charts (ECharts options) and the year-over-year comparison. Reads stored results
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from . import results
@@ -65,7 +66,8 @@ def rate_chart(rows: list[Row]) -> dict:
     low = [round(r.r["headline"]["low"] * 100, 2) for r in shown]
     span = [round((r.r["headline"]["high"] - r.r["headline"]["low"]) * 100, 2) for r in shown]
     value = [round(r.r["headline"]["value"] * 100, 2) for r in shown]
-    start = max(0, int(min(low, default=0)) - 5)
+    # Close to the lowest interval: rates of 98–100 % must not all sit in the last pixels.
+    start = max(0, math.floor(min(low, default=1)) - 1)
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"top": 0, "data": ["满意率", "95%置信区间"]},
