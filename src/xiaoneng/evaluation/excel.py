@@ -65,11 +65,6 @@ PERCENT = "0.0%"
 SCORE = "0.00"
 NOTHING_YET = "评议人尚未抽取，还没有可以导出的评议数据"
 
-FLAG_LABELS = {
-    "straight_lining": "一律勾选同一选项",
-    "duplicate_serial": "问卷编号重复",
-    "identical_answers": "答卷完全相同",
-}
 LAST_PLACE_LABELS = {
     CampaignUnit.LastPlace.NOT_LAST: "",
     CampaignUnit.LastPlace.LAST: "末位",
@@ -541,7 +536,7 @@ def _flags(wb: Workbook, campaign: Campaign) -> None:
         ids = [str(s) for s in flag.sheet_ids]
         ws.append(
             [
-                FLAG_LABELS.get(flag.kind, str(flag.kind)),
+                results.FLAG_LABELS.get(flag.kind, str(flag.kind)),
                 "、".join(_short(s) for s in ids),
                 _text(flag.detail),
                 f"{sum(s in excluded for s in ids)}/{len(ids)}",

@@ -26,6 +26,12 @@ from .models import AnswerSheet, Campaign, CampaignUnit, Milestone
 from .sheets import BLANK, Layout, layout_of
 
 Status = Campaign.Status
+#: The careless-response flags of ``scoring.check_quality`` as the office reads them.
+FLAG_LABELS = {
+    scoring.FlagKind.STRAIGHT_LINING: "一律勾选同一选项",
+    scoring.FlagKind.DUPLICATE_SERIAL: "问卷编号重复",
+    scoring.FlagKind.IDENTICAL_ANSWERS: "答卷完全相同",
+}
 
 
 def tally_seed(campaign: Campaign) -> int:

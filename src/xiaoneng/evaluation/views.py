@@ -896,13 +896,12 @@ def campaign_review(request, pk: int):
             str(s.pk): s
             for s in AnswerSheet.objects.filter(pk__in=list(flagged)).select_related("stratum")
         }
-        labels = {
-            "straight_lining": "一律同选",
-            "duplicate_serial": "问卷编号重复",
-            "identical_answers": "答卷完全相同",
-        }
         flags = [
-            {"kind": labels[f.kind], "detail": f.detail, "sheets": [by_id[s] for s in f.sheet_ids]}
+            {
+                "kind": results.FLAG_LABELS[f.kind],
+                "detail": f.detail,
+                "sheets": [by_id[s] for s in f.sheet_ids],
+            }
             for f in report.flags
         ]
         if campaign.status == Campaign.Status.CLOSED and campaign.sheets.exists():

@@ -91,7 +91,8 @@ def test_stratum_weights_and_exclusions_change_the_score(office_user, units):
     assert preview.sheets_used == 3 and len(preview.excluded) == 1
 
 
-def test_careless_flags_must_be_reviewed_before_the_tally(office_user, units):
+def flagged_campaign(office_user, units) -> Campaign:
+    """Closed, with two identical straight-lined sheets (12 items each): three flags."""
     campaign = make_draft(office_user, units)
     dims = [("科学发展", 1), ("服务意识", 1), ("行政效能", 1), ("依法行政", 1)]
     services.set_dimensions(office_user, campaign, dims)  # 3 units × 4 = 12 items a sheet
@@ -104,6 +105,11 @@ def test_careless_flags_must_be_reviewed_before_the_tally(office_user, units):
     answer(campaign, code_a, [(S, S, S, S)] * 3)
     answer(campaign, code_b, [(S, S, S, S)] * 3)
     services.close_collection(office_user, campaign)
+    return campaign
+
+
+def test_careless_flags_must_be_reviewed_before_the_tally(office_user, units):
+    campaign = flagged_campaign(office_user, units)
     kinds = sorted(f.kind for f in results.quality(campaign).flags)
     assert kinds == ["identical_answers", "straight_lining", "straight_lining"]
     with pytest.raises(ValidationError, match="尚未确认复核"):

@@ -14,7 +14,7 @@ from xiaoneng.evaluation import results, services, sheets
 from xiaoneng.evaluation.models import AnswerSheet, Campaign, PaperForm
 
 from .conftest import dates, make_collecting, make_draft, people, pool_file
-from .test_results import hand_campaign
+from .test_results import flagged_campaign, hand_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,22 @@ def test_draft_campaigns_are_not_public(client, office_user, units):
     campaign = make_draft(office_user, units)
     assert client.get(reverse("evaluation:public_detail", args=[campaign.pk])).status_code == 404
     assert client.get(reverse("evaluation:roster_file", args=[campaign.pk])).status_code == 404
+
+
+def test_review_page_lists_flags_and_excludes_with_a_reason(client, office_user, units):
+    campaign = flagged_campaign(office_user, units)
+    login(client, office_user)
+    url = reverse("evaluation:review", args=[campaign.pk])
+    page = client.get(url).content.decode()
+    assert "一律勾选同一选项" in page and "答卷完全相同" in page
+    sheet = campaign.sheets.first()
+    client.post(url, {"action": "exclude", "sheet": str(sheet.pk), "reason": ""})
+    sheet.refresh_from_db()
+    assert not sheet.excluded
+    client.post(url, {"action": "exclude", "sheet": str(sheet.pk), "reason": "与另一份雷同"})
+    sheet.refresh_from_db()
+    assert sheet.excluded and sheet.exclusion_reason == "与另一份雷同"
+    response = client.post(url, {"action": "finalize"}, follow=True)
+    assert "尚未确认复核" in response.content.decode()
+    response = client.post(url, {"action": "finalize", "flags_reviewed": "on"})
+    assert response.url == reverse("evaluation:results", args=[campaign.pk])
