@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
@@ -563,7 +563,7 @@ def campaign_draw(request, pk: int):
     replace_form = ReasonForm()
     if request.method == "POST":
         if request.user.effective_role not in OFFICE:
-            return redirect("evaluation:draw", campaign.pk)
+            raise PermissionDenied("只有效能办可以操作抽取")
         action = request.POST.get("action")
         try:
             if action == "freeze":
@@ -935,7 +935,9 @@ def campaign_review(request, pk: int):
 @office_required(*READERS)
 def campaign_results(request, pk: int):
     campaign = _campaign(request, pk)
-    if request.method == "POST" and request.user.effective_role in OFFICE:
+    if request.method == "POST":
+        if request.user.effective_role not in OFFICE:
+            raise PermissionDenied("只有效能办可以公布或撤销计分")
         action = request.POST.get("action")
         try:
             if action == "publish":

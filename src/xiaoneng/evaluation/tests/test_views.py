@@ -189,6 +189,8 @@ def test_roles(client, users, units):
         assert client.get(reverse("evaluation:results", args=[campaign.pk])).status_code == expected
     login(client, users[Role.LEADER])
     assert client.get(reverse("evaluation:pool", args=[campaign.pk])).status_code == 403
+    publish = client.post(reverse("evaluation:results", args=[campaign.pk]), {"action": "publish"})
+    assert publish.status_code == 403
     # Before publication the public sees no results and a liaison gets no notice.
     client.logout()
     page = client.get(reverse("evaluation:public_detail", args=[campaign.pk])).content.decode()
