@@ -88,16 +88,21 @@ def test_a_paper_form_is_entered_twice_with_the_keyboard_alone(page, live_server
     def enter(username: str, digits: str) -> None:
         _login(page, base, username)
         page.goto(f"{base}/office/evaluations/{campaign.pk}/paper/")
-        # The serial field has the focus; Tab to the stratum, a digit picks "1. 企业".
+        # The serial field has the focus (autofocus); Tab to the stratum, a digit picks "1. 企业".
+        page.wait_for_function(
+            "document.activeElement && document.activeElement.id === 'id_serial'"
+        )
         page.keyboard.type("P-0001")
         page.keyboard.press("Tab")
         page.keyboard.type("1")
         page.keyboard.press("Tab")
         # Two digits per unit; each full unit moves on by itself; Enter saves.
         page.keyboard.type(digits)
-        page.keyboard.press("Enter")
-        page.wait_for_selector(".messages")
-        page.click("form[action='/accounts/logout/'] button")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "编号 P-0001" in page.locator(".messages").inner_text()
+        with page.expect_navigation():
+            page.click("form[action='/accounts/logout/'] button")
 
     enter("office", "121212")
     assert PaperForm.objects.get(serial="P-0001").status == PaperForm.Status.AWAITING_SECOND
