@@ -50,7 +50,9 @@ def test_new_key_copy_button(page, live_server, org):
     page.click("text=发放密钥")
     page.fill("#id_name", "甲局审批系统")
     page.select_option("#id_unit", label="\u3000市甲局（A）")
-    page.click("button:has-text('发放')")
+    # The copy handler comes with a deferred script: wait until the new page has loaded.
+    with page.expect_navigation(wait_until="load"):
+        page.click("button:has-text('发放')")
     key = page.locator("#new-key").inner_text()
     assert key.startswith("xn_")
     page.click("[data-copy]")
