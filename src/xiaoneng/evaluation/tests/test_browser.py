@@ -32,7 +32,9 @@ def test_an_evaluator_answers_on_a_phone_and_the_code_is_spent(browser, live_ser
     base = live_server.url
     page.goto(f"{base}/evaluations/answer/")
     page.fill("#id_code", code.lower())
-    page.click("text=开始评议")
+    # The form's buttons work through site.js (deferred): wait for the page to have loaded.
+    with page.expect_navigation(wait_until="load"):
+        page.click("text=开始评议")
     page.wait_for_selector("[data-testid=answer-form]")
     # Nothing sticks out sideways on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -87,7 +89,7 @@ def test_a_paper_form_is_entered_twice_with_the_keyboard_alone(page, live_server
 
     def enter(username: str, digits: str) -> None:
         _login(page, base, username)
-        page.goto(f"{base}/office/evaluations/{campaign.pk}/paper/")
+        page.goto(f"{base}/office/evaluations/{campaign.pk}/paper/", wait_until="load")
         # The serial field has the focus (autofocus); Tab to the stratum, a digit picks "1. 企业".
         page.wait_for_function(
             "document.activeElement && document.activeElement.id === 'id_serial'"
