@@ -98,10 +98,12 @@ def _assessment(campaign: Campaign) -> dict[str, float] | None:
     return {str(pk): float(v) for pk, v in scores.items()}
 
 
-def compute(campaign: Campaign, replicates: int | None = None) -> scoring.TallyResult:
-    """The tally as it stands (excluded sheets left out); nothing is stored."""
-    layout = layout_of(campaign)
-    core = core_campaign(campaign, layout)
+def compute(
+    campaign: Campaign, replicates: int | None = None, core: scoring.Campaign | None = None
+) -> scoring.TallyResult:
+    """The tally as it stands (excluded sheets left out); nothing is stored. ``core``: the
+    sheets already loaded by the caller (for the careless-response check), not read again."""
+    core = core or core_campaign(campaign)
     excluded = [
         str(pk) for pk in campaign.sheets.filter(excluded=True).values_list("id", flat=True)
     ]
@@ -162,7 +164,7 @@ def finalize(actor, campaign: Campaign, *, flags_reviewed: bool) -> scoring.Tall
         raise ValidationError(
             f"有 {len(flags)} 条可疑问卷提示尚未确认复核，请逐条核对后勾选“已复核”再计分"
         )
-    result = compute(campaign)
+    result = compute(campaign, core=core)
     by_id = {u.unit: u for u in result.units}
     units = list(campaign.units.all())
     for cu in units:

@@ -906,7 +906,7 @@ def campaign_review(request, pk: int):
         ]
         if campaign.status == Campaign.Status.CLOSED and campaign.sheets.exists():
             try:
-                preview = results.compute(campaign, replicates=0)
+                preview = results.compute(campaign, replicates=0, core=core)
             except ValidationError as error:
                 _refused(request, error)
     names = dict(campaign.units.values_list("pk", "unit__name"))
