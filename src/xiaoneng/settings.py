@@ -170,7 +170,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "web:office_home"
+LOGIN_REDIRECT_URL = "web:landing"
 LOGOUT_REDIRECT_URL = "web:home"
 
 # Login throttling (django-axes): after 5 failures for the same user name from the same address,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
@@ -20,12 +21,19 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        # Django's LoginView names the site after the request's host ("127.0.0.1:8000"); the
+        # header and title use the installation's own name, as on every other page.
+        context = super().get_context_data(**kwargs)
+        context["site_name"] = settings.XIAONENG_SITE_NAME
+        return context
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Change one's own password; the change is audited (never the password itself)."""
 
     template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("web:office_home")
+    success_url = reverse_lazy("web:landing")
 
     def form_valid(self, form):
         with transaction.atomic():

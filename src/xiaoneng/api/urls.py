@@ -8,4 +8,5 @@ urlpatterns = [
     path("new/", views.key_new, name="key_new"),
     path("<int:pk>/", views.key_detail, name="key_detail"),
     path("<int:pk>/revoke/", views.key_revoke, name="key_revoke"),
+    path("client/", views.client_home, name="client_home"),
 ]

@@ -8,13 +8,15 @@ cookie or a URL) and is removed from it as soon as it has been shown.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.web.decorators import office_required
 
@@ -103,3 +105,17 @@ def key_revoke(request, pk: int):
             request, _("已吊销密钥“%(name)s”，使用它的请求将立即被拒绝") % {"name": key.name}
         )
     return redirect("apikeys:key_detail", key.pk)
+
+
+@login_required
+def client_home(request):
+    """接口客户端: what a department system's account sees when someone signs in with it.
+
+    The account exists for the system (its keys belong to its unit), not for a person at the
+    staff pages; the page says what it is for and where the API is described.
+    """
+    user = request.user
+    if user.effective_role != Role.API_CLIENT:
+        raise PermissionDenied("此页面仅供接口客户端账号使用")
+    keys = ApiKey.objects.filter(unit=user.unit).active() if user.unit_id else ApiKey.objects.none()
+    return render(request, "api/client_home.html", {"keys": keys})

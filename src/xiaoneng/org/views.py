@@ -101,12 +101,20 @@ def unit_detail(request, pk: int):
         .select_related("a_holder", "b_holder", "unit")
     )
     handlers = {p.pk: services.who_handles(p, today) for p in posts}
+    ancestors = unit.ancestors()
+    # A liaison sees its own subtree: the units above it are named in the trail, not linked.
+    openable = set(
+        Unit.objects.visible_to(user)
+        .filter(pk__in=[a.pk for a in ancestors])
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "org/unit_detail.html",
         {
             "unit": unit,
-            "ancestors": unit.ancestors(),
+            "ancestors": ancestors,
+            "openable_units": openable,
             "children": _with_child_counts(unit.children.visible_to(user)),
             "staff": Staff.objects.visible_to(user).filter(unit=unit),
             "posts": [(p, handlers[p.pk]) for p in posts],
@@ -259,7 +267,7 @@ def post_edit(request, pk: int | None = None):
     )
 
 
-@office_required(*ORG_ROLES)
+@office_required()
 def post_handler(request, pk: int):
     """htmx fragment: who handles this post on the chosen day."""
     post = get_object_or_404(

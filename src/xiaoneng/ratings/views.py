@@ -114,6 +114,12 @@ def office(request):
         .select_related("case", "item", "unit", "rectification")
         .order_by("-rated_at")[:10]
     )
+    # A bad rating of this unit's case may be the window's to rectify: link only what opens.
+    visible_rectifications = set(
+        Rectification.objects.visible_to(user)
+        .filter(rating__in=[r.pk for r in recent_bad])
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "ratings/office.html",
@@ -127,6 +133,7 @@ def office(request):
             "levels": Level.choices,
             "chart": _chart(rows),
             "recent_bad": recent_bad,
+            "visible_rectifications": visible_rectifications,
             "can_enter": user.effective_role in ENTRY_ROLES,
         },
     )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Role
 from xiaoneng.notifications.services import request_unread_count
+from xiaoneng.web.decorators import role_may_open
 
 ALL_OFFICE = (
     Role.ADMIN,
@@ -128,7 +129,8 @@ def navigation(request):
     path = request.path
     items = []
     for item in NAV:
-        if role not in item.roles:
+        # Both the menu's own choice and the page's declared roles: a menu never leads to a 403.
+        if role not in item.roles or not role_may_open(role, item.url_name):
             continue
         url = reverse(item.url_name)
         active = path == url if item.section.endswith("$") else path.startswith(item.section)

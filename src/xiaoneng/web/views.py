@@ -1,7 +1,8 @@
 from datetime import timedelta
 
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from xiaoneng.org import services as org_services
@@ -31,6 +32,16 @@ def home(request):
 
 
 COVER_ROWS = 10
+
+
+@login_required
+def landing(request):
+    """Where signing in leads: the staff dashboard, or a department system's account page."""
+    from xiaoneng.accounts.roles import Role
+
+    if request.user.effective_role == Role.API_CLIENT:
+        return redirect("apikeys:client_home")
+    return redirect("web:office_home")
 
 
 @office_required()

@@ -102,3 +102,38 @@ def test_window_entry_page(client, make_case, users):
         reverse("ratings:enter"), {"number": case.number, "channel": "window", "level": "4"}
     )
     assert "已经评价过" in again.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_recent_bad_ratings_link_only_rectifications_the_liaison_may_open(
+    client, make_case, window_unit, liaison
+):
+    """A bad rating of the department's case taken at a window is the window's to rectify: the
+    department's liaison sees the rating and its status, without a link that would answer 404."""
+    from xiaoneng.ratings import services
+
+    case = make_case(window=window_unit)
+    services.rate_online(case.number, case.query_code, 1, "窗口态度差")
+    rect = Rectification.objects.get()
+    assert rect.unit == window_unit
+    client.force_login(liaison)
+    page = client.get(reverse("ratings:office")).content.decode()
+    assert "窗口态度差" in page and rect.get_status_display() in page
+    assert reverse("ratings:rectification", args=[rect.pk]) not in page
+    assert client.get(reverse("ratings:rectification", args=[rect.pk])).status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+def test_rectification_filed_without_a_person_names_the_unit(client, make_case, users):
+    """Verifications filed by a department system (or the demo) have no signed-in user."""
+    from xiaoneng.ratings import services
+
+    case = make_case()
+    services.rate_online(case.number, case.query_code, 2, "慢")
+    rect = Rectification.objects.get()
+    Rectification.objects.filter(pk=rect.pk).update(
+        finding="true", verification="核实属实", verified_at=NOW, status="visit"
+    )
+    client.force_login(users[Role.OFFICE])
+    page = client.get(reverse("ratings:rectification", args=[rect.pk])).content.decode()
+    assert "None" not in page and f"{rect.unit} ·" in page

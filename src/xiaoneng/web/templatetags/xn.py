@@ -15,3 +15,11 @@ def query_replace(context, **changes):
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def may_open(user, url_name: str) -> bool:
+    """``{% if user|may_open:"org:staff_detail" %}``: show a link only to roles its page admits."""
+    from xiaoneng.web.decorators import user_may_open
+
+    return user_may_open(user, url_name)

@@ -98,7 +98,8 @@ def test_login_and_logout(client, users):
     response = client.post(
         reverse("accounts:login"), {"username": "office", "password": "pw-123456"}
     )
-    assert response.status_code == 302 and response["Location"] == "/office/"
+    assert response.status_code == 302 and response["Location"] == "/accounts/start/"
+    assert client.get("/accounts/start/")["Location"] == "/office/"
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
 
