@@ -52,6 +52,13 @@ CLAIM_CHUNK = 10
 MAX_RETRY_DELAY = timedelta(minutes=60)
 
 
+
+def _kind_phrase(kind: str) -> str:
+    """“到期预警通知”, “督办通知”, but “通知” alone for a plain notice (not “通知通知”)."""
+    label = Kind(kind).label
+    return label if label.endswith("通知") else f"{label}通知"
+
+
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 
@@ -145,7 +152,7 @@ def notify(
             object_type=Notification._meta.label_lower,
             object_id=str(event_id),
             object_repr=title,
-            summary=f"发出{Kind(kind).label}通知（{len(created)}人）：{title}",
+            summary=f"发出{_kind_phrase(kind)}（{len(created)}人）：{title}",
             after={
                 "kind": kind,
                 "title": title,

@@ -66,6 +66,13 @@ def test_notify_creates_inbox_rows_and_deliveries(org, office_user, endpoint):
     assert event["recipients"][1]["phone"] == "" and event["recipients"][1]["unit"] == "市甲局"
     entry = AuditEntry.objects.get(object_type="notifications.notification")
     assert entry.object_id == str(created[0].event_id) and "2人" in entry.summary
+    assert entry.summary.startswith("发出黄牌/红牌通知")
+
+
+def test_a_plain_notice_is_not_called_a_notice_notice(users):
+    services.notify([users[Role.OFFICE]], kind="info", title="系统维护")
+    entry = AuditEntry.objects.get(object_type="notifications.notification")
+    assert entry.summary == "发出通知（1人）：系统维护"
 
 
 def test_dedupe_key_never_doubles_a_notification(org, users, endpoint):
