@@ -46,7 +46,7 @@ def test_demo_writes_nothing_in_the_future(org):
         assert c.status == AFTER[last], (c.number, last, c.status)
         assert c.deadline_open == (c.status not in ("declined", "closed")), c.number
     statuses = set(Complaint.objects.values_list("status", flat=True))
-    assert {"handling", "closed"} <= statuses
+    assert {"submitted", "handling", "closed"} <= statuses
 
 
 @time_machine.travel(NOW, tick=False)
