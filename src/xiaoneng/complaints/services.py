@@ -882,6 +882,14 @@ class QueueTile:
     alert: bool = False
 
 
+@dataclass(frozen=True)
+class ComplaintQueue:
+    """The dashboard's complaint section: a heading and its tiles."""
+
+    heading: str
+    tiles: tuple[QueueTile, ...]
+
+
 def _open_q() -> Q:
     return ~Q(status__in=[Complaint.Status.CLOSED, Complaint.Status.DECLINED])
 
@@ -891,13 +899,14 @@ def _overdue_q(now: datetime) -> Q:
     return Q(deadline_open=True, due_at__lt=now)
 
 
-def dashboard_queue(user, now: datetime | None = None) -> list[QueueTile]:
+def dashboard_queue(user, now: datetime | None = None) -> ComplaintQueue | None:
     """投诉待办 for the dashboard, within what the user may see (one query): the office's steps
-    for 效能办/管理员, the unit's own complaints to handle for a liaison, read-only counts for a
-    leader; nothing for the other roles."""
+    for 效能办/管理员, the unit's own complaints to handle for a liaison, read-only counts
+    (投诉概况) for a leader; None for the other roles."""
     now = now or timezone.now()
     role = user.effective_role
     status = Complaint.Status
+    heading = _("效能投诉待办")
     if role in OFFICE_ROLES:
         spec = [
             ("submitted", _("待受理"), Q(status=status.SUBMITTED), "status=submitted", False),
@@ -919,6 +928,7 @@ def dashboard_queue(user, now: datetime | None = None) -> list[QueueTile]:
             ),
         ]
     elif role == Role.LEADER:
+        heading = _("效能投诉概况")
         spec = [
             ("open", _("未办结投诉"), _open_q(), "status=open", False),
             ("overdue", _("超期"), _overdue_q(now), "overdue=1", True),
@@ -931,11 +941,14 @@ def dashboard_queue(user, now: datetime | None = None) -> list[QueueTile]:
             ),
         ]
     else:
-        return []
+        return None
     counts = Complaint.objects.visible_to(user).aggregate(
         **{key: Count("pk", filter=q) for key, _label, q, _query, _alert in spec}
     )
-    return [
-        QueueTile(key, label, counts[key], query, alert and counts[key] > 0)
-        for key, label, _q, query, alert in spec
-    ]
+    return ComplaintQueue(
+        heading,
+        tuple(
+            QueueTile(key, label, counts[key], query, alert and counts[key] > 0)
+            for key, label, _q, query, alert in spec
+        ),
+    )

@@ -102,7 +102,7 @@ def _open_case_lights(user) -> dict[str, int] | None:
 
 
 def _complaint_queue(user):
-    """效能投诉待办 tiles for the roles that handle or oversee complaints (empty for others)."""
+    """效能投诉待办 tiles for the roles that handle or oversee complaints (None for others)."""
     from xiaoneng.complaints.services import dashboard_queue
 
     return dashboard_queue(user)

@@ -86,7 +86,8 @@ def test_liaison_list_shows_its_units_complaints_only(client, users, every_state
 def _queue(client):
     page = client.get(reverse("web:office_home"))
     assert page.status_code == 200
-    return {t.key: t for t in page.context["complaint_queue"]}, page.content.decode()
+    queue = page.context["complaint_queue"]
+    return {t.key: t for t in queue.tiles}, page.content.decode()
 
 
 def _listed(client, tile) -> int:
@@ -135,8 +136,9 @@ def test_liaison_dashboard_queue_is_its_units_complaints_to_handle(client, users
 
 def test_leader_dashboard_queue_reads_counts(client, users, every_state):
     client.force_login(users[Role.LEADER])
-    tiles, _html = _queue(client)
+    tiles, html = _queue(client)
     assert {k: t.count for k, t in tiles.items()} == {"open": 2, "overdue": 0, "escalated": 0}
+    assert "效能投诉概况" in html and "效能投诉待办" not in html
     for tile in tiles.values():
         assert _listed(client, tile) == tile.count
 
@@ -146,7 +148,7 @@ def test_roles_without_complaint_work_see_no_queue(client, users, role):
     client.force_login(users[role])
     page = client.get(reverse("web:office_home"))
     assert page.status_code == 200
-    assert page.context["complaint_queue"] == []
+    assert page.context["complaint_queue"] is None
     assert "complaint-queue" not in page.content.decode()
 
 
