@@ -878,8 +878,8 @@ class QueueTile:
     count: int
     #: Query string of the complaint list (``/office/complaints/?…``) holding exactly these.
     query: str
-    #: Shown in red when not zero: something is late.
-    alert: bool = False
+    #: Shown in red: something is late.
+    alert: bool
 
 
 @dataclass(frozen=True)
