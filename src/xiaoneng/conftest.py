@@ -70,3 +70,11 @@ def users(org) -> dict[str, object]:
 @pytest.fixture
 def office_user(users):
     return users[Role.OFFICE]
+
+
+@pytest.fixture(autouse=True)
+def _routing_model(settings, tmp_path):
+    """Each test has its own complaint routing model file (the demo trains one): a model left in
+    the shared data directory by another test must not change what a routing page shows."""
+    settings.XIAONENG_ROUTING_MODEL = str(tmp_path / "routing" / "model.pkl")
+    settings.XIAONENG_ROUTING_BACKGROUND = False

@@ -449,7 +449,9 @@ def _timeliness(fig: Figures, qs: QuerySet, as_of: datetime) -> None:
     Each step's due is recomputed from the step's start with the rules in force, because the
     complaint's own ``due_at`` holds only the step now running. The first cycle is judged (the
     first finding, approval and visit, read from the timeline); a reopened cycle is counted in
-    ``reopened``, not judged again.
+    ``reopened``, not judged again. Steps are judged as they stood at ``as_of``: a step begun
+    later is left out, one finished later is still running (so only a due before ``as_of`` can
+    make it late).
     """
     rules = ComplaintRules.current()
     deadlines = _Deadlines()
@@ -505,6 +507,10 @@ def _timeliness(fig: Figures, qs: QuerySet, as_of: datetime) -> None:
             checks.append(("reply", first_approve, rules.reply_days, first_visit))
         handle_result = None
         for step, start, days, end in checks:
+            if start > as_of:
+                continue  # not begun at the cut-off
+            if end is not None and end > as_of:
+                end = None  # done after the cut-off: still running as of it
             due = deadlines.due(start, days)
             tally = steps[step]
             if end is not None and end <= due:

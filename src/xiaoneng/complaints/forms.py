@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from xiaoneng.org.models import Staff, Unit
+from xiaoneng.org.widgets import StaffChoiceField, UnitTreeChoiceField
 from xiaoneng.web.forms import ArithmeticCaptcha
 
 from .models import Category, Complaint
@@ -76,9 +77,12 @@ class OfficeComplaintForm(ComplaintFields):
 
 
 class AcceptForm(forms.Form):
-    unit = forms.ModelChoiceField(label="承办单位", queryset=Unit.objects.filter(is_active=True))
-    accused_staff = forms.ModelChoiceField(
-        label="被投诉人（可不填）", queryset=Staff.objects.filter(is_active=True), required=False
+    unit = UnitTreeChoiceField(label="承办单位", queryset=Unit.objects.filter(is_active=True))
+    accused_staff = StaffChoiceField(
+        label="被投诉人（可不填）",
+        queryset=Staff.objects.filter(is_active=True),
+        required=False,
+        within="id_unit",
     )
     share_attachments = forms.BooleanField(
         label="将附件转交承办单位（请先确认附件中没有投诉人身份信息）", required=False

@@ -20,7 +20,9 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
@@ -865,3 +867,88 @@ def visible_attachments(user, complaint: Complaint) -> list[Attachment]:
     if is_office(user) or complaint.share_attachments:
         return list(complaint.attachments.all())
     return []
+
+
+@dataclass(frozen=True)
+class QueueTile:
+    """One count on the staff dashboard's complaint queue, with the list filter that shows it."""
+
+    key: str
+    label: str
+    count: int
+    #: Query string of the complaint list (``/office/complaints/?…``) holding exactly these.
+    query: str
+    #: Shown in red: something is late.
+    alert: bool
+
+
+@dataclass(frozen=True)
+class ComplaintQueue:
+    """The dashboard's complaint section: a heading and its tiles."""
+
+    heading: str
+    tiles: tuple[QueueTile, ...]
+
+
+def _open_q() -> Q:
+    return ~Q(status__in=[Complaint.Status.CLOSED, Complaint.Status.DECLINED])
+
+
+def _overdue_q(now: datetime) -> Q:
+    # The same rule as the list's 超期 filter, so a tile and the list it opens agree.
+    return Q(deadline_open=True, due_at__lt=now)
+
+
+def dashboard_queue(user, now: datetime | None = None) -> ComplaintQueue | None:
+    """投诉待办 for the dashboard, within what the user may see (one query): the office's steps
+    for 效能办/管理员, the unit's own complaints to handle for a liaison, read-only counts
+    (投诉概况) for a leader; None for the other roles."""
+    now = now or timezone.now()
+    role = user.effective_role
+    status = Complaint.Status
+    heading = _("效能投诉待办")
+    if role in OFFICE_ROLES:
+        spec = [
+            ("submitted", _("待受理"), Q(status=status.SUBMITTED), "status=submitted", False),
+            ("review", _("待审核调查结论"), Q(status=status.REVIEW), "status=review", False),
+            ("approved", _("待答复"), Q(status=status.APPROVED), "status=approved", False),
+            ("replied", _("待回访"), Q(status=status.REPLIED), "status=replied", False),
+            ("overdue", _("超期"), _overdue_q(now), "overdue=1", True),
+        ]
+    elif role == Role.LIAISON:
+        handling = Q(status=status.HANDLING)
+        spec = [
+            ("handling", _("本单位待办理"), handling, "status=handling", False),
+            (
+                "overdue",
+                _("其中超期"),
+                handling & _overdue_q(now),
+                "status=handling&overdue=1",
+                True,
+            ),
+        ]
+    elif role == Role.LEADER:
+        heading = _("效能投诉概况")
+        spec = [
+            ("open", _("未办结投诉"), _open_q(), "status=open", False),
+            ("overdue", _("超期"), _overdue_q(now), "overdue=1", True),
+            (
+                "escalated",
+                _("督办中"),
+                _open_q() & Q(escalated=True),
+                "status=open&escalated=1",
+                True,
+            ),
+        ]
+    else:
+        return None
+    counts = Complaint.objects.visible_to(user).aggregate(
+        **{key: Count("pk", filter=q) for key, _label, q, _query, _alert in spec}
+    )
+    return ComplaintQueue(
+        heading,
+        tuple(
+            QueueTile(key, label, counts[key], query, alert and counts[key] > 0)
+            for key, label, _q, query, alert in spec
+        ),
+    )

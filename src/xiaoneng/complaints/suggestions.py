@@ -29,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from xiaoneng.org.models import Unit
-from xiaoneng.routing import RoutingModel, duplicates, store
+from xiaoneng.routing import RoutingModel, duplicates, prepare, store
 
 from .models import Complaint
 
@@ -129,6 +129,16 @@ def refresh_if_needed() -> str:
     if getattr(settings, "XIAONENG_ROUTING_BACKGROUND", True):
         _train_in_background()
     return "background"
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary and the saved model (if any) now: a web process calls this in a
+    thread when it starts, so that its first routing page does not wait for them."""
+    try:
+        prepare()
+        store.current()
+    except Exception:  # a broken model file is reported by the page itself, not at start
+        log.exception("分办模型预加载失败")
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 Written in bulk (thousands of rows through the per-step services would take minutes), with one
 summarising audit entry; identities are encrypted exactly as the services do, finding cards go
-through ``raise_cards``. Deterministic for a given seed.
+through ``raise_cards``. Deterministic for a given seed and moment of building: no step is dated
+after that moment (a complaint whose next step is still ahead waits in its current step).
+The routing suggester is trained at the end, so the 受理转办 page has suggestions at once.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -18,11 +20,13 @@ from xiaoneng.audit import services as audit
 from xiaoneng.catalog.models import ServiceItem
 from xiaoneng.complaints import crypto
 from xiaoneng.complaints.models import Category, Complaint, ComplaintEvent, ComplaintRules
-from xiaoneng.complaints.services import QUERY_CODE_ALPHABET, set_deadline
+from xiaoneng.complaints.services import OFFICE_WARN_DAYS, QUERY_CODE_ALPHABET, set_deadline
+from xiaoneng.complaints.suggestions import retrain_routing
 from xiaoneng.org.models import Unit
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
 from xiaoneng.supervision.watches import REGISTRY, sweep
+from xiaoneng.workcalendar.services import get_calendar
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "军", "强", "秀英", "建华"]
@@ -60,11 +64,96 @@ class ComplaintsSummary:
     overdue: int
     reopened: int
     cards: int
+    #: Routed complaints the routing suggester (转办建议) was trained on at the end.
+    routing_samples: int = 0
 
 
 def _moment(rng: random.Random, day: date) -> datetime:
     at = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)))
     return timezone.make_aware(at, timezone.get_default_timezone())
+
+
+FINDING_TEXT = {
+    "true": "反映问题属实，已对责任人批评教育并整改。",
+    "partly": "反映问题部分属实，已督促改进。",
+    "false": "未发现反映的问题，已向投诉人说明。",
+}
+
+
+@dataclass
+class _Timeline:
+    """Plays a complaint's steps forward from routing, stopping at ``now``: nothing in the demo
+    happens in the future, so a complaint whose next step is still ahead waits in that step
+    with its clock running, as it would live."""
+
+    rng: random.Random
+    now: datetime
+    rules: ComplaintRules
+    #: The first approved finding per complaint number: its card (a reopened complaint found
+    #: again does not raise a second one, as in ``services.approve``).
+    approvals: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.calendar = get_calendar()
+
+    def wait(self, c: Complaint, status: str, start: datetime) -> None:
+        """``c`` rests in ``status`` at ``now``: that step's clock runs from ``start``."""
+        c.status = status
+        stage, days, warn = {
+            Complaint.Status.SUBMITTED: ("accept", self.rules.accept_days, OFFICE_WARN_DAYS),
+            Complaint.Status.HANDLING: (
+                "handle",
+                self.rules.handle_days,
+                self.rules.handle_warn_days,
+            ),
+            Complaint.Status.REVIEW: ("review", self.rules.review_days, OFFICE_WARN_DAYS),
+            Complaint.Status.APPROVED: ("reply", self.rules.reply_days, OFFICE_WARN_DAYS),
+        }[status]
+        set_deadline(c, stage, start, days, warn)
+
+    def handle(self, c: Complaint, unit: Unit, start: datetime, log: list) -> bool:
+        """One cycle from ``start``: finding, approval, reply and return visit, each only once
+        its moment has come. True when the complaint got to the visit (closed)."""
+        rng = self.rng
+        finding = rng.choices(["true", "partly", "false"], [30, 25, 45])[0]
+        found_at = start + timedelta(days=rng.randint(3, 20))
+        approved_at = found_at + timedelta(days=1)
+        replied_at = approved_at + timedelta(days=rng.randint(1, 4))
+        if found_at > self.now:
+            self.wait(c, Complaint.Status.HANDLING, start)
+            return False
+        due = self.calendar.add_workdays(start, self.rules.handle_days).due
+        if found_at > due and not c.escalated:
+            # The sweeper would have marked it 督办 when the unit's step ran out.
+            c.escalated, c.escalated_at = True, due
+        c.finding, c.finding_at = finding, found_at
+        c.finding_text = "经调阅记录、询问当事人，" + FINDING_TEXT[finding]
+        log.append(("finding", found_at, c.get_finding_display()))
+        if approved_at > self.now:
+            self.wait(c, Complaint.Status.REVIEW, found_at)
+            return False
+        c.approved_at = approved_at
+        self.approvals.setdefault(c.number, (finding, approved_at))
+        log.append(("approve", approved_at, ""))
+        if replied_at > self.now:
+            self.wait(c, Complaint.Status.APPROVED, approved_at)
+            return False
+        c.replied_at = c.visited_at = c.closed_at = replied_at
+        c.reply_text = f"您反映的问题经{unit.name}调查，{c.finding_text}"
+        c.visit_result = rng.choices(["satisfied", "dissatisfied"], [85, 15])[0]
+        c.status, c.deadline_open, c.stage = Complaint.Status.CLOSED, False, ""
+        log += [("reply", replied_at, ""), ("visit", replied_at, c.get_visit_result_display())]
+        return True
+
+    def reopen(self, c: Complaint, unit: Unit, log: list) -> None:
+        """A dissatisfied complainant asks once, two days after the visit, to have it redone."""
+        reopened = c.visited_at + timedelta(days=2)
+        if reopened > self.now:
+            return
+        c.reopen_count = 1
+        c.closed_at = c.approved_at = None  # as services.reopen does
+        log.append(("reopen", reopened, "投诉人不满意"))
+        self.handle(c, unit, reopened, log)
 
 
 def write_complaints(seed: int, count: int, today: date) -> ComplaintsSummary:
@@ -82,6 +171,10 @@ def write_complaints(seed: int, count: int, today: date) -> ComplaintsSummary:
     channels = [c for c, _ in Complaint.Channel.choices]
     weights = [40, 30, 8, 7, 8, 7]
     now = timezone.now()
+    timeline = _Timeline(rng, now, rules)
+    # The newest few wait for the office, whatever the hour of the build: its intake queue and
+    # the 受理转办 page have something to show.
+    intake = max(1, count // 600)
     rows: list[Complaint] = []
     events: list[tuple[int, str, datetime, str]] = []
     for n in range(count):
@@ -118,49 +211,30 @@ def write_complaints(seed: int, count: int, today: date) -> ComplaintsSummary:
         age = (today - day).days
         roll = rng.random()
         log = [("submit", at, c.get_channel_display())]
-        if roll < 0.08:
+        declined = roll < 0.08
+        decided = at + (timedelta(days=1) if declined else timedelta(hours=rng.randint(2, 20)))
+        if decided > now or n >= count - intake:
+            timeline.wait(c, Complaint.Status.SUBMITTED, at)  # the office has not decided yet
+        elif declined:
             c.status, c.decline_reason = (
                 Complaint.Status.DECLINED,
                 "不属于效能投诉受理范围，已告知向有关部门反映",
             )
-            c.closed_at = at + timedelta(days=1)
+            c.closed_at = decided
             c.deadline_open, c.stage = False, ""
             log.append(("decline", c.closed_at, c.decline_reason))
         else:
-            c.handling_unit, c.routed_at = unit, at + timedelta(hours=rng.randint(2, 20))
+            c.handling_unit, c.routed_at = unit, decided
             log.append(("accept", c.routed_at, f"转{unit.name}办理"))
             # Recent ones are still with the unit; a few older ones are stuck there (overdue, 督办).
             if (age < 20 and rng.random() < 0.6) or (20 <= age < 60 and rng.random() < 0.04):
-                c.status = Complaint.Status.HANDLING
-                set_deadline(c, "handle", c.routed_at, rules.handle_days, rules.handle_warn_days)
-            else:
-                c.finding = rng.choices(["true", "partly", "false"], [30, 25, 45])[0]
-                c.finding_text = (
-                    "经调阅记录、询问当事人，"
-                    + {
-                        "true": "反映问题属实，已对责任人批评教育并整改。",
-                        "partly": "反映问题部分属实，已督促改进。",
-                        "false": "未发现反映的问题，已向投诉人说明。",
-                    }[c.finding]
-                )
-                c.finding_at = c.routed_at + timedelta(days=rng.randint(3, 20))
-                c.approved_at = c.finding_at + timedelta(days=1)
-                c.replied_at = c.approved_at + timedelta(days=rng.randint(1, 4))
-                c.reply_text = f"您反映的问题经{unit.name}调查，{c.finding_text}"
-                c.visited_at, c.closed_at = c.replied_at, c.replied_at
-                c.visit_result = rng.choices(["satisfied", "dissatisfied"], [85, 15])[0]
-                c.status, c.deadline_open, c.stage = Complaint.Status.CLOSED, False, ""
-                log += [
-                    ("finding", c.finding_at, c.get_finding_display()),
-                    ("approve", c.approved_at, ""),
-                    ("reply", c.replied_at, ""),
-                    ("visit", c.visited_at, c.get_visit_result_display()),
-                ]
-                if c.visit_result == "dissatisfied" and rng.random() < 0.4:
-                    c.reopen_count = 1
-                    log.append(("reopen", c.visited_at + timedelta(days=2), "投诉人不满意"))
-                if c.finding_at - c.routed_at > timedelta(days=21):
-                    c.escalated, c.escalated_at = True, c.routed_at + timedelta(days=21)
+                timeline.wait(c, Complaint.Status.HANDLING, c.routed_at)
+            elif (
+                timeline.handle(c, unit, c.routed_at, log)
+                and c.visit_result == "dissatisfied"
+                and rng.random() < 0.4
+            ):
+                timeline.reopen(c, unit, log)
         rows.append(c)
         events.append((n, log))
     with transaction.atomic():
@@ -173,19 +247,23 @@ def write_complaints(seed: int, count: int, today: date) -> ComplaintsSummary:
             ],
             batch_size=2000,
         )
+        approved = [
+            (c, timeline.approvals[c.number]) for c in rows if c.number in timeline.approvals
+        ]
         cards = supervision.raise_cards(
             [
                 dict(
-                    color=Card.Color.RED if c.finding == "true" else Card.Color.YELLOW,
+                    color=Card.Color.RED if finding == "true" else Card.Color.YELLOW,
                     cause=Card.Cause.COMPLAINT_SUBSTANTIATED,
                     cause_key=f"complaint:{c.pk}:finding",
-                    at=c.approved_at,
+                    at=approved_at,
                     unit=c.handling_unit,
                     subject=c,
-                    summary=f"效能投诉{c.number}（{c.category.name}）经查{c.get_finding_display()}",
+                    summary=f"效能投诉{c.number}（{c.category.name}）经查"
+                    f"{Complaint.Finding(finding).label}",
                 )
-                for c in rows
-                if c.finding in ("true", "partly") and c.approved_at
+                for c, (finding, approved_at) in approved
+                if finding in ("true", "partly")
             ],
             at=now,
         )
@@ -207,4 +285,7 @@ def write_complaints(seed: int, count: int, today: date) -> ComplaintsSummary:
             summary=f"生成演示投诉 {len(rows)} 件",
             after=summary.__dict__,
         )
-    return summary
+    # Trained here, by the service ``xiaoneng complaints train-routing`` uses, so that the 受理转办
+    # page has suggestions on first use instead of starting to learn from 3,000 routings then.
+    trained = retrain_routing()
+    return replace(summary, routing_samples=trained.samples if trained.trained else 0)

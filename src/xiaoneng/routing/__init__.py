@@ -3,6 +3,6 @@
 Pure Python (jieba + scikit-learn); no Django, no model download. See docs/routing.md.
 """
 
-from .suggest import RoutingModel, duplicates, tokenize
+from .suggest import RoutingModel, duplicates, prepare, tokenize
 
-__all__ = ["RoutingModel", "duplicates", "tokenize"]
+__all__ = ["RoutingModel", "duplicates", "prepare", "tokenize"]

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import pickle
 import re
+import sys
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,23 @@ def tokenize(text: str) -> list[str]:
     ]
     bigrams = [run[i : i + 2] for run in _HAN_OR_ALNUM.findall(text) for i in range(len(run) - 1)]
     return words + ["_" + b for b in bigrams]
+
+
+def prepare() -> None:
+    """Load jieba's dictionary now (about half a second) rather than in the first request that
+    segments a text; a web process calls this once at start."""
+    jieba.initialize()
+
+
+#: Texts whose tokens ``duplicates`` keeps: more than a routing page's candidate window.
+TOKEN_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def _cached_tokens(text: str) -> tuple[str, ...]:
+    # The same earlier complaints are compared again on every routing page: segment each text
+    # once per process. Interned tokens are shared across texts, which keeps the cache small.
+    return tuple(sys.intern(token) for token in tokenize(text))
 
 
 def _vectorizer() -> TfidfVectorizer:
@@ -140,7 +159,7 @@ def duplicates(
     candidates = [(i, t) for i, t in earlier if t and t.strip()]
     if not text or not text.strip() or not candidates:
         return []
-    vectorizer = _vectorizer()
+    vectorizer = TfidfVectorizer(analyzer=_cached_tokens, sublinear_tf=True)
     matrix = vectorizer.fit_transform([text, *(t for _, t in candidates)])
     sims = cosine_similarity(matrix[0], matrix[1:])[0]
     found = [(candidates[i][0], round(float(s), 4)) for i, s in enumerate(sims) if s >= threshold]

@@ -94,6 +94,7 @@ def office_home(request):
             "cover": cover,
             "cover_total": affected.count(),
             "recent_inquiries": inquiries.select_related("unit", "received_by")[:8],
+            "complaint_queue": _complaint_queue(user),
             "category_chart": chart,
             "ratings": _rating_summary(user, today),
             "lights": _open_case_lights(user),
@@ -109,6 +110,13 @@ def _open_case_lights(user) -> dict[str, int] | None:
     rows = Case.objects.visible_to(user).open().values("light").annotate(n=Count("pk"))
     counts = {row["light"]: row["n"] for row in rows}
     return {light: counts.get(light, 0) for light in ("red", "yellow", "green")}
+
+
+def _complaint_queue(user):
+    """效能投诉待办 tiles for the roles that handle or oversee complaints (None for others)."""
+    from xiaoneng.complaints.services import dashboard_queue
+
+    return dashboard_queue(user)
 
 
 def _rating_summary(user, today):

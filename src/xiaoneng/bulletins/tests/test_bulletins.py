@@ -276,3 +276,24 @@ def test_word_for_a_unit_and_an_empty_month(users, org, month):
 def test_query_count_does_not_grow_with_rows(users, org, month, django_assert_max_num_queries):
     with django_assert_max_num_queries(30):
         _figures(users[Role.OFFICE])
+
+
+def test_a_step_finished_after_the_cut_off_is_not_yet_due_at_the_cut_off(users, org):
+    """Issue 9: the overdue table listed a step due 2026-12-11 as 超期 1 on 2026-12-03, because
+    its (late) finding was dated after the cut-off. At the cut-off that step is still running
+    and not yet due: 未到期, not 超时."""
+    office, liaison = users[Role.OFFICE], users[Role.LIAISON]
+    c = _file(users, "2026-11-20 10:00", Complaint.Channel.HOTLINE)
+    _step("2026-11-20 15:00", complaints.accept, office, c, unit=org.dept_a)
+    _step("2026-12-14 10:00", complaints.submit_finding, liaison, c, finding="true", text="属实")
+    november = Period.parse("2026-11")
+
+    fig = services.compute(office, november, now=at("2026-12-03 12:00"))
+    assert fig.overdue == []
+    handle = fig.step("handle")
+    assert (handle.on_time, handle.late, handle.pending) == (0, 0, 1)
+
+    later = services.compute(office, november, now=at("2026-12-15 12:00"))
+    (item,) = later.overdue
+    assert item.finished and timezone.localdate(item.due) == datetime(2026, 12, 11).date()
+    assert later.step("handle").late == 1

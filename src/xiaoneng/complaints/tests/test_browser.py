@@ -54,9 +54,10 @@ def test_complaint_from_public_form_to_reply_and_return_visit(page, live_server,
     # The office accepts it and routes it to department A.
     _login(page, base, "office")
     page.goto(f"{base}/office/complaints/{complaint.pk}/route/")
+    page.wait_for_load_state("load")  # the unit picker is a deferred script
     assert page.get_by_test_id("routing-suggestions").is_visible()
-    page.select_option("#id_unit", str(org.dept_a.pk))
-    page.click("form:has(input[value=accept]) button")
+    page.locator(".unit-picker").get_by_role("button", name="市甲局", exact=True).click()
+    page.click("form:has(input[value=accept]) > button")
     page.wait_for_url(f"{base}/office/complaints/{complaint.pk}/")
     assert "已受理并转市甲局办理" in page.content()
     _logout(page)
@@ -110,3 +111,82 @@ def test_complaint_from_public_form_to_reply_and_return_visit(page, live_server,
     with page.expect_navigation():
         page.click("form:has(input[value=lookup]) button")
     assert "已办结" in page.get_by_test_id("lookup-result").inner_text()
+
+
+def test_routing_with_the_unit_tree(page, live_server, users, org):
+    """受理转办: the 承办单位 picker is a tree with a search box; a suggestion chooses its unit;
+    the staff list follows the chosen unit; the choice is what the form posts."""
+    from xiaoneng.complaints import services
+    from xiaoneng.testing.factories import StaffFactory
+
+    base = live_server.url
+    category, _ = Category.objects.get_or_create(code="ban_delay", defaults={"name": "办事拖拉"})
+    in_section = StaffFactory(name="审批科张三", unit=org.section_a)
+    StaffFactory(name="乙局李四", unit=org.dept_b)
+    office = users["office"]
+
+    def file(title, unit=None):
+        complaint, _ = services.submit_complaint(
+            office,
+            channel=Complaint.Channel.HOTLINE,
+            category=category,
+            title=title,
+            content=f"{title}，请督促解决。",
+            anonymous=True,
+        )
+        if unit is not None:
+            services.accept(office, complaint, unit=unit)
+        return complaint
+
+    for text in ("不动产登记拖了两个月", "房产证办理超期", "抵押登记一直不办"):
+        file(text, org.dept_a)
+    for text in ("社保卡补办要跑三次", "养老保险转移办不了", "医保报销材料反复要"):
+        file(text, org.dept_b)
+    complaint = file("社保卡补办跑了好几次")
+
+    _login(page, base, "office")
+    page.goto(f"{base}/office/complaints/{complaint.pk}/route/")
+    page.wait_for_load_state("load")
+    picker = page.locator(".unit-picker")
+    assert not page.locator("#id_unit").is_visible()  # the tree stands in for the select
+    tree = picker.locator(".unit-tree")
+    assert tree.get_by_role("button", name="市乙局", exact=True).is_visible()
+    assert not tree.get_by_role("button", name="甲局审批科", exact=True).is_visible()  # closed
+
+    # The first suggestion (市乙局, learned from the history) chooses its unit in the tree.
+    first = page.get_by_test_id("routing-suggestions").locator("li").first
+    assert first.get_attribute("data-unit") == str(org.dept_b.pk)
+    first.get_by_role("button").click()
+    assert page.locator("#id_unit").input_value() == str(org.dept_b.pk)
+    assert "市乙局" in picker.locator(".unit-chosen").inner_text()
+    staff = page.locator("#id_accused_staff option:not([hidden])")
+    assert staff.all_inner_texts()[1:] == ["市乙局·乙局李四"]
+
+    # Searching shows the matches with their ancestors; Enter takes the only match.
+    search = picker.get_by_role("searchbox")
+    search.fill("审批")
+    assert tree.get_by_role("button", name="甲局审批科", exact=True).is_visible()
+    assert tree.get_by_role("button", name="市甲局", exact=True).is_visible()
+    assert not tree.get_by_role("button", name="市乙局", exact=True).is_visible()
+    search.press("Enter")
+    assert page.url.endswith("/route/")  # Enter in the search box does not submit
+    assert page.locator("#id_unit").input_value() == str(org.section_a.pk)
+    assert staff.all_inner_texts()[1:] == ["甲局审批科·审批科张三"]
+    search.fill("没有这个单位")
+    assert picker.get_by_text("没有名称含有该文字的单位").is_visible()
+
+    page.select_option("#id_accused_staff", str(in_section.pk))
+    with page.expect_navigation():
+        page.click("form:has(input[value=accept]) > button")
+    complaint.refresh_from_db()
+    assert complaint.handling_unit == org.section_a and complaint.accused_staff == in_section
+
+
+def test_complaint_filter_checkboxes_sit_beside_their_labels(page, live_server, users):
+    _login(page, live_server.url, "office")
+    page.goto(f"{live_server.url}/office/complaints/")
+    for name in ("overdue", "escalated"):
+        box = page.locator(f"input[name={name}]").bounding_box()
+        label = page.locator(f"label:has(input[name={name}])").bounding_box()
+        assert box["width"] < 30, name  # was stretched to the search fields' 200 px
+        assert label["width"] - box["width"] < 60, name

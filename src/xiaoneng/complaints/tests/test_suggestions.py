@@ -151,3 +151,22 @@ def test_accuracy_on_held_out_demo_complaints():
     # The full figures (5,000 complaints) are in bench/RESULTS.md; this is a small guard.
     result = routing_eval.evaluate(count=800, seed=2026, masked=True)
     assert result.test > 100 and result.top3 >= 0.8 and result.top1 <= result.top3
+
+
+def test_a_web_process_loads_the_dictionary_and_model_before_its_first_page(
+    history, monkeypatch, settings
+):
+    from xiaoneng.web import warmup
+
+    suggestions.retrain_routing()
+    store._cache.clear()
+    prepared = []
+    monkeypatch.setattr(suggestions, "prepare", lambda: prepared.append(True))
+    warmup.warm_up()
+    assert prepared == [True] and settings.XIAONENG_ROUTING_MODEL in store._cache
+    # A damaged model file does not stop the process from starting; the page reports it.
+    store._cache.clear()
+    with open(settings.XIAONENG_ROUTING_MODEL, "wb") as handle:
+        handle.write(b"not a model")
+    warmup.warm_up()
+    assert store._cache == {}

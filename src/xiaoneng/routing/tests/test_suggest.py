@@ -93,3 +93,34 @@ def test_duplicates_flags_a_near_copy_only():
     assert [i for i, _ in found] == [1] and found[0][1] > 0.5
     assert duplicates("护照办理预约不上", earlier, threshold=0.5) == []
     assert duplicates("", earlier) == [] and duplicates(text, []) == []
+
+
+def test_duplicates_segment_each_earlier_text_once(monkeypatch):
+    """The routing page compares a new complaint with up to 2,000 earlier ones on every visit;
+    segmenting them all each time made the page slow. Each text is segmented once."""
+    from xiaoneng.routing import suggest
+
+    suggest._cached_tokens.cache_clear()
+    calls = []
+    real = suggest.tokenize
+    monkeypatch.setattr(suggest, "tokenize", lambda text: calls.append(text) or real(text))
+    earlier = [(i, text) for i, (text, _) in enumerate(TOY)]
+    first = duplicates("社保卡补办了一个月还没拿到！", earlier, threshold=0.5)
+    assert len(calls) == len(TOY) + 1
+    again = duplicates("社保卡补办了一个月还没拿到！", earlier, threshold=0.5)
+    assert len(calls) == len(TOY) + 1 and again == first == [(0, first[0][1])]
+
+
+def test_duplicates_score_like_the_model_features():
+    """The cached segmentation feeds the same features (jieba words and character bigrams)
+    into TF-IDF as the suggester's own vectoriser: the similarities are unchanged."""
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    from xiaoneng.routing.suggest import _vectorizer
+
+    texts = [text for text, _ in TOY + HELD_OUT]
+    query = "社保卡补办以后一个月还没拿到"
+    matrix = _vectorizer().fit_transform([query, *texts])
+    expected = cosine_similarity(matrix[0], matrix[1:])[0]
+    found = dict(duplicates(query, list(enumerate(texts)), threshold=0.0))
+    assert found == {i: round(float(s), 4) for i, s in enumerate(expected) if s >= 0.0}
