@@ -80,7 +80,8 @@ def case_register(request):
                 item=form.item,
                 applicant_name=d["applicant_name"],
                 applicant_kind=d["applicant_kind"],
-                window=d["window"],
+                # A clerk at a window registers there unless they name another window.
+                window=d["window"] or _own_window(user),
                 handler=d["handler"],
                 accepted_at=d["accepted_at"],
             )

@@ -44,12 +44,15 @@ class DeadlineFields(models.Model):
 
 
 class CardQuerySet(ScopedQuerySet):
+    # Window staff also see the cards on the cases registered at their window (the case page lists
+    # them) and the cards naming one of their window's staff (e.g. as a case's handler).
+    window_paths = ("window__path", "staff__unit__path")
     view_reach = {
         Role.ADMIN: Reach.ALL,
         Role.OFFICE: Reach.ALL,
         Role.LEADER: Reach.SUBTREE,
         Role.LIAISON: Reach.SUBTREE,
-        Role.WINDOW: Reach.SUBTREE,
+        Role.WINDOW: Reach.WINDOW,
         Role.SUPERVISOR: Reach.ALL,
     }
     # A unit liaison contests a card against their unit; the office decides.
@@ -97,6 +100,15 @@ class Card(models.Model):
         null=True,
         blank=True,
         related_name="cards",
+    )
+    window = models.ForeignKey(
+        "org.Unit",
+        verbose_name="受理窗口",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="卡所涉办件的受理窗口",
     )
     subject_type = models.CharField("对象类型", max_length=60, blank=True)
     subject_id = models.CharField("对象ID", max_length=40, blank=True)

@@ -27,6 +27,7 @@ def raise_card(
     summary: str,
     staff=None,
     subject=None,
+    window=None,
     at: datetime | None = None,
     rule: SupervisionRule | None = None,
 ) -> Card | None:
@@ -41,6 +42,7 @@ def raise_card(
                 summary=summary,
                 staff=staff,
                 subject=subject,
+                window_id=window.pk if window is not None else None,
             )
         ],
         at=at,
@@ -58,6 +60,7 @@ def _card(intent: dict, at: datetime) -> Card:
         cause_key=intent["cause_key"][:120],
         unit=intent["unit"],
         staff=intent.get("staff"),
+        window_id=intent.get("window_id"),
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
         summary=intent["summary"][:300],
@@ -70,6 +73,10 @@ def raise_cards(
 ) -> list[Card]:
     """Raise the cards whose cause has none yet, all at once: one insert, one audit entry, one
     batch of notifications. Must run inside the caller's transaction.
+
+    An intent names ``color``, ``cause``, ``cause_key``, ``unit`` and ``summary``, and optionally
+    ``staff`` (the person responsible), ``subject`` (the case, complaint… it is about),
+    ``window_id`` (the window that registered the case) and ``at`` (when the cause occurred).
 
     The unique constraint on (cause, cause_key) is the guarantee behind "exactly once per cause":
     the pre-check only avoids needless inserts; if a concurrent writer wins a race the batch
