@@ -185,7 +185,7 @@ class Holder:
         return f"staff:{self.staff_id}" if self.staff_id else f"unit:{self.unit_id}"
 
 
-def free_yellows() -> QuerySet:
+def _free_yellows() -> QuerySet:
     """Yellow cards that count and that no standing red card holds: what the next red card
     may be made of."""
     held = AccumulatedYellow.objects.filter(yellow=OuterRef("pk"), released_at__isnull=True)
@@ -207,7 +207,7 @@ def settle_accumulation(holders: set[Holder], *, rule: SupervisionRule | None = 
     rule = rule or SupervisionRule()
     by_holder: dict[Holder, list[Card]] = defaultdict(list)
     for card in (
-        free_yellows()
+        _free_yellows()
         .filter(Holder.cards_of(holders))
         .select_related("unit", "staff")
         .order_by("raised_at", "pk")
