@@ -1,9 +1,10 @@
 """Roles (角色) and the one rule table that decides what each role may see and change.
 
 Every model that users browse declares, on its queryset, which unit its rows belong to and how far
-each role reaches (``ALL`` / ``SUBTREE`` of the user's unit / ``NONE``) for viewing and for
-changing. Views never filter by role themselves: they ask ``Model.objects.visible_to(user)`` or
-``editable_by(user)``. The role × object matrix test walks this table.
+each role reaches (``ALL`` / ``SUBTREE`` of the user's unit / ``WINDOW`` / ``NONE``) for viewing
+and for changing. Views never filter by role themselves: they ask
+``Model.objects.visible_to(user)`` or ``editable_by(user)``. The role × object matrix test walks
+this table.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Reach(StrEnum):
 
     ALL = "all"
     SUBTREE = "subtree"  # rows of the user's own unit and every unit below it
+    # SUBTREE, plus the rows that reach the user's subtree through a service window (受理窗口): a
+    # centre's window registers cases that departments own, and its staff work on those cases,
+    # their ratings and cards. Each queryset names those paths in ``window_paths``.
+    WINDOW = "window"
     NONE = "none"
 
 

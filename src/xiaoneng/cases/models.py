@@ -17,15 +17,18 @@ CASE_VIEW = {
     Role.OFFICE: Reach.ALL,
     Role.LEADER: Reach.SUBTREE,
     Role.LIAISON: Reach.SUBTREE,
-    Role.WINDOW: Reach.SUBTREE,
+    # Window staff: their own unit's cases and the cases registered at their window, whichever
+    # department owns them (a centre's windows register every department's items).
+    Role.WINDOW: Reach.WINDOW,
     Role.SUPERVISOR: Reach.ALL,
 }
-# Window staff and liaisons move their own unit's cases; the office can correct anything.
+# Window staff and liaisons move their own unit's cases (window staff also those registered at
+# their window); the office can correct anything.
 CASE_EDIT = {
     Role.ADMIN: Reach.ALL,
     Role.OFFICE: Reach.ALL,
     Role.LIAISON: Reach.SUBTREE,
-    Role.WINDOW: Reach.SUBTREE,
+    Role.WINDOW: Reach.WINDOW,
 }
 
 
@@ -36,6 +39,7 @@ class Light(models.TextChoices):
 
 
 class CaseQuerySet(ScopedQuerySet):
+    window_paths = ("window__path",)
     view_reach = CASE_VIEW
     edit_reach = CASE_EDIT
 
@@ -162,6 +166,7 @@ class Case(DeadlineFields):
 
 class CaseEventQuerySet(ScopedQuerySet):
     unit_path = "case__unit__path"
+    window_paths = ("case__window__path",)
     view_reach = CASE_VIEW
     edit_reach = CASE_EDIT
 
@@ -216,6 +221,7 @@ class CaseEvent(models.Model):
 
 class CaseStepQuerySet(ScopedQuerySet):
     unit_path = "case__unit__path"
+    window_paths = ("case__window__path",)
     view_reach = CASE_VIEW
     edit_reach = CASE_EDIT
 

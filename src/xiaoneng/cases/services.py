@@ -295,7 +295,7 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
             and source.startswith("user:")
             and not (
                 # A case created by this batch is not in the database yet: same rule, in memory.
-                can_create_in(actor, CaseQuerySet, case.unit)
+                can_create_in(actor, CaseQuerySet, case.unit, case.window)
                 if case._state.adding
                 else can_edit(actor, case)
             )
@@ -787,7 +787,7 @@ def _card_intents(case: Case, state: CaseState, case_steps: list[CaseStep]) -> l
     """Causes that are visible at once from the events (the sweeper handles the ones that arrive
     with time). Raising is idempotent, so listing a cause again is harmless."""
     intents = []
-    base = {"unit": case.unit, "staff": case.handler, "subject": case}
+    base = {"unit": case.unit, "staff": case.handler, "subject": case, "window_id": case.window_id}
     if state.correction_count >= 2:
         intents.append(
             dict(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -78,7 +80,8 @@ def case_register(request):
                 item=form.item,
                 applicant_name=d["applicant_name"],
                 applicant_kind=d["applicant_kind"],
-                window=d["window"],
+                # A clerk at a window registers there unless they name another window.
+                window=d["window"] or _own_window(user),
                 handler=d["handler"],
                 accepted_at=d["accepted_at"],
             )
@@ -184,7 +187,19 @@ def case_receipt(request, pk: int):
     case = get_object_or_404(
         Case.objects.visible_to(request.user).select_related("item", "unit", "window"), pk=pk
     )
-    return render(request, "cases/receipt.html", {"case": case})
+    return render(
+        request,
+        "cases/receipt.html",
+        {"case": case, "lookup_url": _public_url(request, reverse("cases:lookup"))},
+    )
+
+
+def _public_url(request, path: str) -> str:
+    """The address the public opens, as printed on paper: under ``XIAONENG_BASE_URL`` when set
+    (the site's public name behind a proxy), else the address this request came in on. Only the
+    page — never a query code (the receipt's paper carries the code on its own)."""
+    base = settings.XIAONENG_BASE_URL.rstrip("/")
+    return base + path if base else request.build_absolute_uri(path)
 
 
 def public_lookup(request):

@@ -68,6 +68,7 @@ def case_due(cases: list[Case], now: datetime) -> None:
                 unit=case.unit,
                 staff=case.handler,
                 subject=case,
+                window_id=case.window_id,
                 summary=f"办件{case.number}（{case.item.name}）超过承诺时限{case.limit_days}个工作日未办结",
             )
             for case in cases
@@ -88,6 +89,7 @@ def step_due(steps: list[CaseStep], now: datetime) -> None:
                 unit=step.unit,
                 staff=step.case.handler,
                 subject=step.case,
+                window_id=step.case.window_id,
                 summary=f"办件{step.case.number}的环节“{step.name}”超过环节时限{step.limit_days}个工作日",
             )
             for step in steps
@@ -107,6 +109,7 @@ def veto_due(filings: list[VetoFiling], now: datetime) -> None:
                 unit=f.case.unit,
                 staff=f.case.handler,
                 subject=f.case,
+                window_id=f.case.window_id,
                 summary=f"办件{f.case.number}作出不予受理/不予许可决定后未按期报告备案",
             )
             for f in filings

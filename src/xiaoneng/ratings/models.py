@@ -18,7 +18,8 @@ RATING_VIEW = {
     Role.SUPERVISOR: Reach.ALL,
     Role.LEADER: Reach.SUBTREE,
     Role.LIAISON: Reach.SUBTREE,
-    Role.WINDOW: Reach.SUBTREE,
+    # Window staff: ratings of their unit's cases and of the cases registered at their window.
+    Role.WINDOW: Reach.WINDOW,
 }
 # Ratings themselves are never edited; entering one at the window is checked against the case.
 RATING_EDIT = {Role.ADMIN: Reach.ALL, Role.OFFICE: Reach.ALL}
@@ -41,6 +42,7 @@ BAD_LEVELS = (Level.DISSATISFIED, Level.VERY_DISSATISFIED)
 
 
 class RatingQuerySet(ScopedQuerySet):
+    window_paths = ("window__path",)
     view_reach = RATING_VIEW
     edit_reach = RATING_EDIT
 
@@ -109,6 +111,7 @@ class Rating(models.Model):
 
 
 class RectificationQuerySet(ScopedQuerySet):
+    window_paths = ("rating__window__path",)
     view_reach = RATING_VIEW
     edit_reach = RECTIFY_EDIT
 

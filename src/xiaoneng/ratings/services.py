@@ -298,6 +298,7 @@ def _overdue_cards(rects: list[Rectification], now: datetime) -> list[Card]:
                 at=r.due_at,
                 unit=r.unit,
                 subject=r.rating.case,
+                window_id=r.rating.window_id,
                 summary=f"办件{r.rating.case.number}的差评未在{r.limit_days}个工作日内核实整改",
             )
             for r in rects
@@ -457,13 +458,20 @@ class UnitSummary:
 def unit_rating_summary(unit: Unit, since: date | None = None) -> UnitSummary:
     """Ratings of cases handled by ``unit`` and its subtree since ``since`` (inclusive), and the
     rectification obligations the subtree carries (as window or as unit)."""
-    now = timezone.now()
-    ratings = Rating.objects.filter(unit__path__startswith=unit.path).filter(
-        period_bounds(since, None)
+    return rating_summary(
+        Rating.objects.filter(unit__path__startswith=unit.path),
+        Rectification.objects.filter(unit__path__startswith=unit.path),
+        since,
     )
+
+
+def rating_summary(ratings: QuerySet, rects: QuerySet, since: date | None = None) -> UnitSummary:
+    """The same figures over any ratings and obligations, e.g. those a user may see (a window's
+    staff: the ratings of the cases registered at their window)."""
+    now = timezone.now()
+    ratings = ratings.filter(period_bounds(since, None))
     counts = ratings.aggregate(total=Count("pk"), **_level_counts())
     levels = {v: counts[f"n{v}"] for v in Level.values}
-    rects = Rectification.objects.filter(unit__path__startswith=unit.path)
     if since:
         rects = rects.filter(opened_at__gte=datetime.combine(since, time.min, SHANGHAI))
     open_count = rects.open().count()

@@ -44,12 +44,15 @@ class DeadlineFields(models.Model):
 
 
 class CardQuerySet(ScopedQuerySet):
+    # Window staff also see the cards on the cases registered at their window (the case page lists
+    # them) and the cards naming one of their window's staff (e.g. as a case's handler).
+    window_paths = ("window__path", "staff__unit__path")
     view_reach = {
         Role.ADMIN: Reach.ALL,
         Role.OFFICE: Reach.ALL,
         Role.LEADER: Reach.SUBTREE,
         Role.LIAISON: Reach.SUBTREE,
-        Role.WINDOW: Reach.SUBTREE,
+        Role.WINDOW: Reach.WINDOW,
         Role.SUPERVISOR: Reach.ALL,
     }
     # A unit liaison contests a card against their unit; the office decides.
@@ -98,6 +101,21 @@ class Card(models.Model):
         blank=True,
         related_name="cards",
     )
+    window = models.ForeignKey(
+        "org.Unit",
+        verbose_name="受理窗口",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="卡所涉办件的受理窗口",
+    )
+    sequence = models.PositiveIntegerField(
+        "累计红牌序号",
+        null=True,
+        blank=True,
+        help_text="黄牌累计红牌：该责任人（未指明责任人时为该单位）的第几张，编号不重复使用",
+    )
     subject_type = models.CharField("对象类型", max_length=60, blank=True)
     subject_id = models.CharField("对象ID", max_length=40, blank=True)
     summary = models.CharField("说明", max_length=300)
@@ -132,6 +150,40 @@ class Card(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_color_display()}·{self.get_cause_display()}·{self.unit}"
+
+
+class AccumulatedYellow(models.Model):
+    """黄牌累计: one yellow card counted towards one accumulation red card.
+
+    A red card keeps its rows for good (the record of what made it). A row is *released* when the
+    red card fell because one of its yellow cards was withdrawn: the other yellow cards then count
+    again. The partial unique key makes "each yellow card counts towards at most one red card" a
+    guarantee of the database, whatever two sweepers do at the same moment.
+    """
+
+    red = models.ForeignKey(
+        Card, verbose_name="累计红牌", on_delete=models.CASCADE, related_name="accumulated"
+    )
+    yellow = models.ForeignKey(
+        Card, verbose_name="黄牌", on_delete=models.RESTRICT, related_name="accumulations"
+    )
+    released_at = models.DateTimeField("释放时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["red", "yellow__raised_at", "yellow"]
+        verbose_name = "累计黄牌"
+        verbose_name_plural = "累计黄牌"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["yellow"],
+                condition=Q(released_at__isnull=True),
+                name="yellow_counts_towards_one_red",
+            ),
+            models.UniqueConstraint(fields=["red", "yellow"], name="accumulated_yellow_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.red_id}←{self.yellow_id}"
 
 
 class SupervisionRule(models.Model):

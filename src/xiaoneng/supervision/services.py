@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from xiaoneng.accounts.roles import Role
@@ -13,7 +17,8 @@ from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.audit import services as audit
 from xiaoneng.notifications import services as notifications
 
-from .models import Card, SupervisionRule
+from . import accumulation
+from .models import AccumulatedYellow, Card, SupervisionRule
 
 SYSTEM_ACTOR = "电子监察"
 
@@ -27,6 +32,7 @@ def raise_card(
     summary: str,
     staff=None,
     subject=None,
+    window=None,
     at: datetime | None = None,
     rule: SupervisionRule | None = None,
 ) -> Card | None:
@@ -41,6 +47,7 @@ def raise_card(
                 summary=summary,
                 staff=staff,
                 subject=subject,
+                window_id=window.pk if window is not None else None,
             )
         ],
         at=at,
@@ -58,6 +65,7 @@ def _card(intent: dict, at: datetime) -> Card:
         cause_key=intent["cause_key"][:120],
         unit=intent["unit"],
         staff=intent.get("staff"),
+        window_id=intent.get("window_id"),
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
         summary=intent["summary"][:300],
@@ -69,7 +77,12 @@ def raise_cards(
     intents: list[dict], *, at: datetime | None = None, rule: SupervisionRule | None = None
 ) -> list[Card]:
     """Raise the cards whose cause has none yet, all at once: one insert, one audit entry, one
-    batch of notifications. Must run inside the caller's transaction.
+    batch of notifications; then the red cards the new yellow cards complete (黄牌累计). Must run
+    inside the caller's transaction.
+
+    An intent names ``color``, ``cause``, ``cause_key``, ``unit`` and ``summary``, and optionally
+    ``staff`` (the person responsible), ``subject`` (the case, complaint… it is about),
+    ``window_id`` (the window that registered the case) and ``at`` (when the cause occurred).
 
     The unique constraint on (cause, cause_key) is the guarantee behind "exactly once per cause":
     the pre-check only avoids needless inserts; if a concurrent writer wins a race the batch
@@ -103,6 +116,14 @@ def raise_cards(
                 continue
     if not created:
         return []
+    _announce(created)
+    holders = {Holder.of(card) for card in created if card.color == Card.Color.YELLOW}
+    return created + settle_accumulation(holders, rule=rule)
+
+
+def _announce(created: list[Card], consumed: dict[int, list[int]] | None = None) -> None:
+    """One audit entry and one batch of notifications for newly raised cards."""
+    consumed = consumed or {}
     audit.record(
         SYSTEM_ACTOR,
         audit.Action.CREATE,
@@ -113,6 +134,7 @@ def raise_cards(
         after={
             "cards": [
                 [c.pk, c.color, c.cause, c.cause_key, c.unit_id, c.staff_id, c.summary]
+                + ([consumed[c.pk]] if c.pk in consumed else [])
                 for c in created
             ]
         },
@@ -132,44 +154,175 @@ def raise_cards(
         ],
         summary="黄牌/红牌",
     )
-    latest_yellow: dict[tuple, Card] = {}
-    for card in sorted(created, key=lambda c: c.raised_at):
-        if card.color == Card.Color.YELLOW:
-            latest_yellow[(card.unit_id, card.staff_id)] = card
-    escalations = [e for card in latest_yellow.values() for e in _escalation(card, rule)]
-    return created + raise_cards(escalations, at=at, rule=rule)
 
 
-def _escalation(card: Card, rule: SupervisionRule | None) -> list[dict]:
-    """Every N yellow cards within the window raise a red card (default 3 in 12 months).
+# ---- 黄牌累计 -----------------------------------------------------------------------------------
 
-    Counted for the person responsible when the cards name one, else for the unit: a large
-    department collects yellow cards from many hands, and a red card is meant for the hand that
-    keeps missing its limits.
-    """
-    rule = rule or SupervisionRule()
-    since = card.raised_at - timedelta(days=round(rule.yellow_window_months * 30.44))
-    scope = {"staff": card.staff} if card.staff_id else {"unit": card.unit, "staff__isnull": True}
-    window = {"raised_at__gt": since, "raised_at__lte": card.raised_at}
-    count = Card.objects.counting().filter(**scope, **window, color=Card.Color.YELLOW).count()
-    already = Card.objects.filter(
-        **scope, cause=Card.Cause.YELLOW_ACCUMULATION, raised_at__gt=since
-    ).count()
-    owed = count // rule.yellow_cards_for_red - already
-    who = card.staff.name if card.staff_id else card.unit.name
-    return [
-        dict(
-            color=Card.Color.RED,
-            cause=Card.Cause.YELLOW_ACCUMULATION,
-            cause_key=f"{'staff' if card.staff_id else 'unit'}:{card.staff_id or card.unit_id}"
-            f":after-yellow:{card.pk}:{n}",
-            unit=card.unit,
-            staff=card.staff,
-            at=card.raised_at,
-            summary=f"{who}在{rule.yellow_window_months}个月内累计{count}张黄牌",
+
+@dataclass(frozen=True)
+class Holder:
+    """Whose yellow cards accumulate: the person when a card names one, else the unit (its cards
+    that name nobody). A large department collects yellow cards from many hands, and a red card
+    is meant for the hand that keeps missing its limits."""
+
+    unit_id: int | None
+    staff_id: int | None
+
+    @classmethod
+    def of(cls, card: Card) -> Holder:
+        return cls(None, card.staff_id) if card.staff_id else cls(card.unit_id, None)
+
+    @staticmethod
+    def cards_of(holders: Iterable[Holder]) -> Q:
+        """The cards of any of these holders (two IN lists, however many holders)."""
+        holders = list(holders)
+        return Q(staff_id__in=[h.staff_id for h in holders if h.staff_id]) | Q(
+            staff__isnull=True, unit_id__in=[h.unit_id for h in holders if not h.staff_id]
         )
-        for n in range(max(owed, 0))
-    ]
+
+    @property
+    def key(self) -> str:
+        return f"staff:{self.staff_id}" if self.staff_id else f"unit:{self.unit_id}"
+
+
+def _free_yellows() -> QuerySet:
+    """Yellow cards that count and that no standing red card holds: what the next red card
+    may be made of."""
+    held = AccumulatedYellow.objects.filter(yellow=OuterRef("pk"), released_at__isnull=True)
+    return Card.objects.counting().filter(color=Card.Color.YELLOW).exclude(Exists(held))
+
+
+def settle_accumulation(holders: set[Holder], *, rule: SupervisionRule | None = None) -> list[Card]:
+    """Raise the red cards that the holders' free yellow cards make: every N within M months
+    (the rule's, default 3 in 12), each red card holding exactly its N yellow cards and numbered
+    per holder (第n张累计红牌). Must run inside the caller's transaction.
+
+    Two sweepers may settle the same holder at once: the red card's key (holder and number) and
+    the yellow card's single standing place in an accumulation are both unique, so the loser's
+    red card rolls back to its savepoint and nothing counts twice; the next settlement of that
+    holder picks up whatever the loser saw and the winner did not.
+    """
+    if not holders:
+        return []
+    rule = rule or SupervisionRule()
+    by_holder: dict[Holder, list[Card]] = defaultdict(list)
+    for card in (
+        _free_yellows()
+        .filter(Holder.cards_of(holders))
+        .select_related("unit", "staff")
+        .order_by("raised_at", "pk")
+    ):
+        by_holder[Holder.of(card)].append(card)
+    by_holder = {
+        h: cards for h, cards in by_holder.items() if len(cards) >= rule.yellow_cards_for_red
+    }
+    if not by_holder:
+        return []
+    numbered: dict[Holder, int] = defaultdict(int)
+    for row in (
+        Card.objects.filter(cause=Card.Cause.YELLOW_ACCUMULATION, sequence__isnull=False)
+        .filter(Holder.cards_of(by_holder))
+        .values("unit_id", "staff_id")
+        .annotate(last=Max("sequence"))
+    ):
+        holder = Holder(None, row["staff_id"]) if row["staff_id"] else Holder(row["unit_id"], None)
+        numbered[holder] = max(numbered[holder], row["last"])
+    created: list[Card] = []
+    consumed: dict[int, list[int]] = {}
+    for holder, cards in by_holder.items():
+        moments = [timezone.localtime(c.raised_at) for c in cards]
+        for indexes in accumulation.groups(
+            moments, rule.yellow_cards_for_red, rule.yellow_window_months
+        ):
+            group = [cards[i] for i in indexes]
+            numbered[holder] += 1
+            red = _accumulation_card(holder, group, numbered[holder], rule)
+            if not _hold(red, group):
+                break  # a concurrent settlement of this holder won; see the docstring
+            created.append(red)
+            consumed[red.pk] = [c.pk for c in group]
+    if created:
+        _announce(created, consumed)
+    return created
+
+
+def _accumulation_card(
+    holder: Holder, group: list[Card], number: int, rule: SupervisionRule
+) -> Card:
+    last = group[-1]
+    who = last.staff.name if holder.staff_id else last.unit.name
+    first_day = timezone.localtime(group[0].raised_at).date()
+    last_day = timezone.localtime(last.raised_at).date()
+    return Card(
+        color=Card.Color.RED,
+        cause=Card.Cause.YELLOW_ACCUMULATION,
+        cause_key=f"{holder.key}:accumulation:{number}",
+        unit=last.unit,
+        staff=last.staff,
+        sequence=number,
+        raised_at=last.raised_at,
+        summary=f"{who}在{rule.yellow_window_months}个月内累计{len(group)}张黄牌"
+        f"（{first_day:%Y-%m-%d}至{last_day:%Y-%m-%d}），第{number}张累计红牌",
+    )
+
+
+def _hold(red: Card, group: list[Card]) -> bool:
+    """Insert the red card and its hold on the yellow cards together, or neither."""
+    try:
+        with transaction.atomic():
+            red.save()
+            AccumulatedYellow.objects.bulk_create(
+                [AccumulatedYellow(red=red, yellow=yellow) for yellow in group]
+            )
+    except IntegrityError:
+        red.pk = None
+        return False
+    return True
+
+
+def _release(red: Card, yellow: Card, actor) -> list[Card]:
+    """A yellow card a standing red card holds was withdrawn: the red card loses its basis. It
+    is withdrawn with the reason, its other yellow cards count again, and the holder is settled
+    anew — with another free yellow card inside the window they make a new red card at once."""
+    red = Card.objects.select_for_update().get(pk=red.pk)
+    if red.status == Card.Status.WITHDRAWN:
+        return []  # withdrawn by the office already: its yellow cards stay spent
+    now = timezone.now()
+    held = red.accumulated.count()
+    before = audit.snapshot(red)
+    red.status = Card.Status.WITHDRAWN
+    red.decision_reason = (
+        f"所累计的黄牌（{timezone.localtime(yellow.raised_at):%Y-%m-%d} "
+        f"{yellow.get_cause_display()}）已撤销，有效黄牌不足{held}张，本红牌随之撤销；"
+        "其余黄牌重新计入累计"
+    )
+    red.decided_at = now
+    red.decided_by = None
+    red.save()
+    red.accumulated.filter(released_at__isnull=True).update(released_at=now)
+    audit.record(
+        actor,
+        audit.Action.UPDATE,
+        red,
+        before=before,
+        after=audit.snapshot(red),
+        summary="所累计的黄牌已撤销，累计红牌随之撤销",
+    )
+    recipients = notifications.RecipientCache()
+    notifications.notify_many(
+        [
+            notifications.Message(
+                recipients=recipients(red.unit, red.staff),
+                kind="card",
+                title="红牌已撤销：黄牌累计",
+                body=red.decision_reason,
+                link=f"/office/cards/{red.pk}/",
+                dedupe_key=f"card:{red.pk}:released",
+            )
+        ],
+        summary="累计红牌撤销",
+    )
+    return settle_accumulation({Holder.of(red)})
 
 
 @transaction.atomic
@@ -221,4 +374,8 @@ def decide_card(actor, card: Card, *, withdraw: bool, reason: str) -> Card:
         after=audit.snapshot(card),
         summary="撤销" if withdraw else "维持",
     )
+    if withdraw and card.color == Card.Color.YELLOW:
+        standing = card.accumulations.filter(released_at__isnull=True).select_related("red")
+        for hold in standing:
+            _release(hold.red, card, actor)
     return card

@@ -42,14 +42,34 @@ def card_list(request):
 @office_required(*CARD_ROLES)
 def card_detail(request, pk: int):
     user = request.user
-    card = get_object_or_404(Card.objects.visible_to(user).select_related("unit", "staff"), pk=pk)
+    card = get_object_or_404(
+        Card.objects.visible_to(user).select_related("unit", "staff", "decided_by", "contested_by"),
+        pk=pk,
+    )
     subject_url = f"/office/cases/{card.subject_id}/" if card.subject_type == "cases.case" else ""
+    # 黄牌累计 both ways: the yellow cards a red card holds, the red cards a yellow card went into.
+    # A linked card may lie outside the viewer's scope (a person's cards from several units):
+    # it is listed, but linked only when it opens.
+    held = list(
+        card.accumulated.select_related("yellow", "yellow__unit").order_by(
+            "yellow__raised_at", "yellow_id"
+        )
+    )
+    counted_in = list(card.accumulations.select_related("red").order_by("red__raised_at"))
+    linked = {h.yellow_id for h in held} | {h.red_id for h in counted_in}
+    openable = set(Card.objects.visible_to(user).filter(pk__in=linked).values_list("pk", flat=True))
     return render(
         request,
         "supervision/card_detail.html",
         {
             "card": card,
             "subject_url": subject_url,
+            "holder": card.staff.name if card.staff_id else card.unit,
+            "held": held,
+            "held_contested": sum(h.yellow.status == Card.Status.CONTESTED for h in held),
+            "counted_in": counted_in,
+            "openable": openable,
+            "system_actor": services.SYSTEM_ACTOR,
             "may_contest": can_edit(user, card) and card.status == Card.Status.ACTIVE,
             "may_decide": user.effective_role in (Role.ADMIN, Role.OFFICE)
             and card.status != Card.Status.WITHDRAWN,

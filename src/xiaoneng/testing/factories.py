@@ -91,3 +91,18 @@ class FirstInquiryFactory(DjangoModelFactory):
     received_by = factory.SubFactory(StaffFactory, unit=factory.SelfAttribute("..unit"))
     received_at = factory.LazyFunction(timezone.now)
     subject = factory.Sequence(lambda n: f"咨询事项{n}")
+
+
+class CardFactory(DjangoModelFactory):
+    """A card written directly, for tests about cards themselves (黄牌累计, scoping); cards from
+    real causes come through ``supervision.services.raise_cards``."""
+
+    class Meta:
+        model = "supervision.Card"
+
+    color = "yellow"
+    cause = "step_overdue"
+    cause_key = factory.Sequence(lambda n: f"test:{n}")
+    unit = factory.SubFactory(UnitFactory)
+    summary = factory.Sequence(lambda n: f"测试黄牌{n}")
+    raised_at = factory.LazyFunction(timezone.now)

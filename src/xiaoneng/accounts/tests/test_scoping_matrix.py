@@ -13,12 +13,17 @@ from django.urls import reverse
 
 from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_edit, can_view
+from xiaoneng.cases.models import Case, CaseEvent
 from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit
+from xiaoneng.ratings.models import Rating, Rectification
+from xiaoneng.supervision.models import Card
 from xiaoneng.testing.factories import (
     AbsenceFactory,
+    CardFactory,
     FirstInquiryFactory,
     PostFactory,
     StaffFactory,
+    UnitFactory,
     UserFactory,
 )
 
@@ -96,7 +101,7 @@ def objects(org):
 
 
 def test_matrix_covers_every_role_and_scoped_model():
-    for model, rows in MATRIX.items():
+    for model, rows in [*MATRIX.items(), *HANDLED.items()]:
         assert set(rows) == set(Role.values), model
 
 
@@ -112,6 +117,126 @@ def test_role_matrix(model, role, users, objects):
         can_edit(user, objects["B"][model]),
     )
     assert actual == expected
+
+
+# Rows a service window handles without owning them (Reach.WINDOW): a case department B owns but
+# registered at a window in department A, the case's events, its rating, the rectification of a
+# bad rating (the window is the responsible unit) and its card. Each cell reads: may the user
+# (liaison/window/API client in department A) (view A's row, view B's row, view B's row registered
+# at A's window, edit A's, edit B's, edit B's at A's window)?
+SEE_ALL = (Y, Y, Y, N, N, N)
+ALL_OF_IT = (Y, Y, Y, Y, Y, Y)
+NONE_OF_IT = (N, N, N, N, N, N)
+A_ONLY = (Y, N, N, Y, N, N)
+SEE_A = (Y, N, N, N, N, N)
+A_AND_WINDOW = (Y, N, Y, Y, N, Y)
+SEE_A_AND_WINDOW = (Y, N, Y, N, N, N)
+CASE_CELLS = {
+    Role.ADMIN: ALL_OF_IT,
+    Role.OFFICE: ALL_OF_IT,
+    Role.LEADER: SEE_ALL,
+    Role.LIAISON: A_ONLY,
+    Role.WINDOW: A_AND_WINDOW,
+    Role.SUPERVISOR: SEE_ALL,
+    Role.API_CLIENT: NONE_OF_IT,
+}
+HANDLED = {
+    Case: CASE_CELLS,
+    CaseEvent: CASE_CELLS,
+    Rating: {
+        Role.ADMIN: ALL_OF_IT,
+        Role.OFFICE: ALL_OF_IT,
+        Role.LEADER: SEE_ALL,
+        Role.LIAISON: SEE_A,
+        Role.WINDOW: SEE_A_AND_WINDOW,
+        Role.SUPERVISOR: SEE_ALL,
+        Role.API_CLIENT: NONE_OF_IT,
+    },
+    Rectification: {
+        Role.ADMIN: ALL_OF_IT,
+        Role.OFFICE: ALL_OF_IT,
+        Role.LEADER: SEE_ALL,
+        # The window in A answers for the bad rating of B's case registered there.
+        Role.LIAISON: A_AND_WINDOW,
+        Role.WINDOW: SEE_A_AND_WINDOW,
+        Role.SUPERVISOR: SEE_ALL,
+        Role.API_CLIENT: NONE_OF_IT,
+    },
+    Card: {
+        Role.ADMIN: ALL_OF_IT,
+        Role.OFFICE: ALL_OF_IT,
+        Role.LEADER: SEE_ALL,
+        Role.LIAISON: A_ONLY,
+        Role.WINDOW: SEE_A_AND_WINDOW,
+        Role.SUPERVISOR: SEE_ALL,
+        Role.API_CLIENT: NONE_OF_IT,
+    },
+}
+
+
+@pytest.fixture
+def handled(org):
+    """Three finished cases, each rated 非常不满意 and carrying a card: A's (a section of A), B's,
+    and B's registered at a window of A."""
+    from xiaoneng.cases import services as cases
+    from xiaoneng.cases.tests.conftest import accept, at, event, make_item
+    from xiaoneng.ratings import services as ratings
+    from xiaoneng.supervision import services as supervision
+
+    UnitFactory(name="甲局综合窗口", code="AW", parent=org.dept_a, kind="window")
+    make_item(org.section_a, code="IA")
+    make_item(org.dept_b, code="IB")
+    raw = [
+        accept("A", item_code="IA"),
+        accept("B", item_code="IB"),
+        accept("BW", item_code="IB", window_code="AW"),
+    ]
+    raw += [
+        event("finish", "2026-03-04 10:00", number=n, result="approved") for n in ("A", "B", "BW")
+    ]
+    report = cases.ingest(raw, source="api:test", actor="测试系统", now=at("2026-03-04 12:00"))
+    assert report.rejected == 0
+    rows = {}
+    for key, number in (("A", "A"), ("B", "B"), ("W", "BW")):
+        case = Case.objects.get(number=number)
+        rating = ratings.rate_online(case.number, case.query_code, 1)
+        card = supervision.raise_card(
+            color=Card.Color.RED,
+            cause=Card.Cause.CASE_OVERDUE,
+            cause_key=f"case:{case.pk}:overdue",
+            unit=case.unit,
+            window=case.window,
+            subject=case,
+            summary=f"办件{case.number}超期",
+        )
+        rows[key] = {
+            Case: case,
+            CaseEvent: case.events.first(),
+            Rating: rating,
+            Rectification: rating.rectification,
+            Card: card,
+        }
+    return rows
+
+
+@pytest.mark.parametrize("model", list(HANDLED), ids=lambda m: m.__name__)
+@pytest.mark.parametrize("role", Role.values)
+def test_window_handled_matrix(model, role, users, handled):
+    user = users[role]
+    rows = [handled[key][model] for key in ("A", "B", "W")]
+    actual = tuple(can_view(user, row) for row in rows) + tuple(can_edit(user, row) for row in rows)
+    assert actual == HANDLED[model][role]
+
+
+def test_window_staff_see_cards_naming_their_window_staff(org, users):
+    """A card naming a person of the window (e.g. the handler of a case registered there) is the
+    window's to see even when the card's unit is the department that owns the case."""
+    person = StaffFactory(unit=org.dept_a)
+    named = CardFactory(unit=org.dept_b, staff=person)
+    unnamed = CardFactory(unit=org.dept_b)
+    window, liaison = users[Role.WINDOW], users[Role.LIAISON]
+    assert can_view(window, named) and not can_view(window, unnamed)
+    assert not can_view(liaison, named)  # a liaison's reach is unchanged: the unit's cards
 
 
 def test_anonymous_and_inactive_users_see_nothing(users, objects):

@@ -159,3 +159,24 @@ def test_card_contest_and_withdraw(client, org, item, office_user):
     assert card.status == "withdrawn" and card.decided_by == office_user
     client.force_login(UserFactory(role=Role.LIAISON, unit=org.dept_b))
     assert client.get(reverse("supervision:card_detail", args=[card.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("base_url", "printed"),
+    [
+        ("", "（http://testserver/progress/）"),
+        ("https://xn.example.gov.cn/", "（https://xn.example.gov.cn/progress/）"),
+    ],
+)
+@time_machine.travel(at("2026-03-02 09:30"), tick=False)
+def test_receipt_prints_the_lookup_address(client, window, item, settings, base_url, printed):
+    """Without XIAONENG_BASE_URL the address comes from the request; it never holds the code."""
+    settings.XIAONENG_BASE_URL = base_url
+    client.post(
+        reverse("cases:register"),
+        {"item_code": "ITEM1", "applicant_name": "王五", "applicant_kind": "person"},
+    )
+    case = Case.objects.get()
+    receipt = client.get(reverse("cases:receipt", args=[case.pk])).content.decode()
+    assert printed in receipt
+    assert ":///" not in receipt and "progress/?" not in receipt
