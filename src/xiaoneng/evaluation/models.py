@@ -4,7 +4,8 @@ verifiable draw, single-use codes, online and paper answer sheets, the tally and
 Anonymity is a property of the schema: ``AccessCode`` (who was given which code) and
 ``AnswerSheet`` (what was answered) have no foreign key between them in either direction, sheets
 carry a random UUID (no insertion order) and only the day they arrived, and the code records only
-the day it was used. ``tests/test_anonymity.py`` walks the model graph to keep it that way.
+the day it was used; the draft of a code being answered (``AnswerDraft``) is related to neither
+and is deleted with the submission. ``tests/test_sheets.py`` walks the model graph to keep it so.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@ what was typed on a refusal, roles see what they should, and the public files re
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -39,11 +41,26 @@ def login(client, user):
     return client
 
 
+#: What must never reach the screen: Python's None, a model's repr, a dict or a list of ids.
+LEAKS = re.compile(r"\bNone\b|\bnull\b|object at 0x|<[A-Z][A-Za-z]+: |\{'|\[\d+(, \d+)*\]")
+
+
+def shown_text(page: str) -> str:
+    """The page as read on screen: without scripts, tags, and with entities decoded."""
+    page = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
 def all_pages_render(client, campaign: Campaign) -> None:
-    for name in OFFICE_PAGES:
-        response = client.get(reverse(f"evaluation:{name}", args=[campaign.pk]))
-        assert response.status_code == 200, name
-    assert client.get(reverse("evaluation:list")).status_code == 200
+    pages = [reverse(f"evaluation:{name}", args=[campaign.pk]) for name in OFFICE_PAGES]
+    pages.append(reverse("evaluation:list"))
+    if campaign.status != Campaign.Status.DRAFT:
+        pages.append(reverse("evaluation:public_detail", args=[campaign.pk]))
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        leak = LEAKS.search(shown_text(response.content.decode()))
+        assert leak is None, f"{url}: {leak.group(0)!r}"
 
 
 def test_office_pages_render_at_every_stage(client, office_user, units):
