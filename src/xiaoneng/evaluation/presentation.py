@@ -116,15 +116,16 @@ NARROW = 480
 
 def _narrow_rate_chart(shown: list[Row]) -> dict:
     """On a phone the unit names would take half the width and the rate ticks would run into
-    each other: short names cut to one line, fewer ticks, labels that never overlap."""
+    each other: short names wrapped on at most two lines of a bar's height (14 characters; the
+    table below has the full names), fewer ticks, labels that never overlap."""
     return {
         "query": {"maxWidth": NARROW},
         "option": {
-            "grid": {"left": 4, "right": 12},
+            "grid": {"left": 4, "right": 18},
             "xAxis": {"splitNumber": 3, "axisLabel": {"fontSize": 11}},
             "yAxis": {
-                "data": [r.cu.unit.short_name or r.cu.unit.name for r in shown],
-                "axisLabel": {"width": 84, "overflow": "truncate", "fontSize": 11},
+                "data": [(r.cu.unit.short_name or r.cu.unit.name)[:14] for r in shown],
+                "axisLabel": {"width": 80, "overflow": "break", "lineHeight": 12, "fontSize": 11},
             },
         },
     }
