@@ -159,16 +159,16 @@ def save(access: AccessCode, code: str, draft: Draft) -> bool:
     lookup, key = keys[0]
     with transaction.atomic():
         usable = (
-            AccessCode.objects.select_for_update()
+            AccessCode.objects.select_for_update(of=("self",))
             .filter(
                 pk=access.pk,
                 revoked=False,
                 used_on__isnull=True,
                 campaign__status=Campaign.Status.COLLECTING,
             )
-            .exists()
+            .values_list("pk", flat=True)
         )
-        if not usable:
+        if not list(usable):
             return False
         sealed = _seal(draft, lookup, key)
         # A draft under an older identity key moves to the current one.
