@@ -45,7 +45,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from . import results, services, themes
+from . import formatting, results, services, themes
 from .models import (
     AnswerSheet,
     Campaign,
@@ -268,6 +268,9 @@ def _notes(wb: Workbook, campaign: Campaign, public: bool) -> None:
             ("top_three", "全部单位合计前三项满意率"),
         ):
             pair(name, (summary.get(key) or {}).get("value"), PERCENT)
+        headline = formatting.rate_text(summary.get("headline"))
+        if headline.interval:
+            pair("全部单位合计满意率95%区间", headline.interval)
         pair("全部单位合计知晓率", summary.get("awareness"), PERCENT)
 
     title("工作节点")
@@ -324,6 +327,8 @@ def _ranking(wb: Workbook, campaign: Campaign, units: list[CampaignUnit]) -> Non
     for cu in units:
         r = cu.result or {}
         head = r.get("headline") or {}
+        # The rate and its bounds with decimals enough that the bounds never look equal.
+        head_format = formatting.excel_percent_format(formatting.rate_text(head).digits)
         ws.append(
             _formatted(
                 ws,
@@ -343,9 +348,9 @@ def _ranking(wb: Workbook, campaign: Campaign, units: list[CampaignUnit]) -> Non
                     (cu.rank_low, None),
                     (cu.rank_high, None),
                     (LAST_PLACE_LABELS.get(cu.last_place, ""), None),
-                    (head.get("value"), PERCENT),
-                    (head.get("low"), PERCENT),
-                    (head.get("high"), PERCENT),
+                    (head.get("value"), head_format),
+                    (head.get("low"), head_format),
+                    (head.get("high"), head_format),
                     ((r.get("top_two") or {}).get("value"), PERCENT),
                     ((r.get("top_three") or {}).get("value"), PERCENT),
                     (r.get("awareness"), PERCENT),

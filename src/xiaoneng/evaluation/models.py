@@ -4,7 +4,8 @@ verifiable draw, single-use codes, online and paper answer sheets, the tally and
 Anonymity is a property of the schema: ``AccessCode`` (who was given which code) and
 ``AnswerSheet`` (what was answered) have no foreign key between them in either direction, sheets
 carry a random UUID (no insertion order) and only the day they arrived, and the code records only
-the day it was used. ``tests/test_anonymity.py`` walks the model graph to keep it that way.
+the day it was used; the draft of a code being answered (``AnswerDraft``) is related to neither
+and is deleted with the submission. ``tests/test_sheets.py`` walks the model graph to keep it so.
 """
 
 from __future__ import annotations
@@ -436,6 +437,26 @@ class AnswerSheet(models.Model):
 
     def __str__(self) -> str:
         return self.serial or str(self.id)[:8]
+
+
+class AnswerDraft(models.Model):
+    """评议表草稿: the answers of a code not yet submitted, so that an evaluator can stop and
+    come back with the same code. Found by a keyed hash of the code (not the code's own digest,
+    so it cannot be joined to ``AccessCode``), its content encrypted with a key derived from the
+    code, no time of any kind, and deleted in the transaction that stores the sheet (and with
+    every other draft of the campaign when the collection closes). See docs/evaluation.md §5."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="drafts")
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    sealed = models.TextField(editable=False)
+
+    class Meta:
+        verbose_name = "评议表草稿"
+        verbose_name_plural = "评议表草稿"
+
+    def __str__(self) -> str:
+        return "评议表草稿"
 
 
 class Opinion(models.Model):

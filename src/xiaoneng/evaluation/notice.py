@@ -46,7 +46,7 @@ from xiaoneng.web.worddoc import (
 from xiaoneng.workcalendar.services import get_calendar
 from xiaoneng.workdays import SHANGHAI
 
-from . import results, themes
+from . import formatting, results, themes
 from .models import Campaign, CampaignUnit, Opinion
 
 #: Working days from the issue date to the 整改方案 (the platform's usual time limit for a
@@ -182,9 +182,10 @@ def _rate_sentence(name: str, rate: dict | None) -> str:
     rate = rate or {}
     if rate.get("value") is None:
         return f"{name}：无有效评价"
+    text = formatting.rate_text(rate)
     return (
-        f"{name}{_pct(rate['value'])}（有效评价{rate['n']}项中{rate['count']}项，"
-        f"95%置信区间{_pct(rate['low'])}至{_pct(rate['high'])}）"
+        f"{name}{text.value}（有效评价{rate['n']}项中{rate['count']}项，"
+        f"95%置信区间{text.low}至{text.high}）"
     )
 
 

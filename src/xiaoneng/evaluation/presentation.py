@@ -4,6 +4,8 @@ charts (ECharts options) and the year-over-year comparison. Reads stored results
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from . import results
@@ -68,7 +70,7 @@ def rate_chart(rows: list[Row]) -> dict:
     value = [round(r.r["headline"]["value"] * 100, 2) for r in shown]
     # Close to the lowest interval: rates of 98–100 % must not all sit in the last pixels.
     start = max(0, math.floor(min(low, default=1)) - 1)
-    return {
+    base = {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"top": 0, "data": ["满意率", "95%置信区间"]},
         "grid": {"left": 8, "right": 24, "top": 32, "bottom": 8, "containLabel": True},
@@ -76,7 +78,7 @@ def rate_chart(rows: list[Row]) -> dict:
             "type": "value",
             "min": start,
             "max": 100,
-            "axisLabel": {"formatter": "{value}%"},
+            "axisLabel": {"formatter": "{value}%", "hideOverlap": True},
         },
         "yAxis": {"type": "category", "data": [r.cu.unit.name[:14] for r in shown]},
         "series": [
@@ -105,6 +107,28 @@ def rate_chart(rows: list[Row]) -> dict:
             },
         ],
     }
+    return {"baseOption": base, "media": [_narrow_rate_chart(shown)]}
+
+
+#: Width (px) of the chart below which the phone layout applies (a 390 px phone leaves ~330).
+NARROW = 480
+
+
+def _narrow_rate_chart(shown: list[Row]) -> dict:
+    """On a phone the unit names would take half the width and the rate ticks would run into
+    each other: short names wrapped on at most two lines of a bar's height (14 characters; the
+    table below has the full names), fewer ticks, labels that never overlap."""
+    return {
+        "query": {"maxWidth": NARROW},
+        "option": {
+            "grid": {"left": 4, "right": 18},
+            "xAxis": {"splitNumber": 3, "axisLabel": {"fontSize": 11}},
+            "yAxis": {
+                "data": [(r.cu.unit.short_name or r.cu.unit.name)[:14] for r in shown],
+                "axisLabel": {"width": 80, "overflow": "break", "lineHeight": 12, "fontSize": 11},
+            },
+        },
+    }
 
 
 def trend_chart(points: list[tuple[int, str, float | None]]) -> dict | None:
@@ -115,7 +139,12 @@ def trend_chart(points: list[tuple[int, str, float | None]]) -> dict | None:
     return {
         "tooltip": {"trigger": "axis"},
         "grid": {"left": 8, "right": 24, "top": 24, "bottom": 8, "containLabel": True},
-        "xAxis": {"type": "category", "data": [f"{y}年" for y, _ in shown]},
+        "xAxis": {
+            "type": "category",
+            "data": [f"{y}年" for y, _ in shown],
+            # Many years on a phone: show what fits rather than letters on top of each other.
+            "axisLabel": {"hideOverlap": True},
+        },
         "yAxis": {
             "type": "value",
             "min": max(0, int(min(r for _, r in shown) * 100) - 5),
@@ -172,3 +201,21 @@ def categories(campaign: Campaign, *, public: bool) -> list[Category]:
 
 def history_years(campaign: Campaign, *, public: bool) -> list[int]:
     return [c.year for c in results.earlier_campaigns(campaign, public=public)]
+
+
+@dataclass(frozen=True)
+class SeedShown:
+    """The lottery numbers as announced (per group, as typed: ``["08", "16", …]``) beside the
+    canonical seed the draw used (RFC 3797 §4: docs/draw.md)."""
+
+    groups: list[list[str]]
+    canonical: str
+
+
+def seed_shown(campaign: Campaign) -> SeedShown | None:
+    """What the draw pages print about the seed; None before the numbers are entered."""
+    if not campaign.seed_canonical:
+        return None
+    text = unicodedata.normalize("NFKC", campaign.seed_raw)
+    groups = [re.findall(r"[0-9]+", part) for part in text.split("/")]
+    return SeedShown([g for g in groups if g], campaign.seed_canonical)

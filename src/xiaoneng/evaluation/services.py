@@ -1015,11 +1015,13 @@ def close_collection(actor, campaign: Campaign) -> Campaign:
     campaign.collection_closed_at = now
     campaign.save(update_fields=["status", "collection_closed_at"])
     complete_milestone(campaign, Milestone.Kind.COLLECTION, now)
+    # Answers begun with a code and never submitted end here; nothing of them is kept.
+    drafts_deleted = campaign.drafts.all().delete()[0]
     audit.record(
         actor,
         audit.Action.EVENT,
         campaign,
-        after={"sheets": campaign.sheets.count()},
+        after={"sheets": campaign.sheets.count(), "drafts_deleted": drafts_deleted},
         summary="结束回收评议表",
     )
     return campaign

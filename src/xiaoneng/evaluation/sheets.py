@@ -7,7 +7,8 @@ answer. Online, every item must be answered (不了解 is an answer); on paper a
 blank.
 
 Anonymity: using a code marks only the code as used, with the day; the sheet is written with a
-random id and the day only, and the audit entry names the campaign, not the sheet or the code.
+random id and the day only, the code's draft (``drafts``) is deleted in the same transaction, and
+the audit entry names the campaign, not the sheet or the code.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from xiaoneng.audit import services as audit
 
-from . import services
+from . import drafts, services
 from .models import (
     AccessCode,
     AnswerSheet,
@@ -190,20 +192,58 @@ def find_code(code: str) -> AccessCode | None:
     )
 
 
+def usable_code(code: str) -> AccessCode:
+    """The code's row if answers can be given with it now; else the refusal to show."""
+    access = find_code(code)
+    if access is None:
+        raise ValidationError({"code": CODE_REFUSED})
+    if not access.campaign.is_collecting:
+        raise ValidationError(NOT_COLLECTING)
+    return access
+
+
 def submit_online(
     code: str,
     answers: Mapping[tuple[int, int], object],
     opinions: Iterable[tuple[int, str]] = (),
 ) -> Campaign:
     """网上评议: check the code and the answers, then in one transaction mark the code used
-    (only if it still is unused: a double click or a second tab loses) and write the sheet."""
-    access = find_code(code)
-    if access is None:
-        raise ValidationError({"code": CODE_REFUSED})
+    (only if it still is unused: a double click or a second tab loses), write the sheet and
+    delete the code's draft."""
+    access = usable_code(code)
+    return _store_online(access, code, layout_of(access.campaign), answers, opinions)
+
+
+def submit_draft(code: str) -> Campaign:
+    """网上评议, step 3: the sheet built from the code's draft (units not picked 不了解). A
+    refusal (something not rated yet) changes nothing: the draft stays as it was."""
+    access = usable_code(code)
+    layout = layout_of(access.campaign)
+    draft = drafts.load(code, access.campaign, layout)
+    if drafts.picks_apply(layout) and draft.picked is None:
+        raise ValidationError(_("请先在第一步勾选您了解的单位（都不了解也请在第一步确认）。"))
+    missing = drafts.unrated(layout, draft)
+    if missing:
+        names = "、".join(u.unit.name for u in missing[:10]) + ("等" if len(missing) > 10 else "")
+        raise ValidationError(
+            _(
+                "还有 %(n)d 个单位没有评完：%(names)s。请回到该单位所在的类别逐项选择；"
+                "其实不了解的单位，可以回到第一步取消勾选。"
+            )
+            % {"n": len(missing), "names": names}
+        )
+    answers, opinions = drafts.sheet_answers(layout, draft)
+    return _store_online(access, code, layout, answers, opinions)
+
+
+def _store_online(
+    access: AccessCode,
+    code: str,
+    layout: Layout,
+    answers: Mapping[tuple[int, int], object],
+    opinions: Iterable[tuple[int, str]],
+) -> Campaign:
     campaign = access.campaign
-    if not campaign.is_collecting:
-        raise ValidationError(NOT_COLLECTING)
-    layout = layout_of(campaign)
     clean = _check_answers(layout, answers, complete=True)
     notes = _check_opinions(layout, opinions)
     with transaction.atomic():
@@ -220,6 +260,9 @@ def submit_online(
             encode(layout, clean),
             notes,
         )
+        # Nothing of the answers in progress outlives the sheet: after this transaction no row
+        # holds anything keyed by the code.
+        drafts.discard(code)
         # Names the campaign only: an entry naming the sheet next to the code's use would link
         # the two by time.
         audit.record(

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import views, views_public
+from . import views, views_answer, views_public
 
 app_name = "evaluation"
 office = "office/evaluations/"
 urlpatterns = [
     # Public
     path("evaluations/", views_public.public_list, name="public_list"),
-    path("evaluations/answer/", views_public.answer, name="answer"),
+    path("evaluations/answer/", views_answer.answer, name="answer"),
     path("evaluations/redo_draw.py", views_public.redo_script, name="redo_script"),
     path("evaluations/<int:pk>/", views_public.public_detail, name="public_detail"),
     path("evaluations/<int:pk>/roster.csv", views_public.roster_file, name="roster_file"),

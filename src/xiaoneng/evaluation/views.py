@@ -633,6 +633,7 @@ def campaign_draw(request, pk: int):
         seed_form=seed_form,
         replace_form=replace_form,
         drawn=drawn,
+        seed=presentation.seed_shown(campaign),
     )
 
 

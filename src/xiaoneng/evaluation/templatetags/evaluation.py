@@ -1,8 +1,11 @@
-"""Number formats of the evaluation pages: rates as percentages, scores to two decimals."""
+"""Number formats of the evaluation pages: rates as percentages, scores to two decimals, a rate
+with its interval in decimals enough to tell the bounds apart (``formatting``)."""
 
 from __future__ import annotations
 
 from django import template
+
+from .. import formatting
 
 register = template.Library()
 
@@ -11,8 +14,20 @@ register = template.Library()
 def pct(value, digits: int = 1) -> str:
     """0.9534 → "95.3%"; None → "—"."""
     if value is None or value == "":
-        return "—"
-    return f"{float(value) * 100:.{int(digits)}f}%"
+        return formatting.DASH
+    return formatting.percent(float(value), int(digits))
+
+
+@register.filter
+def rate_value(rate) -> str:
+    """A stored rate's value, with as many decimals as its interval needs."""
+    return formatting.rate_text(rate).value
+
+
+@register.filter
+def rate_interval(rate) -> str:
+    """ "98.66%—98.74%": the bounds of a stored rate, never printed equal by rounding."""
+    return formatting.rate_text(rate).interval or formatting.DASH
 
 
 @register.filter

@@ -1,6 +1,7 @@
-"""In a real browser on a phone-sized screen: an evaluator opens the answer page, enters the
-code from the letter, answers every unit (one with “不了解该单位”), writes an opinion, submits,
-and cannot use the code again."""
+"""In a real browser: on a phone-sized screen an evaluator enters the code from the letter, picks
+the units they know with the search and the category filter, rates them one category at a time,
+leaves, comes back on another device with the same code, finds every answer kept, reviews and
+submits once; the code cannot be used again. And a paper form entered twice with the keyboard."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import pytest
 
 from xiaoneng.evaluation import services
-from xiaoneng.evaluation.models import AccessCode, AnswerSheet, Opinion
+from xiaoneng.evaluation.models import AccessCode, AnswerDraft, AnswerSheet, Opinion
 
 from .conftest import make_collecting
 
@@ -18,47 +19,100 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 
 
-def test_an_evaluator_answers_on_a_phone_and_the_code_is_spent(browser, live_server, users, org):
+def _phone(browser):
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return context, page
+
+
+def _enter_code(page, base: str, code: str) -> None:
+    page.goto(f"{base}/evaluations/answer/")
+    page.fill("#id_code", code)
+    # The steps' filters, counters and autosave are a deferred script: wait for the load.
+    with page.expect_navigation(wait_until="load"):
+        page.click("text=开始评议")
+
+
+def _shot(page, name: str) -> None:
+    if os.environ.get("XIAONENG_SCREENSHOTS"):
+        page.screenshot(path=f"{os.environ['XIAONENG_SCREENSHOTS']}/{name}.png", full_page=True)
+
+
+def test_an_evaluator_answers_on_a_phone_resumes_and_the_code_is_spent(
+    browser, live_server, users, org
+):
     from xiaoneng.accounts.roles import Role
     from xiaoneng.testing.factories import UnitFactory
 
     units = [org.dept_a, org.dept_b, UnitFactory(name="市丙中心", code="C", parent=org.root)]
     campaign = make_collecting(users[Role.OFFICE], units)
     code = services.code_of(AccessCode.objects.filter(campaign=campaign).first())
-
-    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15000)
     base = live_server.url
-    page.goto(f"{base}/evaluations/answer/")
-    page.fill("#id_code", code.lower())
-    # The form's buttons work through site.js (deferred): wait for the page to have loaded.
-    with page.expect_navigation(wait_until="load"):
-        page.click("text=开始评议")
-    page.wait_for_selector("[data-testid=answer-form]")
-    # Nothing sticks out sideways on a phone.
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-    fieldsets = page.locator("fieldset.eval-unit")
-    assert fieldsets.count() == 3
-    first, second, third = (fieldsets.nth(i) for i in range(3))
+    # Step 1 on the first phone: pick 市丙中心 by searching, 市甲局 by its category.
+    context, page = _phone(browser)
+    _enter_code(page, base, code.lower())
+    page.wait_for_selector("[data-testid=pick-form].js")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    units_shown = page.locator("label.pick-unit:visible")
+    assert units_shown.count() == 3
+    page.fill("[data-pick-search]", "丙")
+    assert units_shown.count() == 1
+    units_shown.first.tap()
+    page.fill("[data-pick-search]", "")
+    page.select_option("[data-pick-category]", "政府机构")
+    assert units_shown.count() == 2
+    page.locator("label.pick-unit", has_text="市甲局").tap()
+    count = page.locator("[data-testid=pick-count]")
+    assert "已选 2 个单位，其余 1 个记为“不了解”" in count.inner_text()
+    _shot(page, "answer-1-pick")
+    with page.expect_navigation(wait_until="load"):
+        page.click("[data-testid=pick-next]")
+
+    # Step 2, first category (政府机构): only 市甲局, both dimensions 满意, an opinion.
+    form = page.locator("[data-testid=rate-form].js")
+    form.wait_for()
+    assert page.locator("fieldset.eval-unit").count() == 1
+    unit = page.locator("fieldset.eval-unit")
+    assert "市甲局" in unit.locator("legend").inner_text()
     for question in range(2):
-        first.locator(".eval-q").nth(question).locator("text=满意").first.tap()
-        second.locator(".eval-q").nth(question).locator("text=比较满意").tap()
-    third.locator("text=不了解该单位").tap()
-    assert page.locator("[data-answered]").inner_text() == "6"
-    second.locator("summary", has_text="意见建议").tap()
-    second.locator("textarea").fill("窗口排队时间太长，希望增加周末服务。")
-    if os.environ.get("XIAONENG_SCREENSHOTS"):
-        page.screenshot(
-            path=os.environ["XIAONENG_SCREENSHOTS"] + "/answer-phone.png", full_page=True
-        )
+        unit.locator(".eval-q").nth(question).locator("label.choice").first.tap()
+    unit.locator("summary", has_text="意见建议").tap()
+    unit.locator("textarea").fill("窗口排队时间太长，希望增加周末服务。")
+    assert page.locator("[data-cat-done]").inner_text() == "1"
+    _shot(page, "answer-2-rate")
+    # The phone is put away without pressing anything: the autosave has it.
+    page.wait_for_selector("[data-save-status]:has-text('已自动保存')")
+    context.close()
+
+    # Another device, the same code: back where the evaluator stopped (窗口单位), nothing lost.
+    context, page = _phone(browser)
+    _enter_code(page, base, code)
+    assert "已恢复您上次保存的答案" in page.locator("[data-testid=resumed]").inner_text()
+    page.wait_for_selector("[data-testid=rate-form].js")
+    unit = page.locator("fieldset.eval-unit")
+    assert "市丙中心" in unit.locator("legend").inner_text()
+    assert "1/1" in page.locator(".cat-tab", has_text="政府机构").inner_text()
+    unit.locator(".eval-q").nth(0).locator("label.choice").nth(1).tap()  # 比较满意
+    unit.locator(".eval-q").nth(1).locator("label.choice").nth(4).tap()  # 不了解
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    with page.expect_navigation(wait_until="load"):
+        page.click("[data-testid=to-review]")
+
+    # Step 3: what will be submitted, then one submission.
+    summary = page.locator("[data-testid=review-summary]").inner_text()
+    assert "您评价了 2 个单位；其余 1 个单位记为“不了解”" in summary
+    review = page.locator("[data-testid=review-form]").inner_text()
+    assert "窗口排队时间太长，希望增加周末服务。" in review and "行政效能：不了解" in review
+    _shot(page, "answer-3-review")
     page.click("[data-testid=submit-answers]")
     page.wait_for_selector("[data-testid=answer-done]")
 
     sheet = AnswerSheet.objects.get(campaign=campaign)
-    assert sheet.answers == "00" + "11" + "44"
+    assert sheet.answers == "00" + "44" + "14"  # 市甲局, 市乙局 (not picked), 市丙中心
     assert Opinion.objects.get().text == "窗口排队时间太长，希望增加周末服务。"
+    assert not AnswerDraft.objects.exists()
 
     # The same code a second time.
     page.goto(f"{base}/evaluations/answer/")

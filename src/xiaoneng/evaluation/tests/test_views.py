@@ -3,7 +3,9 @@ what was typed on a refusal, roles see what they should, and the public files re
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -39,11 +41,26 @@ def login(client, user):
     return client
 
 
+#: What must never reach the screen: Python's None, a model's repr, a dict or a list of ids.
+LEAKS = re.compile(r"\bNone\b|\bnull\b|object at 0x|<[A-Z][A-Za-z]+: |\{'|\[\d+(, \d+)*\]")
+
+
+def shown_text(page: str) -> str:
+    """The page as read on screen: without scripts, tags, and with entities decoded."""
+    page = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
 def all_pages_render(client, campaign: Campaign) -> None:
-    for name in OFFICE_PAGES:
-        response = client.get(reverse(f"evaluation:{name}", args=[campaign.pk]))
-        assert response.status_code == 200, name
-    assert client.get(reverse("evaluation:list")).status_code == 200
+    pages = [reverse(f"evaluation:{name}", args=[campaign.pk]) for name in OFFICE_PAGES]
+    pages.append(reverse("evaluation:list"))
+    if campaign.status != Campaign.Status.DRAFT:
+        pages.append(reverse("evaluation:public_detail", args=[campaign.pk]))
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        leak = LEAKS.search(shown_text(response.content.decode()))
+        assert leak is None, f"{url}: {leak.group(0)!r}"
 
 
 def test_office_pages_render_at_every_stage(client, office_user, units):
@@ -159,25 +176,29 @@ def test_public_answer_flow_keeps_answers_on_refusal(client, collecting):
     assert "无效或已经使用过" in response.content.decode()
     response = client.post(reverse("evaluation:answer"), {"step": "code", "code": code})
     page = response.content.decode()
-    assert "市甲局" in page and "不了解该单位" in page
+    assert "市甲局" in page and "记为“不了解”" in page
     layout = sheets.layout_of(collecting)
+    units = [u.pk for u in layout.units]
     answers = {f"a-{u.pk}-{d.pk}": "0" for u in layout.units for d in layout.dimensions}
     missing = dict(answers)
     missing.pop(next(iter(missing)))
-    response = client.post(
-        reverse("evaluation:answer"),
-        {"step": "submit", "code": code, **missing, f"o-{layout.units[1].pk}": "建议延长办公时间"},
+
+    def send(step, **fields):
+        return client.post(reverse("evaluation:answer"), {"step": step, "code": code, **fields})
+
+    send("pick", shown=units, unit=units, go="next")
+    send("rate", units=units, **missing, **{f"o-{units[1]}": "建议延长办公时间"}, go="review")
+    page = send("review", go="submit").content.decode()
+    assert "没有评完" in page and "建议延长办公时间" in page
+    # Every answer given is still there: back on the rating pages, 5 of the 6 are checked.
+    rated = (
+        send("review", go="cat:0").content.decode() + send("review", go="cat:1").content.decode()
     )
-    page = response.content.decode()
-    assert "未评完" in page and "建议延长办公时间" in page and page.count("checked") == 5
-    response = client.post(
-        reverse("evaluation:answer"), {"step": "submit", "code": code, **answers}
-    )
-    assert "感谢您的评议" in response.content.decode()
-    response = client.post(
-        reverse("evaluation:answer"), {"step": "submit", "code": code, **answers}
-    )
-    assert "无效或已经使用过" in response.content.decode()
+    assert rated.count(" checked") == 5 and "建议延长办公时间</textarea>" in rated
+    send("rate", units=units, **answers, go="review")
+    assert "感谢您的评议" in send("review", go="submit").content.decode()
+    assert "无效或已经使用过" in send("review", go="submit").content.decode()
+    assert AnswerSheet.objects.get().answers == "0" * 6
 
 
 def test_roles(client, users, units):

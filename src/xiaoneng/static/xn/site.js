@@ -45,40 +45,6 @@ document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
 
-// The evaluation form (评议表): a running count of answered items, a unit marked done when all
-// its items are answered, and "不了解该单位" to answer all of a unit's items with that option.
-function updateAnswerProgress(form) {
-  const total = Number(form.dataset.total || 0);
-  const answered = new Set(
-    Array.from(form.querySelectorAll("input[type=radio]:checked")).map((el) => el.name),
-  ).size;
-  const counter = form.querySelector("[data-answered]");
-  if (counter) counter.textContent = String(answered);
-  const bar = form.querySelector(".answer-progress");
-  if (bar) bar.classList.toggle("complete", total > 0 && answered === total);
-  form.querySelectorAll("[data-unit]").forEach((unit) => {
-    const groups = new Set(Array.from(unit.querySelectorAll("input[type=radio]")).map((el) => el.name));
-    const done = new Set(Array.from(unit.querySelectorAll("input[type=radio]:checked")).map((el) => el.name));
-    unit.classList.toggle("done", groups.size > 0 && done.size === groups.size);
-  });
-}
-document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll("form.answer-form").forEach(updateAnswerProgress);
-});
-document.addEventListener("change", (event) => {
-  const form = event.target.closest("form.answer-form");
-  if (form) updateAnswerProgress(form);
-});
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-unknown-unit]");
-  if (!button) return;
-  const value = button.dataset.unknownUnit;
-  button.closest("[data-unit]").querySelectorAll(`input[type=radio][value="${value}"]`).forEach((el) => {
-    el.checked = true;
-  });
-  updateAnswerProgress(button.closest("form"));
-});
-
 // Paper entry (纸质评议表录入): typing the last digit of a unit moves to the next unit, so a clerk
 // enters a whole form with the number keys alone; Enter saves.
 document.addEventListener("input", (event) => {
