@@ -10,18 +10,40 @@ from xiaoneng.accounts.roles import Role
 from xiaoneng.testing.browser import browser, page  # noqa: F401  (fixtures)
 from xiaoneng.testing.factories import UnitFactory, UserFactory
 
+#: The Redis the production machines run beside the app servers; tests marked ``redis`` use it
+#: (with a key prefix of their own) when it answers.
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _redis_answers() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(7) == b"+PONG\r\n"
+    except OSError:
+        return False
+
 
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests (concurrent workers with SKIP LOCKED) run in CI's PostgreSQL leg;
-    in the SQLite run they are deselected, and pytest's summary says how many."""
+    in the SQLite run they are deselected, and pytest's summary says how many. Tests of the
+    Redis cache are deselected the same way where no Redis answers."""
     from django.conf import settings
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        return
-    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    unavailable = set()
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        unavailable.add("postgresql")
+    if any(item.get_closest_marker("redis") for item in items) and not _redis_answers():
+        unavailable.add("redis")
+    kept, deselected = [], []
+    for item in items:
+        gone = any(item.get_closest_marker(marker) for marker in unavailable)
+        (deselected if gone else kept).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)

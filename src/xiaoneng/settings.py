@@ -10,10 +10,20 @@ Environment variables (all optional on a laptop):
 - ``XIAONENG_DEBUG``: ``1`` for development.
 - ``XIAONENG_ALLOWED_HOSTS``: comma separated (default ``127.0.0.1,localhost``).
 - ``XIAONENG_SECURE``: ``1`` behind HTTPS in production (secure cookies, HSTS, SSL redirect).
+- ``REDIS_URL``: e.g. ``redis://127.0.0.1:6379/0``; the shared cache for the public throttles
+  (default: a table in the database).
+- ``XIAONENG_TRUSTED_PROXIES``: addresses/CIDRs of the reverse proxies whose ``X-Forwarded-For``
+  names the client (default: none, the peer address is the client).
+- ``XIAONENG_AUDIT_KEY``: the audit chain key(s); generated once into the data directory.
+- ``XIAONENG_MAX_REQUEST_MB``: the largest request body accepted (default 30).
+
+The README's configuration table lists them all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -36,40 +46,39 @@ DEBUG = _flag("XIAONENG_DEBUG")
 SECURE = _flag("XIAONENG_SECURE")
 
 
-def _secret_key() -> str:
-    if key := os.environ.get("SECRET_KEY"):
+def _private_dir(path: Path) -> None:
+    # The data directory holds personal data (the SQLite database, uploads) and the keys: a
+    # directory created here is readable by the service account only. An existing one is left
+    # as the operator made it; `xiaoneng check --deploy` and `serve` warn when it is open.
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+_private_dir(DATA_DIR)
+
+
+def _generated_key(env: str, name: str, length: int) -> str:
+    """The key from the environment, or one generated once into the data directory (0600), so
+    a laptop or demo install survives restarts without anyone having to invent a secret."""
+    if key := os.environ.get(env):
         return key
-    # A laptop or demo install keeps a generated key beside its database, so sessions survive
-    # restarts without anyone having to invent a secret.
-    key_file = DATA_DIR / "secret_key"
+    key_file = DATA_DIR / name
     if key_file.exists():
         return key_file.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    key = secrets.token_urlsafe(length)
+    # Created 0600 from the start: a chmod after writing would leave a moment of 0644.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
     return key
 
 
-SECRET_KEY = _secret_key()
-
-
-def _identity_key() -> str:
-    # 投诉人身份加密密钥: comma-separated keys, the first encrypts (rotation); generated once
-    # into the data directory when not set, like SECRET_KEY.
-    if key := os.environ.get("XIAONENG_IDENTITY_KEY"):
-        return key
-    key_file = DATA_DIR / "identity_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
-    return key
-
-
-XIAONENG_IDENTITY_KEY = _identity_key()
+SECRET_KEY = _generated_key("SECRET_KEY", "secret_key", 50)
+# 投诉人身份加密密钥: comma-separated keys, the first encrypts (rotation).
+XIAONENG_IDENTITY_KEY = _generated_key("XIAONENG_IDENTITY_KEY", "identity_key", 32)
+# 审计链密钥: seals each audit entry (HMAC); comma-separated, the first seals (rotation). Kept
+# outside the database, so that write access to the database cannot rebuild the chain.
+XIAONENG_AUDIT_KEY = _generated_key("XIAONENG_AUDIT_KEY", "audit_key", 32)
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("XIAONENG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
@@ -108,6 +117,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (CSRF reads POST, which parses a multipart upload).
+    "xiaoneng.web.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -158,6 +169,67 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"].setdefault("TEST", {})
 
+
+def _private_sqlite_file(name: str) -> None:
+    # SQLite creates a missing database file with the process umask (usually 0644) and gives
+    # its -wal and -shm files the database file's own mode: creating it empty with 0600 first
+    # keeps all three private. (An empty file is a valid empty database.)
+    path = Path(name)
+    if name.startswith(":") or path.exists():
+        return
+    _private_dir(path.parent)
+    with contextlib.suppress(FileExistsError):  # another process got there first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _private_sqlite_file(str(DATABASES["default"]["NAME"]))
+
+# The shared cache: the public throttles must count across all app server processes and
+# survive restarts. Redis when REDIS_URL is set, else a table in the database (created by the
+# web app's migration). Both count atomically (xiaoneng.web.cache).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "xiaoneng.web.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("XIAONENG_CACHE_PREFIX", "xiaoneng"),
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "xiaoneng.web.cache.DatabaseCache",
+        "LOCATION": "xiaoneng_cache",
+        # One row per address and limit: far more than Django's default of 300 before culling,
+        # which would otherwise forget live counters whenever many addresses are active.
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
+    }
+}
+
+
+def _trusted_proxies(text: str) -> tuple[str, ...]:
+    networks = tuple(part.strip() for part in text.split(",") if part.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as error:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                f"XIAONENG_TRUSTED_PROXIES：“{network}”不是 IP 地址或网段（CIDR）"
+            ) from error
+    return networks
+
+
+# The reverse proxies in front of the app servers. Only when the peer is one of them is the
+# client taken from X-Forwarded-For (xiaoneng.web.throttle.client_ip); otherwise the header is
+# ignored, since anyone can send it.
+XIAONENG_TRUSTED_PROXIES = _trusted_proxies(os.environ.get("XIAONENG_TRUSTED_PROXIES", ""))
+
+# Bodies larger than this are refused from their Content-Length before a byte is read
+# (xiaoneng.web.middleware.RequestSizeLimitMiddleware). The largest legitimate one is a public
+# complaint with five 5 MB attachments.
+XIAONENG_MAX_REQUEST_BYTES = int(float(os.environ.get("XIAONENG_MAX_REQUEST_MB", "30")) * 2**20)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -179,6 +251,13 @@ AXES_FAILURE_LIMIT = int(os.environ.get("XIAONENG_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A lockout ends 15 minutes after the failure that caused it, whatever is tried meanwhile:
+# axes would otherwise record each refused attempt (even the right password) as a new failure
+# and start the 15 minutes again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The same client address as the public throttles (behind a trusted proxy, the real client's),
+# so that one person's failures do not lock everyone behind the proxy out of an account.
+AXES_CLIENT_IP_CALLABLE = "xiaoneng.web.throttle.client_ip"
 AXES_LOCKOUT_CALLABLE = "xiaoneng.accounts.views.lockout"
 AXES_VERBOSE = False
 
@@ -203,7 +282,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
-# Without collectstatic (tests, a quick laptop run) whitenoise serves straight from the finders.
+# whitenoise also serves files straight from the app directories (the finders), but outside
+# DEBUG the pages name files through the manifest that `collectstatic` writes: without it every
+# page fails. `xiaoneng serve` therefore collects them when the manifest is missing or stale.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
