@@ -12,7 +12,11 @@ class AuditEntry(models.Model):
 
     ``seq`` is our own gap-free counter (not the auto id) so that a deleted entry leaves a visible
     hole; ``hash`` covers the entry's content and ``prev_hash``, so altering, deleting or
-    reordering any entry breaks the chain from there on.
+    reordering any entry breaks the chain from there on. ``hash`` is an HMAC under the chain key
+    named by ``key_id`` (kept outside the database, ``XIAONENG_AUDIT_KEY``): without the key
+    nobody can compute it, so the chain cannot be rebuilt from the database alone. Entries
+    written before the chain had a key have an empty ``key_id`` and a plain SHA-256 ``hash``;
+    the first keyed entry (or the keyed head) pins them. ``docs/security.md`` has the details.
     """
 
     class Action(models.TextChoices):
@@ -34,6 +38,7 @@ class AuditEntry(models.Model):
     after = models.JSONField("修改后", null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField("密钥", max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["-seq"]
@@ -57,11 +62,15 @@ class AuditHead(models.Model):
     """The chain's head (a single row): serialises appends and pins the last hash.
 
     Appending locks this row, so concurrent writers on PostgreSQL take turns; ``verify`` also
-    compares it with the last entry, which catches entries cut off the end.
+    compares it with the last entry, which catches entries cut off the end. ``mac`` seals
+    (seq, hash) under the key ``key_id``, so a head moved back over a truncated tail is found
+    too, unless it is a copy of an earlier head (an archived anchor finds that).
     """
 
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    key_id = models.CharField(max_length=16, blank=True, default="")
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "审计链头"

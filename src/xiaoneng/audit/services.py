@@ -4,12 +4,16 @@ transaction, so a change and its audit entry commit or roll back together."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC
+from dataclasses import field as dataclass_field
+from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
@@ -35,8 +39,30 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
-def _digest(entry: AuditEntry) -> str:
-    payload = [
+@dataclass(frozen=True)
+class ChainKey:
+    """One audit chain key (审计链密钥). ``id`` names it in each entry it sealed; it is derived
+    from the key and says nothing about it."""
+
+    id: str
+    secret: bytes = dataclass_field(repr=False)
+
+
+def chain_keys() -> list[ChainKey]:
+    """The configured keys, newest first: the first seals new entries, the others (earlier
+    keys, after a rotation) still verify the entries they sealed."""
+    keys = []
+    for text in settings.XIAONENG_AUDIT_KEY.split(","):
+        if secret := text.strip().encode():
+            key_id = hashlib.sha256(b"xiaoneng-audit-key-id:" + secret).hexdigest()[:12]
+            keys.append(ChainKey(key_id, secret))
+    if not keys:
+        raise ImproperlyConfigured("XIAONENG_AUDIT_KEY 为空：审计日志需要审计链密钥")
+    return keys
+
+
+def _payload(entry: AuditEntry) -> list:
+    return [
         entry.seq,
         entry.at.astimezone(UTC).isoformat(),
         entry.actor_id,
@@ -50,8 +76,26 @@ def _digest(entry: AuditEntry) -> str:
         entry.after,
         entry.prev_hash,
     ]
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(value: list) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _legacy_digest(entry: AuditEntry) -> str:
+    """The hash of an entry written before the chain had a key: plain SHA-256, which anyone
+    can compute; such entries are trusted only as far as a keyed entry or head pins them."""
+    return hashlib.sha256(_canonical(_payload(entry))).hexdigest()
+
+
+def _digest(entry: AuditEntry, key: ChainKey) -> str:
+    """The entry's seal: HMAC-SHA256 under ``key`` of its content, ``prev_hash`` and key id."""
+    message = _canonical([*_payload(entry), key.id])
+    return hmac.new(key.secret, message, hashlib.sha256).hexdigest()
+
+
+def _head_mac(seq: int, hash_: str, key: ChainKey) -> str:
+    return hmac.new(key.secret, f"head:{seq}:{hash_}".encode(), hashlib.sha256).hexdigest()
 
 
 def record(
@@ -94,15 +138,59 @@ def record(
             after=_plain(after) if after is not None else None,
             prev_hash=head.hash,
         )
-        entry.hash = _digest(entry)
+        key = chain_keys()[0]
+        entry.key_id = key.id
+        entry.hash = _digest(entry, key)
         entry.save()
         head.seq, head.hash = entry.seq, entry.hash
-        head.save(update_fields=["seq", "hash"])
+        head.key_id, head.mac = key.id, _head_mac(entry.seq, entry.hash, key)
+        head.save(update_fields=["seq", "hash", "key_id", "mac"])
         return entry
 
 
 def changed_fields(before: dict, after: dict) -> list[str]:
     return sorted(k for k in after if before.get(k) != after.get(k))
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """锚点: where the chain stood at one moment. Archived outside the database (printed in the
+    monthly bulletin, or written by ``xiaoneng audit anchor``), it lets ``verify`` notice a chain
+    later cut back to before that moment, or rewritten up to it."""
+
+    seq: int
+    hash: str
+    at: datetime | None = None
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+def anchor() -> Anchor:
+    """The chain's last entry now (seq 0 and the genesis hash for an empty chain)."""
+    last = AuditEntry.objects.order_by("-seq").only("seq", "hash", "at").first()
+    if last is None:
+        return Anchor(0, GENESIS_HASH)
+    return Anchor(last.seq, last.hash, last.at)
+
+
+def parse_anchor(text: str) -> Anchor:
+    """``SEQ:HASH`` as ``anchor()`` prints it, or a JSON line ``{"seq": …, "hash": …}`` as
+    ``xiaoneng audit anchor`` writes it. Raises ValueError with a Chinese message."""
+    text = text.strip()
+    try:
+        if text.startswith("{"):
+            data = json.loads(text)
+            seq, hash_ = int(data["seq"]), str(data["hash"])
+        else:
+            seq_text, hash_ = text.split(":", 1)
+            seq = int(seq_text)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"锚点格式不对：“{text[:80]}”，应为“序号:哈希”") from error
+    hash_ = hash_.strip().lower()
+    if seq < 0 or len(hash_) != 64 or any(c not in "0123456789abcdef" for c in hash_):
+        raise ValueError(f"锚点格式不对：“{text[:80]}”，应为“序号:64位十六进制哈希”")
+    return Anchor(seq, hash_)
 
 
 @dataclass(frozen=True)
@@ -114,48 +202,80 @@ class VerifyReport:
     problem: str = ""
 
 
-def verify(batch_size: int = 2000) -> VerifyReport:
-    """Walk the chain from the first entry; report the first entry that does not fit."""
+def verify(anchors: Iterable[Anchor] = (), batch_size: int = 2000) -> VerifyReport:
+    """Walk the chain from the first entry; report the first entry that does not fit.
+
+    Each entry must follow the one before (seq, ``prev_hash``) and carry the seal of a known
+    key; keys may only get newer along the chain (an earlier key, even a leaked one, cannot
+    seal anything after a later key took over), and unkeyed entries may only come first. The
+    head must match the last entry and carry a valid seal, and every anchor must be found.
+    """
+    keys = chain_keys()
+    rank = {key.id: n for n, key in enumerate(keys)}
+    by_id = {key.id: key for key in keys}
+    unkeyed = len(keys)  # older than every key
+    expected = {a.seq: a.hash for a in anchors}
     expected_seq = 1
     prev_hash = GENESIS_HASH
+    prev_rank = unkeyed
     checked = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch_size):
-        if entry.seq != expected_seq:
-            return VerifyReport(
-                False,
-                checked,
-                prev_hash,
+
+    def broken(seq: int, problem: str) -> VerifyReport:
+        return VerifyReport(False, checked, prev_hash, seq, problem)
+
+    if 0 in expected and expected.pop(0) != GENESIS_HASH:
+        return broken(0, "序号 0 的锚点只能是初始哈希（全为 0）")
+    for entry in AuditEntry.objects.order_by("seq", "id").iterator(chunk_size=batch_size):
+        seq = entry.seq
+        if checked and seq == expected_seq - 1:
+            return broken(seq, f"序号 {seq} 出现了两次：有记录被复制或插入")
+        if seq != expected_seq:
+            return broken(
                 expected_seq,
-                f"缺少序号 {expected_seq} 的记录（下一条是 {entry.seq}）：记录被删除或序号被改动",
+                f"缺少序号 {expected_seq} 的记录（下一条是 {seq}）：记录被删除或序号被改动",
             )
         if entry.prev_hash != prev_hash:
-            return VerifyReport(
-                False,
-                checked,
-                prev_hash,
-                entry.seq,
-                f"第 {entry.seq} 条的前序哈希与上一条不符：记录被删除、插入或调换了顺序",
-            )
-        if _digest(entry) != entry.hash:
-            return VerifyReport(
-                False,
-                checked,
-                prev_hash,
-                entry.seq,
-                f"第 {entry.seq} 条的内容与其哈希不符：内容被改动",
-            )
-        prev_hash = entry.hash
+            return broken(seq, f"第 {seq} 条的前序哈希与上一条不符：记录被删除、插入或调换了顺序")
+        if entry.key_id:
+            key = by_id.get(entry.key_id)
+            if key is None:
+                return broken(
+                    seq,
+                    f"第 {seq} 条用未知的密钥（{entry.key_id}）封存：审计链被用别的密钥重建，"
+                    "或 XIAONENG_AUDIT_KEY 缺少轮换前的旧密钥",
+                )
+            digest, entry_rank = _digest(entry, key), rank[key.id]
+        else:
+            digest, entry_rank = _legacy_digest(entry), unkeyed
+        if entry_rank > prev_rank:
+            return broken(seq, f"第 {seq} 条用比前一条更旧的密钥封存（或未封存）：记录是后来伪造的")
+        if not hmac.compare_digest(digest, entry.hash):
+            return broken(seq, f"第 {seq} 条的内容与其哈希不符：内容被改动")
+        if seq in expected and expected.pop(seq) != entry.hash:
+            return broken(seq, f"第 {seq} 条的哈希与存档的锚点不符：该条及以前的记录被改写")
+        prev_hash, prev_rank = entry.hash, entry_rank
         expected_seq += 1
         checked += 1
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq != checked or head.hash != prev_hash):
-        return VerifyReport(
-            False,
-            checked,
-            prev_hash,
-            checked + 1,
-            f"链头记录到第 {head.seq} 条，但只找到 {checked} 条：末尾的记录被删除",
+    if expected:
+        seq = min(expected)
+        return broken(
+            seq,
+            f"存档的锚点记录到第 {seq} 条，但审计链只有 {checked} 条：末尾的记录被删除",
         )
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is None:
+        if checked:
+            return broken(checked, "链头记录缺失：无法确认末尾没有记录被删除")
+        return VerifyReport(True, 0, prev_hash)
+    if head.seq != checked or head.hash != prev_hash:
+        return broken(
+            checked + 1, f"链头记录到第 {head.seq} 条，但只找到 {checked} 条：末尾的记录被删除"
+        )
+    head_key = by_id.get(head.key_id)
+    if head_key is None or not hmac.compare_digest(
+        _head_mac(head.seq, head.hash, head_key), head.mac
+    ):
+        return broken(checked, "链头的封存签名不符：链头被改写（末尾的记录可能被删除）")
     return VerifyReport(True, checked, prev_hash)
 
 

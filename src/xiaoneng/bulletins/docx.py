@@ -188,6 +188,16 @@ def build(fig: Figures) -> bytes:
         para(doc, text)
 
     signature(doc, issuer(fig), timezone.localdate())
+    if fig.audit_anchor is not None:
+        para(doc, "")
+        point = fig.audit_anchor
+        para(
+            doc,
+            f"审计日志锚点：第 {point.seq} 条，哈希 {point.hash}。请随通报存档：运维人员据此"
+            f"可核对审计日志此后未被截短或改写（xiaoneng audit verify --expect {point}）。",
+            indent=False,
+            size=9,
+        )
     return to_bytes(doc)
 
 

@@ -20,6 +20,8 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from xiaoneng.accounts.models import User
+from xiaoneng.audit import services as audit
+from xiaoneng.audit.services import Anchor
 from xiaoneng.complaints.models import Category, Complaint, ComplaintEvent, ComplaintRules
 from xiaoneng.org.models import Unit
 from xiaoneng.workcalendar.services import get_calendar
@@ -269,6 +271,9 @@ class Figures:
     overdue: list[OverdueItem] = field(default_factory=list)
     ranking: list[UnitRank] = field(default_factory=list)
     previous: Figures | None = None
+    #: Where the audit chain stood when the bulletin was made: printed on it, so that every
+    #: archived bulletin can later show the chain was not cut back or rewritten (security.md).
+    audit_anchor: Anchor | None = None
 
     @property
     def satisfaction_rate(self) -> float | None:
@@ -440,6 +445,7 @@ def compute(
     fig.overdue += _earlier_overdue(scoped, period, as_of)
     if with_previous:
         fig.previous = compute(user, period.previous(), unit, now=as_of, with_previous=False)
+        fig.audit_anchor = audit.anchor()
     return fig
 
 

@@ -86,12 +86,13 @@ def test_reordered_entries_are_found(chain):
 
 
 def test_recomputed_hash_still_breaks_the_link(chain):
-    """Rewriting one entry and fixing its own hash still breaks the next entry's link."""
+    """Rewriting one entry and fixing its own hash (even with the key) still breaks the next
+    entry's link."""
     entry = chain.get(seq=3)
     entry.object_repr = "伪造"
     _raw(
         "UPDATE audit_auditentry SET object_repr = %s, hash = %s WHERE seq = 3",
-        ["伪造", audit._digest(entry)],
+        ["伪造", audit._digest(entry, audit.chain_keys()[0])],
     )
     assert audit.verify().first_broken_seq == 4
 

@@ -297,3 +297,21 @@ def test_a_step_finished_after_the_cut_off_is_not_yet_due_at_the_cut_off(users, 
     (item,) = later.overdue
     assert item.finished and timezone.localdate(item.due) == datetime(2026, 12, 11).date()
     assert later.step("handle").late == 1
+
+
+def test_bulletin_prints_the_audit_anchor(client, users, org, month):
+    """Page and Word carry where the audit chain stood when the bulletin was made, so an
+    archived bulletin shows later whether the chain was cut back (docs/security.md)."""
+    from xiaoneng.audit import services as audit
+
+    point = audit.anchor()
+    assert point.seq > 0  # the month's complaints were audited
+    client.force_login(users[Role.OFFICE])
+    with time_machine.travel(at(AS_OF), tick=False):
+        page = client.get(reverse("bulletins:page"), {"period": "2026-10"}).content.decode()
+        word = client.get(reverse("bulletins:word"), {"period": "2026-10"})
+    assert f"审计日志锚点：第 {point.seq} 条" in page and point.hash in page
+    text = _docx_text(Document(io.BytesIO(word.content)))
+    assert f"第 {point.seq} 条，哈希 {point.hash}" in text
+    assert f"xiaoneng audit verify --expect {point.seq}:{point.hash}" in text
+    assert audit.verify([audit.parse_anchor(f"{point.seq}:{point.hash}")]).ok
