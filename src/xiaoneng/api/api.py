@@ -21,10 +21,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.renderers import JSONRenderer
 
-from xiaoneng.cases.schemas import EventIn
+from xiaoneng.cases.schemas import event_json_schema
+from xiaoneng.complaints.models import Category
 
 from .auth import BearerKey, HeaderKey, failure_message
 from .cases_api import router as cases_router
+from .complaints_api import complaint_json_schema
 from .complaints_api import router as complaints_router
 from .errors import ApiError
 
@@ -38,7 +40,11 @@ supervision state.
 - 认证 Authentication：`Authorization: Bearer <密钥>` 或 `X-API-Key: <密钥>`（密钥由效能办在
   “接口密钥”页面发放）。
 - 幂等 Idempotency：`event_id` 是发送方自己的事件编号；同一密钥重发同一事件只记一次。
+- 请求体 Bodies：JSON，UTF-8 编码。
 - 错误 Errors：`{"code": "...", "message": "中文说明", "field": "出错的字段或 null"}`。
+  422 的 `code` 为 `invalid` 表示请求不符合本文档；其他 `code`（如 `unknown_case`）表示请求
+  符合文档、但被平台的业务规则拒绝。422 with `invalid`: the request does not match this
+  document; any other code: it does, and a rule of the platform refused it.
 
 详见 docs/api.md。
 """
@@ -87,12 +93,17 @@ class Utf8JSONRenderer(JSONRenderer):
 class XiaonengAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        # The event endpoints read their body themselves (one malformed item must not fail a
-        # bulk request), so Ninja does not see EventIn; document it here.
-        event = EventIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        # The write endpoints read their body themselves (one malformed item must not fail a
+        # bulk request), so Ninja does not see their schemas; document them here, as exactly
+        # as the API checks them: one variant per event kind, and the category codes in use.
+        event = event_json_schema(ref_template="#/components/schemas/{model}")
         components = schema["components"]["schemas"]
         components.update(event.pop("$defs", {}))
         components["EventIn"] = event
+        categories = list(
+            Category.objects.filter(is_active=True).order_by("code").values_list("code", flat=True)
+        )
+        components["ComplaintIn"] = complaint_json_schema(categories)
         return schema
 
 
@@ -144,6 +155,7 @@ _PARAM_MESSAGES = {
     "datetime_parsing": "时间格式不对，应为 ISO 8601，例如 2026-03-02T09:30:00+08:00",
     "datetime_from_date_parsing": "时间格式不对，应为 ISO 8601，例如 2026-03-02T09:30:00+08:00",
     "string_too_long": "太长",
+    "string_pattern_mismatch": "格式不对",
 }
 
 

@@ -1,6 +1,7 @@
 """Authentication of department systems for Django Ninja: ``Authorization: Bearer <key>`` or
-``X-API-Key: <key>``. A refused key leaves its reason on the request, so the 401 handler can say
-in Chinese whether the key was missing, malformed, unknown or revoked."""
+``X-API-Key: <key>``, exactly one of them. A refused key leaves its reason on the request, so
+the 401 handler can say in Chinese whether the key was missing, malformed, unknown, revoked or
+sent alongside other credentials."""
 
 from __future__ import annotations
 
@@ -17,17 +18,22 @@ FAILURE_MESSAGES = {
     "malformed": "接口密钥格式不对，应为 xn_<前缀>_<密钥>",
     "unknown": "接口密钥无效",
     "revoked": "接口密钥已被吊销，请联系效能办重新发放",
+    "ambiguous": "请求同时带有 Authorization 和 X-API-Key 请求头：只能用其中一种方式提供接口密钥",
 }
 
 
 def _check(request: HttpRequest, plaintext: str | None) -> ApiKey | None:
     if not plaintext:
         return None
+    if "HTTP_AUTHORIZATION" in request.META and "HTTP_X_API_KEY" in request.META:
+        # Which credential would count? A valid key beside a junk or foreign Authorization
+        # header (or the reverse) is refused rather than guessed at.
+        setattr(request, FAILURE_ATTR, "ambiguous")
+        return None
     try:
         return services.authenticate(plaintext)
     except services.AuthFailure as failure:
-        # Returning None lets the other scheme try (a client may send both headers); the
-        # reason of the last refusal is what the 401 body reports.
+        # The reason is what the 401 body reports.
         setattr(request, FAILURE_ATTR, failure.reason)
         return None
 

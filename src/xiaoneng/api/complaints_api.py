@@ -20,11 +20,12 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic import ValidationError as SchemaError
 
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
+from xiaoneng.cases.schemas import NOT_BLANK
 from xiaoneng.complaints import services
 from xiaoneng.complaints.models import Category, Complaint
 from xiaoneng.org.models import Unit
@@ -41,13 +42,17 @@ CHANNELS = tuple(str(c) for c in services.SYSTEM_CHANNELS)
 # ---- schemas ---------------------------------------------------------------------------------
 
 
+#: 联系电话: digits and the usual separators, 5–20 characters, nothing around them.
+PHONE_PATTERN = r"^$|^[0-9+\-（）()][0-9+\-（）() ]{3,18}[0-9+\-（）()]$"
+
+
 class IdentityIn(BaseModel):
     """投诉人身份: encrypted by the platform; only the office can reveal it (audited)."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field("", max_length=50, description="姓名（实名投诉必填）")
-    phone: str = Field("", max_length=20, description="联系电话")
+    phone: str = Field("", max_length=20, pattern=PHONE_PATTERN, description="联系电话")
     email: str = Field("", max_length=100, description="电子邮箱")
     address: str = Field("", max_length=200, description="联系地址")
 
@@ -60,6 +65,7 @@ class ComplaintIn(BaseModel):
     external_id: str = Field(
         min_length=1,
         max_length=100,
+        pattern=NOT_BLANK,
         description="来源系统的记录编号（幂等：重发同一记录只登记一次）",
     )
     channel: Literal[CHANNELS] = Field(  # type: ignore[valid-type]
@@ -69,13 +75,83 @@ class ComplaintIn(BaseModel):
     caller_number: str = Field(
         "", max_length=20, description="来电号码；只随实名身份加密保存，匿名投诉不保存"
     )
-    category: str = Field(min_length=1, max_length=30, description="投诉类别代码，如 ban_delay")
-    title: str = Field(min_length=1, max_length=100, description="标题")
-    text: str = Field(min_length=1, max_length=5000, description="投诉内容")
+    category: str = Field(
+        min_length=1, max_length=30, description="投诉类别代码（文档列出在用的类别，如 ban_delay）"
+    )
+    title: str = Field(min_length=1, max_length=100, pattern=NOT_BLANK, description="标题")
+    text: str = Field(min_length=1, max_length=5000, pattern=NOT_BLANK, description="投诉内容")
     named_unit: str | None = Field(None, max_length=30, description="被投诉单位代码（可不填）")
     accused_name: str = Field("", max_length=50, description="被投诉人（姓名或工号，可不填）")
-    anonymous: bool = Field(False, description="匿名投诉（不提供身份）")
-    identity: IdentityIn | None = Field(None, description="实名投诉人的身份，匿名时忽略")
+    anonymous: StrictBool = Field(False, description="匿名投诉（不提供身份）")
+    identity: IdentityIn | None = Field(
+        None, validate_default=True, description="实名投诉人的身份，匿名时忽略"
+    )
+
+    @field_validator("identity")
+    @classmethod
+    def _named_or_anonymous(cls, identity: IdentityIn | None, info) -> IdentityIn | None:
+        if not info.data.get("anonymous") and (identity is None or not identity.name.strip()):
+            raise ValueError("实名投诉须提供投诉人姓名（identity.name），或设 anonymous 为 true")
+        return identity
+
+
+def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The body schema with its ``$defs`` inlined: the document lists it under the operation."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(dict(defs[ref.rsplit("/", 1)[-1]]))
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)
+
+
+def complaint_json_schema(categories: list[str]) -> dict[str, Any]:
+    """ComplaintIn as the API documents it: named (``identity.name`` required) or anonymous
+    (``oneOf``), with the category codes in use. (Pydantic's own schema makes every part of
+    the identity optional and any string a category.)"""
+    flat = _inline_refs(ComplaintIn.model_json_schema())
+    properties = {k: v for k, v in flat["properties"].items() if k not in ("anonymous", "identity")}
+    properties["category"] = {**properties["category"], "enum": categories}
+    identity = flat["properties"]["identity"]["anyOf"][0]
+    named_identity = {
+        **identity,
+        "properties": {
+            **identity["properties"],
+            "name": {**identity["properties"]["name"], "minLength": 1, "pattern": NOT_BLANK},
+        },
+        "required": ["name"],
+    }
+    base_required = flat["required"]
+    named = {
+        "type": "object",
+        "title": "实名 named",
+        "properties": {**properties, "anonymous": {"const": False}, "identity": named_identity},
+        "required": [*base_required, "identity"],
+        "additionalProperties": False,
+    }
+    anonymous = {
+        "type": "object",
+        "title": "匿名 anonymous",
+        "properties": {
+            **properties,
+            "anonymous": {"const": True},
+            "identity": {"anyOf": [identity, {"type": "null"}]},
+        },
+        "required": [*base_required, "anonymous"],
+        "additionalProperties": False,
+    }
+    return {
+        "title": "ComplaintIn",
+        "description": flat.get("description", ""),
+        "oneOf": [named, anonymous],
+    }
 
 
 class FiledOut(Schema):
@@ -109,27 +185,20 @@ class ComplaintOut(Schema):
     reopen_count: int
 
 
-def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
-    """The body schema with its ``$defs`` inlined: the document lists it under the operation."""
-    defs = schema.pop("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return walk(dict(defs[ref.rsplit("/", 1)[-1]]))
-            return {k: walk(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        return node
-
-    return walk(schema)
-
-
+#: The body's schema; :class:`xiaoneng.api.api.XiaonengAPI` puts in the category codes in use.
 BODY_DOC = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": _inline_refs(ComplaintIn.model_json_schema())}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ComplaintIn"}}},
+    }
+}
+#: OpenAPI link: where a filed complaint's status can be read (stateful tests follow it).
+COMPLAINT_LINKS = {
+    "links": {
+        "GetComplaint": {
+            "operationId": "get_complaint",
+            "parameters": {"number": "$response.body#/number"},
+        }
     }
 }
 WRITE_ERRORS = {
@@ -137,7 +206,9 @@ WRITE_ERRORS = {
     401: ErrorOut,
     403: ErrorOut,
     409: ErrorOut,
+    411: ErrorOut,
     413: ErrorOut,
+    415: ErrorOut,
     422: ErrorOut,
     503: ErrorOut,
 }
@@ -148,8 +219,9 @@ _MESSAGES = {
     "string_type": "应为字符串",
     "string_too_short": "不能为空",
     "string_too_long": "太长",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false（JSON 布尔值）",
+    "bool_parsing": "应为 true 或 false（JSON 布尔值）",
+    "string_pattern_mismatch": "格式不对",
     "literal_error": "取值不在允许范围内",
     "extra_forbidden": "不认识的字段",
     "model_type": "应为 JSON 对象",
@@ -176,13 +248,16 @@ def _parse(raw: Any) -> ComplaintIn:
     bad = _bad_text(raw)
     if bad is not None:
         raise ApiError(
-            422, "invalid", f"{bad}：包含无法保存的字符（空字符或不成对的代理字符）", bad
+            422, "bad_text", f"{bad}：包含无法保存的字符（空字符或不成对的代理字符）", bad
         )
     try:
         return ComplaintIn.model_validate(raw)
     except SchemaError as error:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first.get("loc", ())) or None
+        if first.get("type") == "value_error":
+            message = str(first.get("ctx", {}).get("error", first["msg"]))
+            raise ApiError(422, "invalid", f"{field}：{message}", field) from error
         message = _MESSAGES.get(first.get("type", ""), "格式不正确")
         raise ApiError(
             422, "invalid", f"{field}：{message}" if field else message, field
@@ -221,6 +296,7 @@ def _first_error(error: ValidationError) -> tuple[str | None, str]:
 @router.post(
     "",
     response={200: FiledOut, 201: FiledOut, **WRITE_ERRORS},
+    operation_id="post_complaint",
     summary="登记一件投诉 File a complaint (hotline platforms)",
     description=(
         "热线平台等系统登记效能投诉。201：已登记，返回投诉编号和查询码；200：同一 external_id "
@@ -230,7 +306,7 @@ def _first_error(error: ValidationError) -> tuple[str | None, str]:
         "same body (the first filing is returned); 409 the external_id was used for a different "
         "body; 403 this key's unit may not file complaints."
     ),
-    openapi_extra=BODY_DOC,
+    openapi_extra={**BODY_DOC, "responses": {201: COMPLAINT_LINKS, 200: COMPLAINT_LINKS}},
 )
 def post_complaint(request: HttpRequest):
     key: ApiKey = request.auth
@@ -241,6 +317,7 @@ def post_complaint(request: HttpRequest):
     data = _parse(_read_json(request))
     category = Category.objects.filter(code=data.category, is_active=True).first()
     if category is None:
+        # Not among the codes the document lists: a request the document calls invalid.
         raise ApiError(
             422, "invalid", f"category：没有代码为“{data.category}”的投诉类别", "category"
         )
@@ -249,7 +326,10 @@ def post_complaint(request: HttpRequest):
         named_unit = Unit.objects.filter(code=data.named_unit, is_active=True).first()
         if named_unit is None:
             raise ApiError(
-                422, "invalid", f"named_unit：没有代码为“{data.named_unit}”的单位", "named_unit"
+                422,
+                "unknown_unit",
+                f"named_unit：没有代码为“{data.named_unit}”的单位",
+                "named_unit",
             )
     identity = None
     if not data.anonymous and data.identity is not None:
@@ -293,6 +373,7 @@ def post_complaint(request: HttpRequest):
 @router.get(
     "/{number}",
     response={200: ComplaintOut, **READ_ERRORS},
+    operation_id="get_complaint",
     summary="查询投诉办理状态 Read a complaint's status",
     description=(
         "能登记投诉的密钥可查询所有投诉；其他部门的密钥只能查询转给本单位及下级单位办理的投诉，"

@@ -97,6 +97,8 @@ _PYDANTIC_MESSAGES = {
     "greater_than_equal": "数值太小",
     "less_than_equal": "数值太大",
     "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "string_pattern_mismatch": "格式不对",
     "decimal_parsing": "应为数字",
     "list_type": "应为列表",
     "model_type": "应为对象",
@@ -110,8 +112,10 @@ def _schema_error(error: SchemaError) -> tuple[str, str]:
         message = str(first.get("ctx", {}).get("error", first["msg"]))
     else:
         message = _PYDANTIC_MESSAGES.get(first["type"], first["msg"])
-        if where:
-            message = f"{where}：{message}"
+        if first["type"] == "literal_error":
+            message += f"（应为 {first['ctx']['expected']}）"
+    if where:
+        message = f"{where}：{message}"
     return where, message
 
 
@@ -270,7 +274,11 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
     touched: list[Case] = []
     for number, group in by_case.items():
         case = cases.get(number)
-        if case is None:
+        # A department system is told the same about another department's case as about a
+        # missing one: the answer must not reveal which case numbers exist elsewhere.
+        if case is None or (
+            scope_unit is not None and not case.unit.path.startswith(scope_unit.path)
+        ):
             for item in group:
                 if item.result.status == "accepted":
                     _fail(
@@ -279,15 +287,6 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
                         f"申请号“{number}”的办件不存在（须先有受理事件）",
                         "case_number",
                     )
-            continue
-        if scope_unit is not None and not case.unit.path.startswith(scope_unit.path):
-            for item in group:
-                _fail(
-                    item.result,
-                    "forbidden_unit",
-                    f"办件“{number}”不属于本系统所在单位",
-                    "case_number",
-                )
             continue
         if (
             actor is not None

@@ -158,10 +158,24 @@ def test_the_audit_log_names_the_key(api, item):
         (event("correction_notice", "2026-03-03 10:00", materials=[]), "invalid", ""),
         (event("finish", "2026-03-03 10:00"), "invalid", ""),
         ({**accept(), "colour": "red"}, "invalid", "colour"),
-        ({**accept(), "at": "0001-01-01T00:00:00+14:00"}, "invalid", "at"),
-        ({**accept(), "at": "1999-12-31T23:00:00+00:00"}, "invalid", "at"),
-        ({**accept(), "event_id": "a\x00b"}, "invalid", "event_id"),
-        ({**accept(), "applicant": {"name": "\ud800"}}, "invalid", "applicant.name"),
+        ({**accept(), "at": "0001-01-01T00:00:00+14:00"}, "out_of_range", "at"),
+        ({**accept(), "at": "1999-12-31T23:00:00+00:00"}, "out_of_range", "at"),
+        ({**accept(), "event_id": "a\x00b"}, "bad_text", "event_id"),
+        ({**accept(), "applicant": {"name": "\ud800"}}, "bad_text", "applicant.name"),
+        ({**accept(), "days": 3}, "invalid", ""),
+        (event("extension", "2026-03-03 10:00", days=True), "invalid", "days"),
+        (event("extension", "2026-03-03 10:00", days="3"), "invalid", "days"),
+        (event("extension", "2026-03-03 10:00", days=2.5), "invalid", "days"),
+        (
+            event("fee", "2026-03-03 10:00", fees=[{"name": "工本费", "amount": 12.5}]),
+            "invalid",
+            "fees.0.amount",
+        ),
+        (
+            event("special_start", "2026-03-03 10:00", special_kind="party"),
+            "invalid",
+            "special_kind",
+        ),
     ],
     ids=[
         "unknown-item",
@@ -174,6 +188,12 @@ def test_the_audit_log_names_the_key(api, item):
         "before-2000",
         "nul-character",
         "lone-surrogate",
+        "field-of-another-kind",
+        "true-is-not-a-number",
+        "text-is-not-a-number",
+        "fractional-days",
+        "float-money",
+        "unknown-special-kind",
     ],
 )
 def test_rejected_single_events_name_code_and_field(api, item, raw, code, field):
@@ -388,7 +408,6 @@ def test_list_pages_by_cursor_and_filters(api, item):
         ({"light": "blue"}, "light"),
         ({"updated_since": "2026-03-01T00:00:00"}, "updated_since"),
         ({"updated_since": "yesterday"}, "updated_since"),
-        ({"updated_since": "0001-01-01T00:00:00+14:00"}, "updated_since"),
         ({"cursor": "abc"}, "cursor"),
         ({"cursor": "²"}, "cursor"),
     ],
@@ -400,6 +419,12 @@ def test_list_parameters_are_checked(api, params, field):
     assert body["code"] == "invalid" and body["field"] == field and body["message"]
 
 
+def test_any_time_the_document_allows_is_a_valid_updated_since(api, item):
+    api.post("/cases/events", accept())
+    response = api.get("/cases", {"updated_since": "0001-01-01T00:00:00+14:00"})
+    assert response.status_code == 200 and len(response.json()["items"]) == 1
+
+
 # ---- scope -------------------------------------------------------------------------------------
 
 
@@ -408,12 +433,22 @@ def test_a_key_of_department_b_cannot_read_or_write_department_a(api, api_b, ite
     assert api_b.get("/cases/C1").status_code == 404
     assert api_b.get("/cases/C1/events").status_code == 404
     assert api_b.get("/cases").json()["items"] == []
-    # Writing to A's case, or registering a case for A's item, is refused item by item.
+    # Writing to A's case, or registering a case for A's item, is refused item by item; A's
+    # case answers exactly as a case that does not exist (the probe found an existence oracle).
     response = api_b.post(
         "/cases/events", event("finish", "2026-03-06 10:00", result="approved", event_id="b1")
     )
-    assert response.status_code == 422
-    assert response.json()["code"] == "forbidden_unit"
+    missing = api_b.post(
+        "/cases/events",
+        event("finish", "2026-03-06 10:00", "C1-NOT", result="approved", event_id="b1"),
+    )
+    assert response.status_code == missing.status_code == 422
+    assert response.json() == {
+        **missing.json(),
+        "message": missing.json()["message"].replace("C1-NOT", "C1"),
+        "case_number": "C1",
+    }
+    assert response.json()["code"] == "unknown_case"
     response = api_b.post("/cases/events", accept("B-C1"))
     assert response.status_code == 422
     assert (response.json()["code"], response.json()["field"]) == ("forbidden_unit", "item_code")
@@ -444,3 +479,64 @@ def test_event_ids_are_per_key(api, api_b, users, org, item):
     response = api_b.post("/cases/events", accept("B1", item_code="ITEMB", event_id="same"))
     assert response.status_code == 201
     assert users[Role.OFFICE]  # the fixture made the keys through the office
+
+
+def test_numbers_are_numbers(api, item):
+    """The probe's finding: `"days": true` was taken for 1 day. Integers are JSON numbers
+    without a fraction (3.0 is 3); money is an integer or a decimal string."""
+    assert api.post("/cases/events", accept()).status_code == 201
+    response = api.post("/cases/events", event("extension", "2026-03-03 10:00", days=True))
+    assert response.status_code == 422 and response.json()["field"] == "days"
+    assert "true/false" in response.json()["message"]
+    assert not CaseEvent.objects.filter(kind="extension").exists()
+    ok = api.post("/cases/events", event("extension", "2026-03-03 10:00", days=3.0))
+    assert ok.status_code == 201
+    assert CaseEvent.objects.get(kind="extension").data == {"days": 3}
+    fee = event("fee", "2026-03-03 11:00", fees=[{"name": "工本费", "amount": "12.50"}])
+    assert api.post("/cases/events", fee).status_code == 201
+    assert CaseEvent.objects.get(kind="fee").data["fees"] == [{"name": "工本费", "amount": "12.50"}]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status", "code"),
+    [
+        ("application/json", "utf-16", 400, "bad_encoding"),
+        ("application/json", "utf-32", 400, "bad_encoding"),
+        ("application/json; charset=utf-16", "utf-16", 415, "unsupported_charset"),
+        ("application/json; charset=latin-1", "utf-8", 415, "unsupported_charset"),
+    ],
+)
+def test_bodies_must_be_utf8(api, item, content_type, body, status, code):
+    """The probe's finding: a UTF-16 body was accepted, though the API promises UTF-8."""
+    import json
+
+    def post(path: str, raw: bytes, content_type: str):
+        return api.client.generic(
+            "POST", f"/api/v1{path}", raw, content_type=content_type, headers=api.headers
+        )
+
+    raw = json.dumps(accept(), ensure_ascii=False).encode(body)
+    for path in ("/cases/events", "/cases/events/bulk"):
+        response = post(path, raw, content_type)
+        assert (response.status_code, response.json()["code"]) == (status, code)
+    assert not Case.objects.exists()
+    # UTF-8, with or without a byte order mark, is fine.
+    raw = json.dumps(accept(), ensure_ascii=False).encode("utf-8-sig")
+    assert post("/cases/events", raw, "application/json; charset=UTF-8").status_code == 201
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [{"Authorization": "Bearer junk"}, {"Authorization": "Basic dXNlcjpwYXNz"}],
+)
+def test_conflicting_credentials_are_refused(key_a, item, junk):
+    """The probe's finding: a valid X-API-Key beside a junk Authorization header was accepted.
+    Two credentials are refused whichever of them is valid."""
+    client = ApiClient(None)
+    response = client.post("/cases/events", accept(), {"X-API-Key": key_a.plaintext, **junk})
+    assert response.status_code == 401
+    assert "只能用其中一种方式" in response.json()["message"]
+    bearer = {"Authorization": f"Bearer {key_a.plaintext}"}
+    response = client.get("/cases", headers={**bearer, "X-API-Key": "xn_abcdefgh_junk"})
+    assert response.status_code == 401
+    assert not Case.objects.exists()

@@ -127,27 +127,42 @@ def test_status_follows_the_workflow_without_identity(hotline, users, org):
 
 
 @pytest.mark.parametrize(
-    ("change", "field", "words"),
+    ("change", "code", "field", "words"),
     [
-        ({"category": "nope"}, "category", "投诉类别"),
-        ({"named_unit": "NOPE"}, "named_unit", "单位"),
-        ({"channel": "web"}, "channel", "取值不在允许范围内"),
-        ({"title": ""}, "title", "不能为空"),
-        ({"text": "x" * 5001}, "text", "太长"),
-        ({"identity": {"name": ""}}, "name", "实名投诉请填写姓名"),
-        ({"identity": None}, "name", "实名投诉请填写姓名"),
-        ({"identity": {"name": NAME, "phone": "abc"}}, "phone", "联系电话格式不正确"),
-        ({"title": "a\x00b"}, "title", "无法保存"),
-        ({"extra": 1}, "extra", "不认识的字段"),
-        ({"external_id": ""}, "external_id", "不能为空"),
+        ({"category": "nope"}, "invalid", "category", "投诉类别"),
+        ({"named_unit": "NOPE"}, "unknown_unit", "named_unit", "单位"),
+        ({"channel": "web"}, "invalid", "channel", "取值不在允许范围内"),
+        ({"title": ""}, "invalid", "title", "不能为空"),
+        ({"title": "   "}, "invalid", "title", "格式不对"),
+        ({"text": "x" * 5001}, "invalid", "text", "太长"),
+        ({"identity": {"name": ""}}, "invalid", "identity", "实名投诉须提供投诉人姓名"),
+        ({"identity": None}, "invalid", "identity", "实名投诉须提供投诉人姓名"),
+        ({"identity": {"name": NAME, "phone": "abc"}}, "invalid", "identity.phone", "格式不对"),
+        ({"title": "a\x00b"}, "bad_text", "title", "无法保存"),
+        ({"extra": 1}, "invalid", "extra", "不认识的字段"),
+        ({"external_id": ""}, "invalid", "external_id", "不能为空"),
+        ({"anonymous": "true"}, "invalid", "anonymous", "应为 true 或 false"),
+        ({"anonymous": 1}, "invalid", "anonymous", "应为 true 或 false"),
     ],
 )
-def test_invalid_bodies_are_422_with_the_field(hotline, change, field, words):
+def test_invalid_bodies_are_422_with_the_field(hotline, change, code, field, words):
     response = hotline.post("/complaints", body(**change))
     assert response.status_code == 422, response.content
     out = response.json()
-    assert out["code"] == "invalid" and out["field"] == field and words in out["message"]
+    assert (out["code"], out["field"]) == (code, field) and words in out["message"]
     assert not Complaint.objects.exists()
+
+
+def test_the_document_lists_the_category_codes_in_use(anonymous):
+    from xiaoneng.complaints.models import Category
+
+    Category.objects.filter(code="ban_delay").update(is_active=False)
+    schema = anonymous.client.get("/api/v1/openapi.json").json()
+    named, anonymous_variant = schema["components"]["schemas"]["ComplaintIn"]["oneOf"]
+    codes = named["properties"]["category"]["enum"]
+    assert codes == sorted(Category.objects.filter(is_active=True).values_list("code", flat=True))
+    assert "ban_delay" not in codes and codes
+    assert named["required"][-1] == "identity" and "anonymous" in anonymous_variant["required"]
 
 
 def test_bad_json_and_missing_key(hotline, anonymous):
@@ -166,8 +181,9 @@ def test_unknown_number_is_404(hotline):
 def test_the_operations_are_documented(anonymous):
     schema = anonymous.get("/openapi.json").json()
     post = schema["paths"]["/api/v1/complaints"]["post"]
-    body_schema = post["requestBody"]["content"]["application/json"]["schema"]
-    assert "external_id" in body_schema["required"]
+    ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body_schema = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert all("external_id" in variant["required"] for variant in body_schema["oneOf"])
     assert "$defs" not in str(body_schema)
     assert {"201", "200", "409", "403", "422"} <= set(post["responses"])
     assert "/api/v1/complaints/{number}" in schema["paths"]

@@ -131,14 +131,20 @@ def test_department_system_is_limited_to_its_unit(item, org):
     )
     assert codes(report) == [("rejected", "forbidden_unit")]
     run(accept())
+    # Another department's case reads exactly like a missing one (no existence oracle).
     report = services.ingest(
-        [event("deliver", "2026-03-09 10:00")],
+        [event("deliver", "2026-03-09 10:00"), event("deliver", "2026-03-09 10:00", "NOPE")],
         source="api:b",
         actor="乙局系统",
         scope_unit=org.dept_b,
         now=NOW,
     )
-    assert codes(report) == [("rejected", "forbidden_unit")]
+    assert codes(report) == [("rejected", "unknown_case")] * 2
+    foreign, missing = report.results
+    assert (foreign.message, foreign.field) == (
+        missing.message.replace("NOPE", "C1"),
+        missing.field,
+    )
 
 
 @pytest.mark.django_db
