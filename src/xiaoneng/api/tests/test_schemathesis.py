@@ -75,16 +75,16 @@ def fuzz(db, org, users, item):
     client = ApiClient(key)
     # A case to read back, so that generated requests sometimes reach the 200 paths too.
     assert client.post("/cases/events", accept("C1")).status_code == 201
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
-    # More events than a bulk request may carry are refused with 413 (too_many), as documented.
-    rejection = schema.config.checks.negative_data_rejection
-    rejection.expected_statuses = [*rejection.expected_statuses, "413"]
     # Requests now reach the WSGI handler directly, not through Django's test client, and its
     # request signals would close the test's database connection mid-transaction (PostgreSQL;
     # SQLite's in-memory database ignores it). Disconnect them as the test client does, after
     # the last test-client request (which connects them again when it finishes).
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    # More events than a bulk request may carry are refused with 413 (too_many), as documented.
+    rejection = schema.config.checks.negative_data_rejection
+    rejection.expected_statuses = [*rejection.expected_statuses, "413"]
     yield schema, client.headers
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
