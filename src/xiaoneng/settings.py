@@ -29,6 +29,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -152,6 +153,19 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "xiaoneng.wsgi.application"
 
+
+def _private_sqlite_file(name: str) -> None:
+    # SQLite creates a missing database file with the process umask (usually 0644) and gives
+    # its -wal and -shm files the database file's own mode: creating it empty with 0600 first
+    # keeps all three private. (An empty file is a valid empty database.)
+    path = Path(name)
+    if name.startswith(":") or path.exists():
+        return
+    _private_dir(path.parent)
+    with contextlib.suppress(FileExistsError):  # another process got there first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'xiaoneng.sqlite3'}"),
@@ -167,23 +181,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    _private_sqlite_file(str(DATABASES["default"]["NAME"]))
 DATABASES["default"].setdefault("TEST", {})
 
-
-def _private_sqlite_file(name: str) -> None:
-    # SQLite creates a missing database file with the process umask (usually 0644) and gives
-    # its -wal and -shm files the database file's own mode: creating it empty with 0600 first
-    # keeps all three private. (An empty file is a valid empty database.)
-    path = Path(name)
-    if name.startswith(":") or path.exists():
-        return
-    _private_dir(path.parent)
-    with contextlib.suppress(FileExistsError):  # another process got there first
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    _private_sqlite_file(str(DATABASES["default"]["NAME"]))
 
 # The shared cache: the public throttles must count across all app server processes and
 # survive restarts. Redis when REDIS_URL is set, else a table in the database (created by the
@@ -212,8 +212,6 @@ def _trusted_proxies(text: str) -> tuple[str, ...]:
         try:
             ipaddress.ip_network(network, strict=False)
         except ValueError as error:
-            from django.core.exceptions import ImproperlyConfigured
-
             raise ImproperlyConfigured(
                 f"XIAONENG_TRUSTED_PROXIES：“{network}”不是 IP 地址或网段（CIDR）"
             ) from error

@@ -47,19 +47,10 @@ def _json_number(value: object) -> object:
     return value
 
 
-def json_int(minimum: int, maximum: int):
-    """An integer as JSON Schema means it: a JSON number with no fraction (3 or 3.0), never a
-    boolean or a string. (The bounds come before the validator, or pydantic documents them as
-    non-standard "ge"/"le" keywords.)"""
-    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_json_number)]
-
-
 #: A decimal amount written as a string, as money should be: up to 10 digits and 2 decimals.
 AMOUNT_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
 #: Text that must say something: whitespace around it is trimmed, and all-whitespace is empty.
 NOT_BLANK = r"\S"
-
-
 MAX_AMOUNT = 9_999_999_999
 
 
@@ -150,8 +141,10 @@ class EventIn(BaseModel):
     step_code: str | None = Field(default=None, max_length=30, pattern=NOT_BLANK)
     # special_start
     special_kind: Literal[tuple(SPECIAL_KINDS)] | None = None  # type: ignore[valid-type]
-    # extension: strictly an integer (JSON true is not 1 day)
-    days: json_int(1, 60) | None = None  # type: ignore[valid-type]
+    # extension: an integer as JSON Schema means it, a JSON number with no fraction (3 or 3.0),
+    # never true/false or "3". (The bounds come before the validator, or pydantic documents
+    # them as non-standard "ge"/"le" keywords.)
+    days: Annotated[int, Field(ge=1, le=60), BeforeValidator(_json_number)] | None = None
     # finish
     result: Literal["approved", "denied"] | None = None
     # finish (denied) / reject / return
