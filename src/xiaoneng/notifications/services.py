@@ -52,7 +52,6 @@ CLAIM_CHUNK = 10
 MAX_RETRY_DELAY = timedelta(minutes=60)
 
 
-
 def _kind_phrase(kind: str) -> str:
     """“到期预警通知”, “督办通知”, but “通知” alone for a plain notice (not “通知通知”)."""
     label = Kind(kind).label
