@@ -221,6 +221,7 @@ def case_receipt(request, pk: int):
         except PermissionDenied as denied:
             messages.error(request, str(denied))
         else:
+            messages.success(request, _("已重新签发查询码，原查询码已作废"))
             _hand_over_code(request, case, code)
         return redirect("cases:receipt", case.pk)
     code = _take_code(request, case)

@@ -72,7 +72,7 @@ def test_the_receipt_shows_the_code_once_and_a_reprint_issues_a_new_one(client, 
     reprint = client.post(url, follow=True)
     second = printed_code(reprint.content.decode())
     assert reprint.redirect_chain == [(url, 302)] and reprint["Cache-Control"] == "no-store"
-    assert len(second) == 6 and second != first
+    assert len(second) == 6 and second != first and "原查询码已作废" in reprint.content.decode()
     assert services.lookup_public(case.number, first) is None
     assert services.lookup_public(case.number, second) == case
     assert printed_code(client.get(url).content.decode()) == ""
