@@ -772,7 +772,6 @@ def reopen_public(number: str, code: str, reason: str) -> Complaint:
     return _reopen(None, _lock(complaint), reason)
 
 
-@transaction.atomic
 @dataclass(frozen=True)
 class RevealedFile:
     """An attachment's neutral name as staff see it and the name the complainant gave it."""
@@ -795,6 +794,7 @@ def has_secrets(complaint: Complaint) -> bool:
     return bool(complaint.identity_token) or complaint.attachments.exists()
 
 
+@transaction.atomic
 def reveal_identity(actor, complaint: Complaint, reason: str) -> Revealed:
     """查看投诉人身份: office only, with a reason; the audit entry keeps the reason, which fields
     exist and how many file names were shown — never the values — and the office's timeline

@@ -123,6 +123,7 @@ def test_an_anonymous_complaints_file_names_are_revealed_alike(client, users, ca
     ).content.decode()
     assert "匿名投诉，没有投诉人身份信息" in page and f"{SECRET}.png" in page
     revealed = services.reveal_identity(users[Role.OFFICE], complaint, "再次核实")
+    assert all(isinstance(f, services.RevealedFile) for f in revealed.files)
     assert revealed.identity == {} and [f.label for f in revealed.files] == [
         "附件1.png",
         "附件2.pdf",
