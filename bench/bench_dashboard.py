@@ -250,7 +250,7 @@ def generate(rng: random.Random, n_cases: int, city, now: datetime) -> dict[str,
                 counts["overdue"] += due_at < now
             values = {
                 "number": f"N{case_id:08d}",
-                "query_code": "ABCDEF",
+                "code_digest": "",
                 "item_id": item_id,
                 "item_version_id": version_id,
                 "unit_id": unit_id,

@@ -74,7 +74,7 @@ def main() -> None:
     later = now + timedelta(days=30)
     t0 = time.perf_counter()
     columns = (
-        "number, query_code, item_id, item_version_id, unit_id, channel, applicant_name, "
+        "number, code_digest, item_id, item_version_id, unit_id, channel, applicant_name, "
         "applicant_kind, joint_mode, status, accepted_at, limit_days, extended_days, "
         "elapsed_days, paused, light, "
         "correction_count, result_reason, created_at, updated_at, due_at, warn_at, deadline_open, "
@@ -88,7 +88,7 @@ def main() -> None:
                 copy.write_row(
                     (
                         f"B{n:08d}",
-                        "ABCDEF",
+                        "",
                         item,
                         version,
                         unit,

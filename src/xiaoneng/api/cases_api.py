@@ -60,6 +60,11 @@ class ItemResultOut(Schema):
     code: str | None = Field(None, description="被拒绝的原因代码，见 docs/api.md")
     message: str = Field("", description="中文说明")
     field: str | None = Field(None, description="出错的字段")
+    query_code: str | None = Field(
+        None,
+        description="本次请求新建办件的受理事件才有：群众查询进度用的查询码。平台只保存其摘要，"
+        "以后无法再读出；遗失时用 POST /cases/{number}/query-code 重新签发",
+    )
 
 
 class EventErrorOut(ErrorOut):
@@ -125,7 +130,6 @@ class CaseSummaryOut(Schema):
 
 
 class CaseOut(CaseSummaryOut):
-    query_code: str = Field(description="群众查询办件进度用的查询码")
     channel: Labelled
     window: Ref | None
     cards: list[CardOut]
@@ -285,6 +289,7 @@ def _ingest(key: ApiKey, raws: list) -> list[dict]:
             row["index"] = passed_at[result.index]
             row["code"] = row["code"] or None
             row["field"] = row["field"] or None
+            row["query_code"] = row["query_code"] or None
             if row["status"] == "accepted" and not row["message"]:
                 row["message"] = "已接收"
             results[row["index"]] = row
@@ -482,7 +487,6 @@ def get_case(request: HttpRequest, number: str):
     )
     data = _summary(case, get_calendar(), now)
     data.update(
-        query_code=case.query_code,
         channel=_labelled(case.channel, case.get_channel_display()),
         window={"code": case.window.code, "name": case.window.name} if case.window else None,
         cards=[
@@ -498,6 +502,29 @@ def get_case(request: HttpRequest, number: str):
         steps=_steps(case, now),
     )
     return Status(200, data)
+
+
+class QueryCodeOut(Schema):
+    number: str
+    query_code: str = Field(description="新的查询码；原查询码已作废")
+
+
+@router.post(
+    "/{number}/query-code",
+    response={200: QueryCodeOut, **READ_ERRORS},
+    summary="重新签发查询码 Issue a new query code",
+    description=(
+        "补打回执用：签发新的查询码，原查询码立即作废（平台只保存查询码的摘要，原码无法再读出）；"
+        "记入审计日志。只能为本密钥范围内的办件签发，其他一律 404。\n\n"
+        "For reprinting a receipt: a new query code, the previous one stops working at once "
+        "(only digests are stored). Audited. Cases outside the key's reach answer 404."
+    ),
+)
+def reissue_query_code(request: HttpRequest, number: str):
+    key = request.auth
+    case = _get_case(key, number)
+    code = cases.reissue_query_code(key.actor_name, case, scope_unit=key.unit)
+    return Status(200, {"number": case.number, "query_code": code})
 
 
 @router.get(

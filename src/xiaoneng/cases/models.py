@@ -72,7 +72,9 @@ class Case(DeadlineFields):
         PARALLEL = "parallel", "并联"
 
     number = models.CharField("申请号", max_length=60, unique=True)
-    query_code = models.CharField("查询码", max_length=12)
+    # 查询码摘要: only a keyed digest of the receipt's query code (services.code_digests); the
+    # code itself exists in clear only in the response that issued it.
+    code_digest = models.CharField("查询码摘要", max_length=64, editable=False)
     item = models.ForeignKey(
         "catalog.ServiceItem", verbose_name="事项", on_delete=models.PROTECT, related_name="cases"
     )

@@ -7,6 +7,7 @@ import — ends in :func:`refresh_cases`, which replays each case's whole event 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 import uuid
@@ -23,6 +24,7 @@ from pydantic import ValidationError as SchemaError
 from xiaoneng.accounts.scoping import can_create_in, can_edit
 from xiaoneng.audit import services as audit
 from xiaoneng.catalog.models import HandlingType, ServiceItem, ServiceItemVersion, Step
+from xiaoneng.complaints import crypto
 from xiaoneng.dbutil import bulk_update_rows, copy_insert
 from xiaoneng.org.models import Staff, Unit
 from xiaoneng.supervision import services as supervision
@@ -46,6 +48,7 @@ from .timeline import CaseState, Ev, StepPlan, replay
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_BULK = 1000
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+QUERY_CODE_LENGTH = 6
 
 CLOSED_ONLY = {"deliver", "veto_filed", "fee"}
 
@@ -61,6 +64,8 @@ class ItemResult:
     code: str = ""
     message: str = ""
     field: str = ""
+    #: The query code of the case this (accept) item created; nowhere else in clear.
+    query_code: str = ""
 
 
 @dataclass
@@ -125,7 +130,14 @@ def body_hash(raw: dict) -> str:
 
 
 def new_query_code() -> str:
-    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(6))
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+
+
+def code_digests(number: str, code: str) -> list[str]:
+    """查询码摘要: HMAC-SHA256 of a case's query code, bound to its number, under every configured
+    ``XIAONENG_IDENTITY_KEY`` (the first is the one to store). Bound to the number so that one
+    guessed code cannot be tested against every case at once."""
+    return crypto.keyed_digests("case-query-code", f"{number}:{code.strip().upper()}")
 
 
 # ---- ingest --------------------------------------------------------------------------------------
@@ -211,6 +223,7 @@ def ingest(
 def _fail(result: ItemResult, code: str, message: str, field_name: str = "") -> None:
     result.status = "rejected"
     result.code, result.message, result.field = code, message, field_name
+    result.query_code = ""  # the case it would have opened is not kept
 
 
 def _drop_duplicates(items: list[_Item], source: str) -> list[_Item]:
@@ -461,9 +474,11 @@ def _create_cases(by_case, cases, source, scope_unit, now) -> list[Case]:
         joint = ev.joint_mode or ""
         if service.handling_type == HandlingType.JOINT and not joint:
             joint = "parallel" if version.steps.exclude(parallel_group=None).exists() else "serial"
+        code = new_query_code()
+        item.result.query_code = code
         case = Case(
             number=number,
-            query_code=new_query_code(),
+            code_digest=code_digests(number, code)[0],
             item=service,
             item_version=version,
             unit=service.unit,
@@ -950,6 +965,11 @@ def _increment(model, counters: list[str], keys: list[str], rows: list[tuple]) -
 
 def submit(actor, case_number: str, kind: str, at: datetime | None = None, **fields) -> Case:
     """Record one event from the office pages; a refusal raises ValidationError in Chinese."""
+    _submit_one(actor, case_number, kind, at, **fields)
+    return Case.objects.get(number=case_number)
+
+
+def _submit_one(actor, case_number: str, kind: str, at: datetime | None, **fields) -> ItemResult:
     raw = {
         "event_id": uuid.uuid4().hex,
         "case_number": case_number,
@@ -965,7 +985,15 @@ def submit(actor, case_number: str, kind: str, at: datetime | None = None, **fie
         raise ValidationError(
             {result.field or "__all__": result.message} if result.field else result.message
         )
-    return Case.objects.get(number=case_number)
+    return result
+
+
+@dataclass(frozen=True)
+class Registration:
+    """受理结果: the new case and its query code, in clear only here, to print on the receipt."""
+
+    case: Case
+    query_code: str
 
 
 def register_case(
@@ -978,12 +1006,12 @@ def register_case(
     handler: Staff | None = None,
     accepted_at: datetime | None = None,
     number: str | None = None,
-) -> Case:
+) -> Registration:
     """受理: the window registers a new case; the number is generated unless given."""
     if not _may_register(actor, item):
         raise PermissionDenied("您无权受理该单位的事项")
     number = number or generate_number(item, accepted_at or timezone.now())
-    return submit(
+    result = _submit_one(
         actor,
         number,
         "accept",
@@ -994,6 +1022,26 @@ def register_case(
         handler_staff_no=handler.staff_no if handler else None,
         channel="window",
     )
+    return Registration(Case.objects.get(number=number), result.query_code)
+
+
+@transaction.atomic
+def reissue_query_code(actor, case: Case, *, scope_unit: Unit | None = None) -> str:
+    """补打回执: a new query code for the case; the previous one stops working at once (only its
+    digest was kept, so it cannot be printed again). Staff need the right to move the case; a
+    department system (``actor`` its name) the case in ``scope_unit``'s subtree. Audited without
+    the code. The case's ``updated_at`` stays: nothing about its supervision changed."""
+    if isinstance(actor, str):
+        if scope_unit is not None and not case.unit.path.startswith(scope_unit.path):
+            raise PermissionDenied("办件不属于本系统所在单位")
+    elif not can_edit(actor, case):
+        raise PermissionDenied("您无权为该办件重新签发查询码")
+    code = new_query_code()
+    Case.objects.filter(pk=case.pk).update(code_digest=code_digests(case.number, code)[0])
+    audit.record(
+        actor, audit.Action.EVENT, case, summary="重新签发查询码（补打回执，原查询码作废）"
+    )
+    return code
 
 
 def _may_register(actor, item: ServiceItem) -> bool:
@@ -1066,7 +1114,9 @@ def remaining_days(case: Case, now: datetime | None = None) -> int | None:
 
 def lookup_public(number: str, code: str) -> Case | None:
     """The case for a receipt's number and query code, or None (never says which was wrong)."""
-    case = Case.objects.select_related("item", "unit").filter(number=number.strip()).first()
-    if case is None or not secrets.compare_digest(case.query_code, code.strip().upper()):
-        return None
-    return case
+    number = (number or "").strip()
+    case = Case.objects.select_related("item", "unit").filter(number=number).first()
+    # Digests are computed for an unknown number too, so the timing tells neither mistake.
+    stored = case.code_digest if case is not None else "0" * 64
+    matches = [hmac.compare_digest(d, stored) for d in code_digests(number, code or "")]
+    return case if case is not None and any(matches) else None

@@ -10,11 +10,14 @@ from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.catalog.models import ServiceItem
+from xiaoneng.complaints import crypto
 from xiaoneng.org.models import Unit
 from xiaoneng.supervision.models import Card
 from xiaoneng.web.decorators import office_required
@@ -75,7 +78,7 @@ def case_register(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            case = services.register_case(
+            registration = services.register_case(
                 user,
                 item=form.item,
                 applicant_name=d["applicant_name"],
@@ -91,7 +94,9 @@ def case_register(request):
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, f"已受理，申请号 {case.number}，查询码 {case.query_code}")
+            case = registration.case
+            messages.success(request, _("已受理，申请号 %(number)s") % {"number": case.number})
+            _hand_over_code(request, case, registration.query_code)
             return redirect("cases:receipt", case.pk)
     items = ServiceItem.objects.filter(is_active=True).select_related("unit").order_by("code")
     if user.effective_role not in (Role.ADMIN, Role.OFFICE) and not (
@@ -182,32 +187,89 @@ def case_event(request, pk: int):
     return redirect("cases:detail", pk)
 
 
+RECEIPT_CODE = "case_receipt_code"
+
+
+def _hand_over_code(request, case: Case, code: str) -> None:
+    """Pass a just-issued query code to the receipt page (the next request) through the session,
+    sealed with the identity key: never in a URL, never in clear in the session table."""
+    request.session[RECEIPT_CODE] = {
+        "case": case.pk,
+        "sealed": crypto.encrypt_identity({"code": code}),
+    }
+
+
+def _take_code(request, case: Case) -> str:
+    """The code handed over for this case, once; "" when there is none (a later visit)."""
+    handed = request.session.get(RECEIPT_CODE)
+    if not handed or handed.get("case") != case.pk:
+        return ""
+    del request.session[RECEIPT_CODE]
+    return crypto.decrypt_identity(handed["sealed"])["code"]
+
+
 @office_required(*WINDOW_ROLES)
 def case_receipt(request, pk: int):
+    """受理回执. The query code shows only on the visit right after it was issued (受理 or 补打);
+    printing the receipt again issues a new code (POST), the old one stops working."""
     case = get_object_or_404(
         Case.objects.visible_to(request.user).select_related("item", "unit", "window"), pk=pk
     )
-    return render(
+    if request.method == "POST":
+        try:
+            code = services.reissue_query_code(request.user, case)
+        except PermissionDenied as denied:
+            messages.error(request, str(denied))
+        else:
+            messages.success(request, _("已重新签发查询码，原查询码已作废"))
+            _hand_over_code(request, case, code)
+        return redirect("cases:receipt", case.pk)
+    code = _take_code(request, case)
+    response = render(
         request,
         "cases/receipt.html",
-        {"case": case, "lookup_url": _public_url(request, reverse("cases:lookup"))},
+        {
+            "case": case,
+            "query_code": code,
+            "may_reissue": can_edit(request.user, case),
+            "lookup_url": _public_url(request, _lookup_path(case.number)),
+        },
     )
+    if code:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+def _lookup_path(number: str) -> str:
+    """The lookup page with the number filled in: shareable, it carries no query code."""
+    path = reverse("cases:lookup")
+    return f"{path}?{urlencode({'number': number})}" if number else path
 
 
 def _public_url(request, path: str) -> str:
     """The address the public opens, as printed on paper: under ``XIAONENG_BASE_URL`` when set
-    (the site's public name behind a proxy), else the address this request came in on. Only the
-    page — never a query code (the receipt's paper carries the code on its own)."""
+    (the site's public name behind a proxy), else the address this request came in on. Never a
+    query code (the receipt's paper carries the code on its own)."""
     base = settings.XIAONENG_BASE_URL.rstrip("/")
     return base + path if base else request.build_absolute_uri(path)
 
 
 def public_lookup(request):
-    """办件进度查询: the public follows a case with the receipt's number and query code."""
-    form = LookupForm(request.GET or None)
+    """办件进度查询: the public follows a case with the receipt's number and query code. The form
+    is a POST, so the code never lands in a URL, an access log or the browser's history; a GET
+    only shows the form, with the number filled in from ``?number=`` (the shareable link)."""
+    number = request.GET.get("number", "")[:60]
+    if request.method != "POST" and "code" in request.GET:
+        # An old bookmark or a link made by hand: drop the code from the address bar and history
+        # (and from the page, which echoes its own address in the language switch).
+        return redirect(_lookup_path(number))
+    if request.method == "POST":
+        form = LookupForm(request.POST)
+    else:
+        form = LookupForm(initial={"number": number})
     case = state = None
     not_found = throttled = False
-    if form.is_valid():
+    if form.is_bound and form.is_valid():
         if over_limit(request, "case-lookup", LOOKUP_LIMIT, 600):
             throttled = True
         else:
@@ -217,7 +279,7 @@ def public_lookup(request):
             else:
                 state = services.live_state(case)
     status = 429 if throttled else 200
-    return render(
+    response = render(
         request,
         "cases/public_lookup.html",
         {
@@ -227,18 +289,10 @@ def public_lookup(request):
             "not_found": not_found,
             "throttled": throttled,
             "steps": list(case.steps.order_by("order")) if case else [],
+            "share_url": _public_url(request, _lookup_path(case.number)) if case else "",
         },
         status=status,
     )
-
-
-def _public_steps(case: Case) -> list[dict]:
-    rows = list(case.steps.order_by("order"))
-    if rows:
-        return [
-            {"name": s.name, "started_at": s.started_at, "finished_at": s.finished_at} for s in rows
-        ]
-    return [
-        {"name": s.name, "started_at": None, "finished_at": None}
-        for s in case.item_version.steps.all()
-    ]
+    if case is not None:
+        response["Cache-Control"] = "no-store"
+    return response

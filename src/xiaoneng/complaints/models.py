@@ -251,11 +251,16 @@ class ComplaintEvent(models.Model):
 
 
 class Attachment(models.Model):
-    """投诉附件: an image or PDF under MEDIA_ROOT, served only through a checked view."""
+    """投诉附件: an image or PDF under MEDIA_ROOT, served only through a checked view.
+
+    The complainant's own file name (王小明身份证.png) may name them: it is kept only encrypted
+    with the identity, the stored file has a random name, and staff see 附件1.png."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField("文件", upload_to="complaints/%Y/%m/")
-    original_name = models.CharField("原文件名", max_length=200)
+    # The original file name as a Fernet token (crypto.encrypt_identity); revealed like the
+    # identity, by the office, with a reason, audited.
+    name_token = models.TextField("原文件名（加密）", blank=True, editable=False)
     content_type = models.CharField("类型", max_length=40)
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField(max_length=64)
@@ -267,4 +272,10 @@ class Attachment(models.Model):
         verbose_name_plural = "投诉附件"
 
     def __str__(self) -> str:
-        return self.original_name
+        return "投诉附件"
+
+    @property
+    def extension(self) -> str:
+        """The stored file's extension (png, jpg, gif, pdf), checked against its bytes at upload."""
+        name = self.file.name or ""
+        return name.rsplit(".", 1)[-1].lower() if "." in name else ""

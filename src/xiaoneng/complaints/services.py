@@ -252,13 +252,14 @@ def _store_attachments(complaint: Complaint, checked: list[tuple[UploadedFile, s
         for chunk in upload.chunks():
             digest.update(chunk)
         upload.seek(0)
-        original = upload.name[:200]
-        # A random stored name: the complainant's file name may carry their own name.
+        # The complainant's file name may carry their own name (王小明身份证.png): it is kept
+        # encrypted like the identity, and the file is stored under a random name.
+        name_token = crypto.encrypt_identity({"name": upload.name[:200]})
         upload.name = f"{secrets.token_hex(16)}.{ext}"
         Attachment.objects.create(
             complaint=complaint,
             file=upload,
-            original_name=original,
+            name_token=name_token,
             content_type=content_type,
             size=upload.size,
             sha256=digest.hexdigest(),
@@ -771,24 +772,52 @@ def reopen_public(number: str, code: str, reason: str) -> Complaint:
     return _reopen(None, _lock(complaint), reason)
 
 
+@dataclass(frozen=True)
+class RevealedFile:
+    """An attachment's neutral name as staff see it and the name the complainant gave it."""
+
+    label: str
+    original: str
+
+
+@dataclass(frozen=True)
+class Revealed:
+    """What the audited reveal shows: the identity (empty for an anonymous complaint) and the
+    attachments' original file names, which may name the complainant too."""
+
+    identity: dict[str, str]
+    files: tuple[RevealedFile, ...]
+
+
+def has_secrets(complaint: Complaint) -> bool:
+    """Whether there is anything to reveal: a named complainant or attachments' file names."""
+    return bool(complaint.identity_token) or complaint.attachments.exists()
+
+
 @transaction.atomic
-def reveal_identity(actor, complaint: Complaint, reason: str) -> dict[str, str]:
-    """查看投诉人身份: office only, with a reason; the audit entry keeps the reason, not the
-    identity, and the office's timeline shows who looked and why."""
+def reveal_identity(actor, complaint: Complaint, reason: str) -> Revealed:
+    """查看投诉人身份: office only, with a reason; the audit entry keeps the reason, which fields
+    exist and how many file names were shown — never the values — and the office's timeline
+    shows who looked and why."""
     _require_office(actor, "查看投诉人身份")
     reason = _text(reason, "reason", "查看理由", REASON_LIMIT)
-    if not complaint.identity_token:
+    attachments = list(complaint.attachments.all())
+    if not complaint.identity_token and not attachments:
         raise ValidationError("该投诉为匿名投诉，没有身份信息")
     identity = crypto.decrypt_identity(complaint.identity_token)
+    files = tuple(
+        RevealedFile(_label(n, a), crypto.decrypt_identity(a.name_token).get("name", ""))
+        for n, a in enumerate(attachments, start=1)
+    )
     audit.record(
         actor,
         audit.Action.EVENT,
         complaint,
         summary="查看投诉人身份",
-        after={"reason": reason, "fields": sorted(identity)},
+        after={"reason": reason, "fields": sorted(identity), "file_names": len(files)},
     )
     _event(complaint, ComplaintEvent.Kind.REVEAL, actor, reason, office_only=True)
-    return identity
+    return Revealed(identity, files)
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -849,7 +878,7 @@ def allowed_actions(user, complaint: Complaint) -> set[str]:
             actions.add("visit")
         if can_reopen(complaint):
             actions.add("reopen")
-        if complaint.identity_token:
+        if has_secrets(complaint):
             actions.add("reveal")
     if status == Complaint.Status.HANDLING and (
         office
@@ -862,11 +891,29 @@ def allowed_actions(user, complaint: Complaint) -> set[str]:
     return actions
 
 
-def visible_attachments(user, complaint: Complaint) -> list[Attachment]:
-    """The office sees every attachment; the unit only those the office chose to pass on."""
-    if is_office(user) or complaint.share_attachments:
-        return list(complaint.attachments.all())
-    return []
+@dataclass(frozen=True)
+class AttachmentFile:
+    """An attachment as staff see it: a neutral name (附件1.png), never the complainant's."""
+
+    pk: int
+    label: str
+    size: int
+    content_type: str
+
+
+def _label(n: int, attachment: Attachment) -> str:
+    return _("附件%(n)d.%(ext)s") % {"n": n, "ext": attachment.extension}
+
+
+def visible_attachments(user, complaint: Complaint) -> list[AttachmentFile]:
+    """The office sees every attachment; the unit only those the office chose to pass on.
+    Numbered in upload order, so the office and the unit call a file by the same name."""
+    if not (is_office(user) or complaint.share_attachments):
+        return []
+    return [
+        AttachmentFile(a.pk, _label(n, a), a.size, a.content_type)
+        for n, a in enumerate(complaint.attachments.all(), start=1)
+    ]
 
 
 @dataclass(frozen=True)

@@ -400,16 +400,16 @@ def reveal(request, pk: int):
     """查看投诉人身份: a reason first; the identity is shown on this response only."""
     complaint = _complaint(request, pk)
     form = ReasonForm(request.POST or None)
-    identity = None
+    revealed = None
     if request.method == "POST" and form.is_valid():
         try:
-            identity = services.reveal_identity(
+            revealed = services.reveal_identity(
                 request.user, complaint, form.cleaned_data["reason"]
             )
         except ValidationError as error:
             apply_errors(form, error)
     response = render(
-        request, "complaints/reveal.html", {"c": complaint, "form": form, "identity": identity}
+        request, "complaints/reveal.html", {"c": complaint, "form": form, "revealed": revealed}
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -417,16 +417,18 @@ def reveal(request, pk: int):
 
 @office_required(*LIST_ROLES)
 def attachment(request, pk: int, attachment_id: int):
-    """Attachments are never public: this view checks scope and the office's sharing choice."""
+    """Attachments are never public: this view checks scope and the office's sharing choice.
+    The download is named neutrally (附件1.png), for the office as for the unit."""
     complaint = _complaint(request, pk)
-    found = get_object_or_404(Attachment, pk=attachment_id, complaint=complaint)
-    if found not in services.visible_attachments(request.user, complaint):
+    shown = {a.pk: a for a in services.visible_attachments(request.user, complaint)}
+    if attachment_id not in shown:
         raise Http404
+    found = get_object_or_404(Attachment, pk=attachment_id, complaint=complaint)
     response = FileResponse(
         found.file.open("rb"),
         content_type=found.content_type,
         as_attachment=found.content_type == "application/pdf",
-        filename=found.original_name,
+        filename=shown[attachment_id].label,
     )
     response["Cache-Control"] = "private, no-store"
     return response

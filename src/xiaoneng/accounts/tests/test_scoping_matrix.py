@@ -196,10 +196,11 @@ def handled(org):
     ]
     report = cases.ingest(raw, source="api:test", actor="测试系统", now=at("2026-03-04 12:00"))
     assert report.rejected == 0
+    codes = {r.case_number: r.query_code for r in report.results if r.query_code}
     rows = {}
     for key, number in (("A", "A"), ("B", "B"), ("W", "BW")):
         case = Case.objects.get(number=number)
-        rating = ratings.rate_online(case.number, case.query_code, 1)
+        rating = ratings.rate_online(case.number, codes[number], 1)
         card = supervision.raise_card(
             color=Card.Color.RED,
             cause=Card.Cause.CASE_OVERDUE,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from xiaoneng.api import services
 from xiaoneng.audit.models import AuditEntry
+from xiaoneng.cases import services as cases
 from xiaoneng.cases.models import Case, CaseEvent
 from xiaoneng.cases.tests.conftest import accept, event
 
@@ -110,6 +111,7 @@ def test_single_event_accepted_then_duplicate_then_conflict(api, key_a, item):
     response = api.post("/cases/events", accept())
     assert response.status_code == 201
     body = response.json()
+    code = body.pop("query_code")
     assert body == {
         "index": 0,
         "event_id": "C1-accept",
@@ -120,12 +122,13 @@ def test_single_event_accepted_then_duplicate_then_conflict(api, key_a, item):
         "field": None,
     }
     case = Case.objects.get(number="C1")
-    assert case.channel == "api"
+    assert case.channel == "api" and cases.lookup_public("C1", code) == case
     stored = CaseEvent.objects.get(case=case)
     assert stored.source == f"api:{key_a.obj.pk}"
 
     again = api.post("/cases/events", accept())
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert again.json()["query_code"] is None  # issued once: only its digest is kept
 
     changed = api.post("/cases/events", accept(applicant={"name": "李四"}))
     assert changed.status_code == 422
@@ -317,7 +320,7 @@ def test_read_a_case(api, item):
     # Accepted on 2 March and still open in the test's present: far over the limit.
     assert case["elapsed_days"] > 10 and case["light"]["code"] in ("red", "green", "yellow")
     assert case["due_at"].startswith("2026-03-16")
-    assert len(case["query_code"]) == 6
+    assert "query_code" not in case  # not stored: only the response that created it had it
     assert [s["code"] for s in case["steps"]] == ["review", "approve"]
     review = case["steps"][0]
     assert review["limit_days"] == 5 and review["finished_at"] and review["overdue"] is False
@@ -454,6 +457,32 @@ def test_a_key_of_department_b_cannot_read_or_write_department_a(api, api_b, ite
     assert (response.json()["code"], response.json()["field"]) == ("forbidden_unit", "item_code")
     assert Case.objects.get(number="C1").status == "accepted"
     assert not Case.objects.filter(number="B-C1").exists()
+    assert response.json().get("query_code") is None
+
+
+def test_only_the_accept_that_creates_a_case_carries_its_query_code(api, item):
+    body = api.post(
+        "/cases/events/bulk", {"events": [accept(), *_steps(), accept("C2", item_code="NOPE")]}
+    ).json()
+    codes = [r["query_code"] for r in body["results"]]
+    assert codes[1:] == [None] * 5 and len(codes[0]) == 6
+    assert cases.lookup_public("C1", codes[0]) == Case.objects.get(number="C1")
+
+
+def test_a_new_query_code_replaces_the_old_one(api, api_b, item):
+    old = api.post("/cases/events", accept()).json()["query_code"]
+    response = api.post("/cases/C1/query-code", {})
+    assert response.status_code == 200
+    new = response.json()["query_code"]
+    assert response.json()["number"] == "C1" and len(new) == 6
+    assert cases.lookup_public("C1", old) is None or old == new
+    assert cases.lookup_public("C1", new) == Case.objects.get(number="C1")
+    entry = AuditEntry.objects.filter(summary__startswith="重新签发查询码").get()
+    assert entry.actor_name == "接口:甲局审批系统" and new not in str(entry.__dict__)
+    # Another department's key, or no such case: the same 404.
+    for path in ("/cases/C1/query-code", "/cases/NOPE/query-code"):
+        refused = api_b.post(path, {})
+        assert refused.status_code == 404 and refused.json()["code"] == "not_found"
 
 
 def test_a_key_of_a_parent_unit_reaches_the_subtree(users, org, item):

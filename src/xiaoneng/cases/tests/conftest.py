@@ -80,3 +80,11 @@ def event(kind, when, number="C1", event_id=None, **extra):
         "at": at(when).isoformat(),
         **extra,
     }
+
+
+def query_code(case) -> str:
+    """A valid query code for the case. Only its digest is stored, so tests that need the code
+    of a case made earlier issue a new one, as 补打回执 does (the previous code stops working)."""
+    from xiaoneng.cases.services import reissue_query_code
+
+    return reissue_query_code("测试系统", case)

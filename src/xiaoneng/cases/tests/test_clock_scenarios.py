@@ -38,7 +38,7 @@ def test_plain_case_is_due_after_ten_working_days(item):
     # (12 March), i.e. from the end of the 7th (11 March, 23:59:59).
     assert case.warn_at.astimezone(SHANGHAI) == at("2026-03-11 23:59:59")
     assert case.limit_days == 10 and case.elapsed_days == 0 and case.light == "green"
-    assert len(case.query_code) == 6 and case.steps.count() == 0  # rows come with step events
+    assert len(case.code_digest) == 64 and case.steps.count() == 0  # rows come with step events
 
 
 @pytest.mark.django_db

@@ -18,7 +18,7 @@ from xiaoneng.supervision import watches
 from xiaoneng.supervision.models import Card
 from xiaoneng.testing.factories import StaffFactory, UnitFactory, UserFactory
 
-from .conftest import accept, at, event, make_item
+from .conftest import accept, at, event, make_item, query_code
 
 NOW = at("2026-03-20 10:00")
 
@@ -72,7 +72,7 @@ def history(centre, org):
     with time_machine.travel(at("2026-03-19 13:00"), tick=False):
         for number, level in (("W1-A1", 5), ("W1-B1", 1), ("W1-B2", 3), ("W2-B1", 2)):
             case = Case.objects.get(number=number)
-            ratings.rate_online(case.number, case.query_code, level)
+            ratings.rate_online(case.number, query_code(case), level)
     watches.sweep(now=at("2026-03-17 08:00"))
 
 

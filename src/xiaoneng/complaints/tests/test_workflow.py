@@ -296,7 +296,8 @@ def test_attachment_served_only_in_scope(client, users, org, category):
     services.accept(users[Role.OFFICE], complaint, unit=org.dept_a)
     client.force_login(users[Role.LIAISON])
     assert client.get(url).status_code == 404  # not shared with the unit
-    assert "/media/" not in str(attachment.file.url) or True
+    # The media directory is not served: the file's own address answers nothing, to anyone.
+    assert client.get(attachment.file.url).status_code == 404
 
 
 def test_supervisor_files_on_supervisor_channel(client, users, category):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
 from xiaoneng.cases.models import Case, CaseEvent, CaseMonthStat
+from xiaoneng.cases.services import lookup_public
 from xiaoneng.demo.cases_data import write_cases
 
 
@@ -16,6 +18,9 @@ def test_small_demo_has_a_year_of_cases():
     out = StringIO()
     call_command("demo", "--size", "small", stdout=out)
     assert "办件" in out.getvalue()
+    # The printed case and code open the public lookup (the platform keeps only digests).
+    number, code = re.search(r"申请号 (\S+)，查询码 (\w+)", out.getvalue()).groups()
+    assert lookup_public(number, code).status == "approved"
     cases = Case.objects.all()
     assert cases.count() >= 250
     assert cases.filter(status="approved").count() > cases.count() // 2

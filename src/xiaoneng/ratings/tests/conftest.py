@@ -7,10 +7,10 @@ import pytest
 from xiaoneng.accounts.roles import Role
 from xiaoneng.cases import services as cases
 from xiaoneng.cases.models import Case
-from xiaoneng.cases.tests.conftest import accept, at, event, make_item
+from xiaoneng.cases.tests.conftest import accept, at, event, make_item, query_code
 from xiaoneng.testing.factories import UnitFactory, UserFactory
 
-__all__ = ["at"]
+__all__ = ["at", "query_code"]
 
 
 def run(*raw, now="2026-03-04 12:00"):

@@ -18,7 +18,7 @@ from xiaoneng.supervision import watches
 from xiaoneng.supervision.models import Card
 from xiaoneng.testing.factories import UserFactory
 
-from .conftest import at
+from .conftest import at, query_code
 
 pytestmark = pytest.mark.django_db
 RATED = at("2026-03-05 10:00")  # a Thursday
@@ -26,7 +26,7 @@ RATED = at("2026-03-05 10:00")  # a Thursday
 
 def rate(case, level=5, comment=""):
     with time_machine.travel(RATED, tick=False):
-        return services.rate_online(case.number, case.query_code, level, comment)
+        return services.rate_online(case.number, query_code(case), level, comment)
 
 
 def test_good_online_rating_is_recorded_once(make_case):

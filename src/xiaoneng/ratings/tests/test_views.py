@@ -9,7 +9,7 @@ from xiaoneng.accounts.roles import Role
 from xiaoneng.ratings.models import Rating, Rectification
 from xiaoneng.ratings.services import NOT_FOUND
 
-from .conftest import at
+from .conftest import at, query_code
 
 NOW = at("2026-03-05 10:00")
 
@@ -17,7 +17,8 @@ NOW = at("2026-03-05 10:00")
 @time_machine.travel(NOW, tick=False)
 def test_public_rating_page(client, make_case):
     case = make_case()
-    lookup = client.get(reverse("cases:lookup"), {"number": case.number, "code": case.query_code})
+    code = query_code(case)
+    lookup = client.post(reverse("cases:lookup"), {"number": case.number, "code": code})
     assert f"/ratings/new/?number={case.number}" in lookup.content.decode()
     page = client.get(reverse("ratings:new"), {"number": case.number}).content.decode()
     assert f'value="{case.number}"' in page and "非常不满意" in page and "加" in page
@@ -30,13 +31,13 @@ def test_public_rating_page(client, make_case):
 
     wrong_answer = client.post(
         reverse("ratings:new"),
-        {"number": case.number, "code": case.query_code, "level": "5", "captcha": "99"},
+        {"number": case.number, "code": code, "level": "5", "captcha": "99"},
     ).content.decode()
     assert "验证码答案不正确" in wrong_answer and not Rating.objects.exists()
     wrong = post(number=case.number, code="ZZZZZZ", level="5").content.decode()
     unknown = post(number="NOPE", code="ZZZZZZ", level="5").content.decode()
     assert NOT_FOUND in wrong and NOT_FOUND in unknown
-    done = post(number=case.number, code=case.query_code, level="1", comment="<b>差</b>")
+    done = post(number=case.number, code=code, level="1", comment="<b>差</b>")
     assert done.status_code == 200 and "感谢您的评价" in done.content.decode()
     assert Rating.objects.get().level == 1 and Rectification.objects.count() == 1
 
@@ -53,7 +54,7 @@ def test_office_page_escapes_comments_and_scopes(client, make_case, users, org):
     from xiaoneng.ratings import services
 
     case = make_case()
-    services.rate_online(case.number, case.query_code, 2, "<script>alert(1)</script>")
+    services.rate_online(case.number, query_code(case), 2, "<script>alert(1)</script>")
     client.force_login(users[Role.OFFICE])
     page = client.get(reverse("ratings:office")).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
@@ -72,7 +73,7 @@ def test_rectification_flow_through_pages(client, make_case, users):
     from xiaoneng.ratings import services
 
     case = make_case()
-    rect = services.rate_online(case.number, case.query_code, 1, "态度差").rectification
+    rect = services.rate_online(case.number, query_code(case), 1, "态度差").rectification
     url = reverse("ratings:rectification", args=[rect.pk])
     client.force_login(users[Role.LIAISON])
     assert "rectification-table" in client.get(reverse("ratings:rectifications")).content.decode()
@@ -113,7 +114,7 @@ def test_recent_bad_ratings_link_only_rectifications_the_liaison_may_open(
     from xiaoneng.ratings import services
 
     case = make_case(window=window_unit)
-    services.rate_online(case.number, case.query_code, 1, "窗口态度差")
+    services.rate_online(case.number, query_code(case), 1, "窗口态度差")
     rect = Rectification.objects.get()
     assert rect.unit == window_unit
     client.force_login(liaison)
@@ -129,7 +130,7 @@ def test_rectification_filed_without_a_person_names_the_unit(client, make_case, 
     from xiaoneng.ratings import services
 
     case = make_case()
-    services.rate_online(case.number, case.query_code, 2, "慢")
+    services.rate_online(case.number, query_code(case), 2, "慢")
     rect = Rectification.objects.get()
     Rectification.objects.filter(pk=rect.pk).update(
         finding="true", verification="核实属实", verified_at=NOW, status="visit"

@@ -156,6 +156,24 @@ class Command(BaseCommand):
                 f"可试用评议码：{'、'.join(result.try_codes)}，在 /evaluations/answer/ 使用"
             )
 
+    def _write_try_case(self) -> None:
+        """A finished, not yet rated case and a fresh query code to try the public pages with:
+        the platform keeps only digests, so the code is issued here as a reprint would."""
+        from xiaoneng.cases.models import Case
+        from xiaoneng.cases.services import reissue_query_code
+
+        case = (
+            Case.objects.filter(status=Case.Status.APPROVED, rating__isnull=True)
+            .order_by("-finished_at", "pk")
+            .first()
+        )
+        if case is not None:
+            code = reissue_query_code("演示数据生成", case)
+            self.stdout.write(
+                f"可试用办件查询：申请号 {case.number}，查询码 {code}，"
+                "在 /progress/ 查询进度、在 /ratings/new/ 评价"
+            )
+
     def _write_cases(self, seed: int, size: str, today) -> None:
         """A year of cases, after the city itself is committed (it takes a while; show progress)."""
         from xiaoneng.demo.cases_data import write_cases
@@ -185,6 +203,7 @@ class Command(BaseCommand):
             f"服务评价 {rated.ratings} 条（差评 {rated.bad}，整改中 {rated.open_rectifications}，"
             f"整改超期 {rated.overdue_rectifications}）"
         )
+        self._write_try_case()
         complained = write_complaints(seed, SIZES[size].complaints, today)
         # A year of history raised thousands of notifications at once; an office that lived through
         # that year would have read them, so the demo's inboxes start with nothing unread.
