@@ -18,8 +18,8 @@ from .method import (
     HeadlineRate,
     ScoringMethod,
 )
-from .quality import CarelessFlag, FlagKind, QualityReport, check_quality
-from .stats import competition_ranks, wilson_interval
+from .quality import CarelessFlag, FlagKind, QualityReport, check_quality, exclusions
+from .stats import competition_ranks, rate_intervals, wilson_bounds, wilson_interval
 from .tally import (
     NOT_ASKED,
     Campaign,
@@ -60,6 +60,9 @@ __all__ = [
     "UnitResult",
     "check_quality",
     "competition_ranks",
+    "exclusions",
+    "rate_intervals",
     "tally",
+    "wilson_bounds",
     "wilson_interval",
 ]
