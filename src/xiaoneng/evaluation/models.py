@@ -503,8 +503,9 @@ class AnswerDraft(models.Model):
     """评议表草稿: the answers of a code not yet submitted, so that an evaluator can stop and
     come back with the same code. Found by a keyed hash of the code (not the code's own digest,
     so it cannot be joined to ``AccessCode``), its content encrypted with a key derived from the
-    code, no time of any kind, and deleted in the transaction that stores the sheet (and with
-    every other draft of the campaign when the collection closes). See docs/evaluation.md §5."""
+    code, no time of any kind, one length per campaign, and deleted in the transaction that puts
+    the sheet in the anonymity pool (and with every other draft of the campaign when the
+    collection closes). See docs/evaluation.md §5."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="drafts")

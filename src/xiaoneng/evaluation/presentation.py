@@ -64,7 +64,7 @@ def _rank_key(cu: CampaignUnit) -> tuple:
 
 
 def rate_chart(rows: list[Row]) -> dict:
-    """Each unit's published 满意率 with its Wilson 95% interval: an invisible bar up to the low
+    """Each unit's published 满意率 with its 95% interval: an invisible bar up to the low
     end, a pale bar from low to high, and the point (JSON only: the page's CSP forbids script)."""
     shown = [r for r in rows if r.r.get("headline", {}).get("value") is not None][::-1]
     low = [round(r.r["headline"]["low"] * 100, 2) for r in shown]

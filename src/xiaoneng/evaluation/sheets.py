@@ -218,8 +218,8 @@ def submit_online(
     opinions: Iterable[tuple[int, str]] = (),
 ) -> Campaign:
     """网上评议: check the code and the answers, then in one transaction mark the code used
-    (only if it still is unused: a double click or a second tab loses), write the sheet and
-    delete the code's draft."""
+    (only if it still is unused: a double click or a second tab loses), put the sheet in the
+    anonymity pool and delete the code's draft."""
     access = usable_code(code)
     return _store_online(access, code, layout_of(access.campaign), answers, opinions)
 

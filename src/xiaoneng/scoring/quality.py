@@ -107,7 +107,7 @@ def check_quality(
                 CarelessFlag(
                     FlagKind.IDENTICAL_ANSWERS,
                     tuple(ids[s] for s in group),
-                    f"{len(group)} sheets, {int(n_asked[group[0]])} items",
+                    f"{len(group)} 份，各 {int(n_asked[group[0]])} 项",
                 )
             )
     return QualityReport(tuple(flags))

@@ -88,6 +88,8 @@ def test_letters_sms_export_and_pool_page_read_the_encrypted_pool(client, office
         assert row[5].startswith(f"{e.contact.name}您好")
     codes = client.get(reverse("evaluation:codes", args=[campaign.pk])).content.decode()
     assert all(name in codes for name in names)
+    # Two and one online evaluators: fewer than a batch, and the page says so.
+    assert "网上评议人不足 10 人" in codes and "企业（2 人）、居民（1 人）" in codes
 
     url = reverse("evaluation:pool", args=[campaign.pk])
     page = client.get(url).content.decode()

@@ -71,7 +71,7 @@ def test_identical_answer_vectors() -> None:
     report = check_quality(campaign(rows), min_items=10)
     flags = report.of_kind(FlagKind.IDENTICAL_ANSWERS)
     # s3/s4 are identical but have 2 answered items only: identical by chance is likely.
-    assert [(f.sheet_ids, f.detail) for f in flags] == [(("s0", "s2", "s5"), "3 sheets, 12 items")]
+    assert [(f.sheet_ids, f.detail) for f in flags] == [(("s0", "s2", "s5"), "3 份，各 12 项")]
     assert report.flagged_sheets == {"s0", "s2", "s5"}
     assert len(check_quality(campaign(rows), min_items=2).of_kind(FlagKind.IDENTICAL_ANSWERS)) == 2
 
