@@ -40,6 +40,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from xiaoneng import crypto
 
@@ -118,7 +119,7 @@ def unseal(campaign_id: int, stratum_id: int, token: str) -> Submission:
             continue
         data = json.loads(plain)
         return Submission(stratum_id, data["a"], tuple((int(u), t) for u, t in data["o"]))
-    raise ValidationError("待入库的评议表无法解密：身份加密密钥与提交时不符，请联系系统管理员")
+    raise ValidationError(_("待入库的评议表无法解密：身份加密密钥与提交时不符，请联系系统管理员"))
 
 
 def _write(campaign: Campaign, items: list[Submission], rng: random.Random) -> None:

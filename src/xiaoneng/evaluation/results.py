@@ -180,7 +180,7 @@ def finalize(actor, campaign: Campaign, *, flags_reviewed: bool) -> scoring.Tall
     if campaign.status != Status.CLOSED:
         raise services._stage_error(campaign, "统计计分")
     if campaign.pending.exists():  # close_collection releases them all; never tally without
-        raise ValidationError("还有网上评议表在匿名缓冲池中未入库，不能计分")
+        raise ValidationError(_("还有网上评议表在匿名缓冲池中未入库，不能计分"))
     # Exactly the sheets the adopted rules exclude (sheets.adopt_rule), whatever was marked
     # before: an exclusion is always a rule's.
     apply_rules(campaign)

@@ -500,7 +500,7 @@ def _rule(kind: str) -> scoring.FlagKind:
     try:
         return scoring.FlagKind(kind)
     except ValueError:
-        raise ValidationError("没有这条剔除规则") from None
+        raise ValidationError(_("没有这条剔除规则")) from None
 
 
 @transaction.atomic

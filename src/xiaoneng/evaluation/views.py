@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -886,11 +887,15 @@ def campaign_review(request, pk: int):
                     request.POST.get("rule", ""),
                     request.POST.get("reason", ""),
                 )
-                messages.success(request, f"已采用剔除规则，现共剔除评议表 {total} 份")
+                messages.success(
+                    request, _("已采用剔除规则，现共剔除评议表 %(n)d 份") % {"n": total}
+                )
                 return redirect("evaluation:review", campaign.pk)
             if action == "withdraw":
                 total = sheets.withdraw_rule(request.user, campaign, request.POST.get("rule", ""))
-                messages.success(request, f"已撤销剔除规则，现共剔除评议表 {total} 份")
+                messages.success(
+                    request, _("已撤销剔除规则，现共剔除评议表 %(n)d 份") % {"n": total}
+                )
                 return redirect("evaluation:review", campaign.pk)
             if action == "finalize":
                 finalize_form = FinalizeForm(request.POST)
