@@ -320,10 +320,12 @@ def _rules(ws: WriteOnlyWorksheet, campaign: Campaign, summary: dict) -> None:
     )
     # What was adopted at the tally; before it, what is adopted now.
     adopted = set(summary.get("exclusion_rules", campaign.exclusion_rules))
-    for kind, (label, text) in results.RULES.items():
+    for kind, (_label, text) in results.RULES.items():
         ws.append(
             [
-                str(label),
+                # The workbook's own Chinese name, whatever the reader's language: the rule is
+                # matched by name when the tally is recomputed (redo_tally.py).
+                AnswerSheet.Rule(kind.value).label,
                 "采用" if kind.value in adopted else "不采用",
                 counts.get(kind.value, 0),
                 _cell(ws, str(text), alignment=TOP_WRAP),
