@@ -58,7 +58,7 @@ OPINION_OVERHEAD = 32
 
 def batch_size() -> int:
     """k: how many sheets a release puts in the answer table at once (and keeps back)."""
-    return max(1, int(getattr(settings, "XIAONENG_EVALUATION_BATCH", 10)))
+    return max(1, int(settings.XIAONENG_EVALUATION_BATCH))
 
 
 @dataclass(frozen=True)
