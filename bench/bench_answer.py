@@ -235,9 +235,12 @@ def walk(meter: Meter, code: str, label: str, picks) -> str:
     meter.record(f"{label}: step 3, review", html)
     done = meter.post({"step": "review", "code": code, "go": "submit"}, timed=False)
     assert 'data-testid="answer-done"' in done
+    from xiaoneng.evaluation import mixing
     from xiaoneng.evaluation.models import AnswerSheet, Campaign
 
-    layout = sheets.layout_of(Campaign.objects.get())
+    campaign = Campaign.objects.get()
+    mixing.release_all(campaign)  # the sheet waits in the anonymity pool until the close
+    layout = sheets.layout_of(campaign)
     # 比较满意 (position 1) for every picked unit, 不了解 (4) for the others.
     expected = sheets.encode(
         layout,

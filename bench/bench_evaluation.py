@@ -100,6 +100,7 @@ def build_campaign(n_sheets: int, seed: int):
     import numpy as np
     from django.contrib.auth import get_user_model
 
+    from xiaoneng import crypto
     from xiaoneng.accounts.roles import Role
     from xiaoneng.demo import evaluation_data as demo
     from xiaoneng.evaluation import services, sheets
@@ -150,7 +151,7 @@ def build_campaign(n_sheets: int, seed: int):
                 campaign=campaign,
                 number=services.evaluator_number(campaign, n + 1),
                 stratum=s,
-                name=f"评议人{n + 1}",
+                identity_token=crypto.encrypt_identity({"name": f"评议人{n + 1}"}),
             )
             for n, s in enumerate(pool)
         ],
@@ -189,7 +190,6 @@ def build_campaign(n_sheets: int, seed: int):
                     stratum=stratum,
                     channel="paper" if is_paper else "online",
                     serial=f"2026-{paper + 1:05d}" if is_paper else "",
-                    received_on=date(2026, 10, 1 + i % 28),
                     answers=demo.sheet_text(codes[i], positions),
                 )
             )

@@ -333,6 +333,9 @@ XIAONENG_WEBHOOK_TIMEOUT = float(os.environ.get("XIAONENG_WEBHOOK_TIMEOUT", "10"
 XIAONENG_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("XIAONENG_DELIVERY_MAX_ATTEMPTS", "8"))
 # Links in e-mails and webhook events are made absolute with this (e.g. https://xn.example.gov.cn).
 XIAONENG_BASE_URL = os.environ.get("XIAONENG_BASE_URL", "").rstrip("/")
+# 千人评议: online answer sheets enter the answer table in shuffled batches of this many per
+# stratum, as many kept back (docs/evaluation.md §5).
+XIAONENG_EVALUATION_BATCH = int(os.environ.get("XIAONENG_EVALUATION_BATCH", "10"))
 
 LOGGING = {
     "version": 1,

@@ -1,62 +1,30 @@
-"""投诉人身份加密 (identity protection): Fernet over the complainant's name and contact.
+"""投诉人身份加密 (identity protection): the complainant's name and contact as a Fernet token,
+and the keyed hashes of complaints' query codes and of API request bodies.
 
-``XIAONENG_IDENTITY_KEY`` holds one or more comma-separated secrets; the first encrypts, all
-decrypt (so a key can be rotated without re-encrypting at once). Any string works as a secret:
-a Fernet key is derived from it with SHA-256, so an operator never has to produce base64 by hand.
-The same secret also keys the HMAC of the public query codes, so a copy of the database alone
-lets nobody test codes offline.
+The encryption itself (``XIAONENG_IDENTITY_KEY``, rotation, ``encrypt_identity``,
+``keyed_digests``) lives in ``xiaoneng.crypto``, shared with the evaluation pool; it is
+re-exported here so that ``crypto.encrypt_identity`` keeps working for complaints.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
-from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+from xiaoneng.crypto import decrypt_identity, encrypt_identity, keyed_digests
+from xiaoneng.crypto import keyed as _keyed
+from xiaoneng.crypto import secrets_in_use as _secrets
 
-
-def _secrets() -> list[str]:
-    raw = getattr(settings, "XIAONENG_IDENTITY_KEY", "") or ""
-    found = [part.strip() for part in raw.split(",") if part.strip()]
-    if not found:
-        raise RuntimeError("未配置 XIAONENG_IDENTITY_KEY，无法加密投诉人身份")
-    return found
-
-
-def _fernet_key(secret: str) -> bytes:
-    return base64.urlsafe_b64encode(
-        hashlib.sha256(b"xiaoneng-identity:" + secret.encode()).digest()
-    )
-
-
-@lru_cache(maxsize=4)
-def _fernet(raw: str) -> MultiFernet:
-    return MultiFernet([Fernet(_fernet_key(s)) for s in _secrets()])
-
-
-def _current() -> MultiFernet:
-    return _fernet(getattr(settings, "XIAONENG_IDENTITY_KEY", ""))
-
-
-def encrypt_identity(identity: dict[str, str]) -> str:
-    """The identity as one Fernet token (text); empty values are dropped, nothing → ``""``."""
-    data = {k: v.strip() for k, v in identity.items() if v and v.strip()}
-    if not data:
-        return ""
-    return _current().encrypt(json.dumps(data, ensure_ascii=False).encode()).decode()
-
-
-def decrypt_identity(token: str) -> dict[str, str]:
-    if not token:
-        return {}
-    try:
-        return json.loads(_current().decrypt(token.encode()))
-    except InvalidToken as error:
-        raise RuntimeError("身份信息无法解密：密钥与加密时不符") from error
+__all__ = [
+    "body_digest",
+    "body_matches",
+    "code_digest",
+    "code_matches",
+    "decrypt_identity",
+    "encrypt_identity",
+    "keyed_digests",
+    "system_codes",
+]
 
 
 def _digest(secret: str, number: str, code: str) -> str:
@@ -73,18 +41,6 @@ def code_digest(number: str, code: str) -> str:
 def code_matches(number: str, code: str, digest: str) -> bool:
     """Constant-time check against every configured key (codes survive a key rotation)."""
     return any(hmac.compare_digest(_digest(s, number, code), digest) for s in _secrets())
-
-
-def _keyed(purpose: bytes, secret: str, message: str) -> bytes:
-    key = hashlib.sha256(purpose + secret.encode()).digest()
-    return hmac.new(key, message.encode(), hashlib.sha256).digest()
-
-
-def keyed_digests(purpose: str, message: str) -> list[str]:
-    """HMAC-SHA256 (hex) of ``message`` for ``purpose`` under every configured key, the current
-    key first: store the first, look up by all (so stored digests survive a key rotation).
-    Used for other secrets the database must not hold in the clear (评议码, ID numbers)."""
-    return [_keyed(f"xiaoneng-{purpose}:".encode(), s, message).hex() for s in _secrets()]
 
 
 def body_digest(canonical: str) -> str:

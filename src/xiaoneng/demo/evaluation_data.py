@@ -10,11 +10,14 @@ What goes through the real services: the set-up, the pool import (an .xlsx file 
 would upload), freezing, the announced seed, the draw (so ``redo_draw.py`` reproduces it), every
 replacement from the reserves, the paper/online choice, the codes, the double entry of every
 paper form by two accounts (with mismatches resolved against the "paper"), the review of careless
-sheets, the tally and the publication. What is bulk-inserted, with one summarising audit entry per
-campaign: the online sheets (a thousand ``submit_online`` calls would each write an audit entry
-and take a transaction; the outcome is the same rows). Afterwards the stored dates are moved to
-when such a campaign would have happened (last year's autumn); the audit log keeps the real time
-of the build.
+sheets by rule, the tally and the publication. The online sheets go through the anonymity pool's
+rule in one pass (``mixing.admit_many``: the same batches, shuffled, as a thousand
+``submit_online`` calls would make, without a transaction each), the codes marked used, one
+summarising audit entry per campaign; a finished campaign's pool is emptied as its close would
+(with the build's own generator, so that a seed always gives the same sheets), the open
+campaign's keeps its waiting sheets sealed. Afterwards the stored dates are moved to when
+such a campaign would have happened (last year's autumn); the audit log keeps the real time of
+the build.
 
 Answers come from a small model: each unit has a quality (stable over the years, a little noise
 per year, one clearly worse unit in the two large categories each year), each stratum a leniency,
@@ -32,8 +35,6 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from time import perf_counter
@@ -45,8 +46,9 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook
 
+from xiaoneng import scoring
 from xiaoneng.audit import services as audit
-from xiaoneng.evaluation import pool, results, services, sheets
+from xiaoneng.evaluation import mixing, pool, results, services, sheets
 from xiaoneng.evaluation.models import (
     AccessCode,
     AnswerSheet,
@@ -846,7 +848,6 @@ class _Response:
     day: date
     codes: np.ndarray  # (U, D)
     opinions: list[tuple[int, str]] = field(default_factory=list)
-    careless: str = ""  # why it was planted as careless ("" for an ordinary sheet)
 
 
 class _CampaignBuild:
@@ -878,7 +879,7 @@ class _CampaignBuild:
         self.np_rng = _stable_rng(seed, "evaluation-answers", year)
         self.now = timezone.now()
         self.late_codes: set[int] = set()
-        self.paper_times: dict[str, tuple[datetime, datetime | None, date]] = {}
+        self.paper_times: dict[str, tuple[datetime, datetime | None]] = {}
         self.replacements = 0
 
     def moment(self, day: date, hour: int, minute: int = 0) -> datetime:
@@ -997,81 +998,54 @@ class _CampaignBuild:
 
     def plant_careless(self, online: list[_Response]) -> None:
         """Straight-lined sheets (all 满意, one all 比较满意) and a pair of identical ones, for the
-        review before the tally."""
+        review before the tally — which excludes them by rule, all alike."""
         if len(online) < 10:
             return
-        picks = self.rng.sample(online, 5 if len(online) >= 100 else 4)
-        width = len(self.units) * len(DIMENSION_EFFECT)
-        straight = picks[:-2]
-        for n, response in enumerate(straight):
-            label = 1 if n == 2 else 0
-            response.codes = np.full_like(response.codes, label)
+        picks = self.rng.sample(online, 5)
+        for n, response in enumerate(picks[:-2]):
+            response.codes = np.full_like(response.codes, 1 if n == 2 else 0)
             response.opinions = []
-            # The two all-满意 sheets are excluded; the all-比较满意 one is kept after review.
-            if label == 0:
-                response.careless = (
-                    f"全部{width}项均勾选“满意”，包括绝大多数评议人不了解的单位，"
-                    "经复核认定为敷衍作答"
-                )
         original, copy = picks[-2:]
         copy.codes = original.codes.copy()
-        copy.day = original.day
         copy.opinions = []
-        copy.careless = f"与另一份评议表{width}项答案完全相同且同日提交，认定为重复提交，剔除一份"
 
     # -- online, in bulk --
 
     def write_online(
         self, campaign: Campaign, layout: sheets.Layout, items: list[_Response]
-    ) -> dict[uuid.UUID, str]:
-        """The online sheets in bulk; returns the planted careless sheets' ids and why."""
+    ) -> None:
+        """The codes marked used; the sheets, in the order they arrive, through the anonymity
+        pool's rule (released batches written, the rest waiting sealed)."""
         positions = self.positions(layout)
         codes = dict(
             AccessCode.objects.filter(campaign=campaign, revoked=False).values_list(
                 "evaluator_id", "pk"
             )
         )
-        by_day: dict[date, list[int]] = defaultdict(list)
-        for r in items:
-            by_day[r.day].append(codes[r.evaluator.pk])
-        for day, pks in by_day.items():
-            AccessCode.objects.filter(pk__in=pks).update(used_on=day)
-        # The sheets are written in an order of their own: nothing ties a sheet to its code.
-        order = list(items)
-        self.rng.shuffle(order)
-        rows, notes, careless = [], [], {}
-        for r in order:
-            sheet = AnswerSheet(
-                id=uuid.UUID(int=self.rng.getrandbits(128), version=4),
-                campaign=campaign,
-                stratum_id=r.evaluator.stratum_id,
-                channel=AnswerSheet.Channel.ONLINE,
-                serial="",
-                received_on=r.day,
-                answers=sheet_text(r.codes, positions),
-            )
-            rows.append(sheet)
-            if r.careless:
-                careless[sheet.id] = r.careless
-            for i, text in r.opinions:
-                notes.append(
-                    Opinion(
-                        id=uuid.UUID(int=self.rng.getrandbits(128), version=4),
-                        sheet=sheet,
-                        unit=layout.units[i],
-                        text=text,
-                    )
+        AccessCode.objects.filter(pk__in=[codes[r.evaluator.pk] for r in items]).update(used=True)
+        arrivals = sorted(items, key=lambda r: (r.day, self.rng.random()))
+        waiting = mixing.admit_many(
+            campaign,
+            [
+                mixing.Submission(
+                    r.evaluator.stratum_id,
+                    sheet_text(r.codes, positions),
+                    tuple((layout.units[i].pk, text) for i, text in r.opinions),
                 )
-        AnswerSheet.objects.bulk_create(rows, batch_size=500)
-        Opinion.objects.bulk_create(notes, batch_size=500)
+                for r in arrivals
+            ],
+            sheets.pending_length(layout),
+            self.rng,
+            closing=self.finished,  # a finished campaign closes next: its pool is emptied
+        )
         audit.record(
             ACTOR,
             audit.Action.CREATE,
             campaign,
-            summary=f"演示数据：批量写入网上评议表 {len(rows)} 份（评议码已标记为已使用）",
-            after={"online_sheets": len(rows), "opinions": len(notes)},
+            summary=f"演示数据：网上评议表 {len(items)} 份经匿名缓冲池批量写入"
+            f"（评议码已标记为已使用，{waiting} 份仍在缓冲池中）",
+            after={"online_sheets": len(items), "waiting": waiting},
         )
-        return careless
 
     @staticmethod
     def positions(layout: sheets.Layout) -> list[int]:
@@ -1112,7 +1086,7 @@ class _CampaignBuild:
             t1 = self.moment(entered, self.rng.randint(9, 11), self.rng.randint(0, 59))
             sheets.enter_paper(first, campaign, serial, stratum, rows, opinions)
             if k in awaiting:
-                self.paper_times[serial] = (t1, None, r.day)
+                self.paper_times[serial] = (t1, None)
                 continue
             typed = dict(rows)
             if k in mismatched:
@@ -1123,17 +1097,26 @@ class _CampaignBuild:
                 typed[unit_pk] = "".join(digits)
             sheets.enter_paper(second, campaign, serial, stratum, typed, opinions)
             t2 = self.moment(entered, self.rng.randint(14, 16), self.rng.randint(0, 59))
-            self.paper_times[serial] = (t1, t2, r.day)
+            self.paper_times[serial] = (t1, t2)
             if k in mismatched and k != pending_mismatch:
                 form = PaperForm.objects.get(campaign=campaign, serial=serial)
                 sheets.resolve_paper(self.office, form, stratum, rows, opinions)
 
     # -- the end of a finished campaign --
 
-    def finish(self, campaign: Campaign, careless: dict) -> None:
+    def finish(self, campaign: Campaign) -> None:
         services.close_collection(self.office, campaign)
-        for sheet_id, reason in careless.items():
-            sheets.set_excluded(self.office, AnswerSheet.objects.get(pk=sheet_id), True, reason)
+        for rule, reason in (
+            (
+                scoring.FlagKind.STRAIGHT_LINING,
+                "所有题目勾选同一选项（包括绝大多数评议人不了解的单位），按规则认定为敷衍作答",
+            ),
+            (
+                scoring.FlagKind.IDENTICAL_ANSWERS,
+                "两份评议表全部答案完全相同，按规则认定为重复提交，保留一份",
+            ),
+        ):
+            sheets.adopt_rule(self.office, campaign, rule, reason)
         results.finalize(self.office, campaign, flags_reviewed=True)
         results.publish(self.office, campaign)
 
@@ -1175,12 +1158,6 @@ class _CampaignBuild:
         AccessCode.objects.filter(campaign=campaign, evaluator__in=self.late_codes).update(
             issued_at=self.moment(late, 10, 0)
         )
-        sheets_by_serial = {
-            s.serial: s for s in AnswerSheet.objects.filter(campaign=campaign).exclude(serial="")
-        }
-        for serial, sheet in sheets_by_serial.items():
-            sheet.received_on = self.paper_times[serial][2]
-        AnswerSheet.objects.bulk_update(sheets_by_serial.values(), ["received_on"], batch_size=500)
         entries = list(
             PaperEntry.objects.filter(form__campaign=campaign)
             .select_related("form")
@@ -1188,7 +1165,7 @@ class _CampaignBuild:
         )
         seen: set[int] = set()
         for entry in entries:
-            t1, t2, _ = self.paper_times[entry.form.serial]
+            t1, t2 = self.paper_times[entry.form.serial]
             entry.entered_at = t1 if entry.form_id not in seen else (t2 or t1)
             seen.add(entry.form_id)
         PaperEntry.objects.bulk_update(entries, ["entered_at"], batch_size=500)
@@ -1201,14 +1178,14 @@ class _CampaignBuild:
         campaign.refresh_from_db()
         layout = sheets.layout_of(campaign)
         answered = self.responses(campaign)
-        careless = self.write_online(
+        self.write_online(
             campaign, layout, [r for r in answered if r.evaluator.mode == Evaluator.Mode.ONLINE]
         )
         self.write_paper(
             campaign, layout, [r for r in answered if r.evaluator.mode == Evaluator.Mode.PAPER]
         )
         if self.finished:
-            self.finish(campaign, careless)
+            self.finish(campaign)
         self.move_dates(campaign)
         campaign.refresh_from_db()
         return campaign, self.replacements
@@ -1216,6 +1193,7 @@ class _CampaignBuild:
 
 def _figures(campaign: Campaign, replacements: int) -> CampaignFigures:
     sheets_qs = campaign.sheets.all()
+    waiting = campaign.pending.count()  # online sheets still in the anonymity pool
     headline = ((campaign.summary or {}).get("headline") or {}).get("value")
     return CampaignFigures(
         name=campaign.name,
@@ -1223,8 +1201,8 @@ def _figures(campaign: Campaign, replacements: int) -> CampaignFigures:
         status=campaign.get_status_display(),
         units=campaign.units.count(),
         evaluators=campaign.evaluators.filter(status=Evaluator.Status.SELECTED).count(),
-        sheets=sheets_qs.count(),
-        online=sheets_qs.filter(channel=AnswerSheet.Channel.ONLINE).count(),
+        sheets=sheets_qs.count() + waiting,
+        online=sheets_qs.filter(channel=AnswerSheet.Channel.ONLINE).count() + waiting,
         paper=sheets_qs.filter(channel=AnswerSheet.Channel.PAPER).count(),
         excluded=sheets_qs.filter(excluded=True).count(),
         opinions=Opinion.objects.filter(sheet__campaign=campaign).count(),
@@ -1288,7 +1266,7 @@ def write_campaigns(seed: int, today: date, size: DemoSize | str) -> EvaluationS
         ).run()
         made.append((current, replaced))
         unused = (
-            AccessCode.objects.filter(campaign=current, used_on__isnull=True, revoked=False)
+            AccessCode.objects.filter(campaign=current, used=False, revoked=False)
             .select_related("evaluator")
             .order_by("evaluator__number")[:3]
         )

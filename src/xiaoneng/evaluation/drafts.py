@@ -10,9 +10,10 @@ stored it.
 
 Anonymity (docs/evaluation.md §5): a draft is found by a keyed hash of the code under its own
 purpose (it cannot be joined to ``AccessCode.digest``), its content is AES-GCM encrypted with a
-key derived from the code and the server's identity key and padded to a fixed block (its length
-does not betray the length of the opinions), it carries no time, and it is deleted in the
-transaction that marks the code used and stores the sheet. Saving a draft writes no audit entry:
+key derived from the code and the server's identity key and padded to one length for the whole
+campaign (``sealed_length``: its length tells neither how many units were picked nor whether
+anything was written), it carries no time, and it is deleted in the transaction that marks the
+code used and puts the sheet in the anonymity pool. Saving a draft writes no audit entry:
 an entry per save would record when a code was being used, which the anonymity design avoids.
 """
 
@@ -28,13 +29,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, transaction
 
-from xiaoneng.complaints import crypto
+from xiaoneng import crypto
 
 from . import services
 from .models import AccessCode, AnswerDraft, Campaign
 
-#: Sealed drafts are padded to a multiple of this many bytes.
-PAD = 4096
+#: Room for opinions in every sealed draft (beyond the room for every answer): about 5,000
+#: Chinese characters. Drafts longer than that grow by this step.
+OPINION_ROOM = 16384
 NONCE = 12
 #: A draft keeps at most this much of one opinion (the sheet accepts 500 characters; the rest is
 #: kept so that the evaluator can shorten it, not silently cut).
@@ -118,9 +120,25 @@ def _keys(code: str) -> list[tuple[str, bytes]]:
     return [(lookup, bytes.fromhex(seal)) for lookup, seal in zip(lookups, seals, strict=True)]
 
 
-def _seal(draft: Draft, lookup: str, key: bytes) -> str:
+def sealed_length(layout: Mapping[str, list[int]]) -> int:
+    """The length every draft of a campaign is padded to (``layout``: the campaign's frozen
+    ``Campaign.layout``): room to pick and rate every unit with the longest ids, plus
+    ``OPINION_ROOM`` for opinions. So a draft's length does not tell how many units were picked
+    or whether anything was written — the draft disappears with the code's use, and its length
+    must not point to a sheet (docs/evaluation.md §5)."""
+    unit_digits = max((len(str(u)) for u in layout["units"]), default=1)
+    dim_digits = max((len(str(d)) for d in layout["dimensions"]), default=1)
+    answer = unit_digits + dim_digits + 8  # "u-d":k,
+    pick = unit_digits + 1
+    per_unit = pick + len(layout["dimensions"]) * answer + unit_digits + 8  # and "u":"" of "o"
+    return 64 + len(layout["units"]) * per_unit + OPINION_ROOM
+
+
+def _seal(draft: Draft, lookup: str, key: bytes, length: int) -> str:
     plain = json.dumps(draft.to_json(), ensure_ascii=False, separators=(",", ":")).encode()
-    plain += b" " * (-len(plain) % PAD)
+    # Beyond the common length (only very long opinions) in steps of OPINION_ROOM.
+    target = length + max(0, -(-(len(plain) - length) // OPINION_ROOM)) * OPINION_ROOM
+    plain += b" " * (target - len(plain))
     nonce = os.urandom(NONCE)
     return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plain, lookup.encode())).decode()
 
@@ -163,14 +181,15 @@ def save(access: AccessCode, code: str, draft: Draft) -> bool:
             .filter(
                 pk=access.pk,
                 revoked=False,
-                used_on__isnull=True,
+                used=False,
                 campaign__status=Campaign.Status.COLLECTING,
             )
             .values_list("pk", flat=True)
         )
         if not list(usable):
             return False
-        sealed = _seal(draft, lookup, key)
+        layout = access.campaign.layout or services.campaign_layout(access.campaign)
+        sealed = _seal(draft, lookup, key, sealed_length(layout))
         # A draft under an older identity key moves to the current one.
         AnswerDraft.objects.filter(key__in=[k for k, _ in keys[1:]]).delete()
         updated = AnswerDraft.objects.filter(key=lookup).update(sealed=sealed)

@@ -4,18 +4,22 @@ cells, written once each in order).
 Sheets, in order:
 
 - 说明: the campaign, its method (options and values, weights), the public draw (roster hash,
-  seed, draw time), the tally's bootstrap seed and replicates, dates, counts and the definitions
-  of every figure.
-- 排名, 评议内容得分, 层面得分, 历年对比: the stored results (``CampaignUnit.result``), only once
-  the campaign is tallied. 历年对比 uses ``results.unit_history`` with the same ``public`` flag
-  (published earlier campaigns only, for the public version).
+  seed, draw time), the tally's version, bootstrap seed and replicates, the careless-response
+  rules and whether each was adopted, dates, counts and the definitions of every figure.
+- 排名, 分项满意率, 评议内容得分, 层面得分, 历年对比: the stored results
+  (``CampaignUnit.result``, ``Campaign.summary``), only once the campaign is tallied; every rate
+  with its interval, design effect and effective sample size. 历年对比 uses
+  ``results.unit_history`` with the same ``public`` flag (published earlier campaigns only, for
+  the public version).
 - 抽取结果: every drawn evaluator's number, stratum, draw position and status, and who replaced
   whom. Never a name, phone, ID or address; not the 参评方式 either (with the sheets' channels it
   could single out the one paper evaluator of a stratum).
-- 评议表: every answer sheet, anonymous (identifier, stratum, exclusion, then one column per
-  unit·dimension with the option chosen), in the order the tally reads them, so that the
-  published figures can be recomputed; the office version adds channel, paper serial and day
-  received. In the public version only once the campaign has results.
+- 评议表: every answer sheet, anonymous (identifier, stratum, whether excluded and under which
+  rule, then one column per unit·dimension with the option chosen), in the order the tally
+  reads them, so that the published figures — exclusions, intervals and bootstrap included —
+  can be recomputed (``tools/redo_tally.py`` reads this workbook); the office version adds
+  channel and paper serial. No sheet has a day. In the public version only once the campaign
+  has results.
 - Office version only (``public=False``): 意见建议 (every opinion verbatim, with its theme as in
   the 整改通知书), 可疑问卷 (the careless-response flags), and the replacement reasons in
   抽取结果.
@@ -37,6 +41,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -98,7 +103,11 @@ DEFINITIONS = [
     ),
     (
         "95%区间（满意率）",
-        "Wilson 区间（z = 1.96）。同一评议人对多个评议内容的评价相互关联，区间略窄于实际。",
+        "按评议表（评议人）计算：同一评议人对多项内容、多个单位的评价相互关联，不能当作相互独立的"
+        "评价。先在各层面内按整份评议表估计满意率的方差（分层、线性化），它与把每项评价当作独立时的"
+        "方差之比为设计效应（不小于1）；有效样本量 = 有效评价数 ÷ 设计效应；区间为按有效样本量"
+        "计算的 Wilson 区间（z = 1.96）。满意率为0或100%、或只有一份评议表作答时，设计效应取"
+        "有效评价数 ÷ 作答评议表数。",
     ),
     ("知晓率", "选择不计分选项（如“不了解”）以外的评价数 ÷ 全部评价数。"),
     (
@@ -109,7 +118,8 @@ DEFINITIONS = [
     (
         "名次区间",
         "自助法：在每个层面内对评议表有放回地重复抽样（次数见“自助法重复次数”，随机种子由公开的"
-        "规范种子和名册哈希确定），每次重新计分排名；名次区间为各次名次的第2.5和第97.5百分位。",
+        "规范种子和名册哈希确定，随机数取自 SHAKE-256，逐字节的规则见 docs/scoring.md，可用 "
+        "redo_tally.py 复核），每次重新计分排名；名次区间为各次名次的第2.5和第97.5百分位。",
     ),
     (
         "末位",
@@ -119,7 +129,14 @@ DEFINITIONS = [
     ),
     ("有效评价数", "对该单位作出的计分评价的项数（单位 × 评议内容）。"),
     ("评议表数", "至少对该单位作出一项有效评价的评议表份数。"),
+    (
+        "剔除",
+        "按规则剔除，不逐份决定：采用的规则对其提示的全部评议表适用（见上表“剔除规则”）；"
+        "“评议表”工作表列出每份被剔除的评议表及所依据的规则，不剔除也可以自行重算。",
+    ),
 ]
+#: Careless-response checks count only sheets with at least this many answered items.
+MIN_ITEMS = 10
 
 
 def filename(campaign: Campaign) -> str:
@@ -188,7 +205,7 @@ def _notes(wb: Workbook, campaign: Campaign, public: bool) -> None:
     pair("状态", campaign.get_status_display())
     pair(
         "导出版本",
-        "公开版（不含意见建议和可疑问卷；评议表不含问卷编号、方式和收到日期）"
+        "公开版（不含意见建议和可疑问卷；评议表不含问卷编号和方式）"
         if public
         else "内部版（含意见建议、评议表和可疑问卷，仅供效能办使用，不得公开）",
     )
@@ -204,6 +221,8 @@ def _notes(wb: Workbook, campaign: Campaign, public: bool) -> None:
             "与工作考核结合",
             f"问卷 {campaign.questionnaire_weight:g}，工作考核 {campaign.assessment_weight:g}",
         )
+        pair("问卷得分权重", campaign.questionnaire_weight)
+        pair("工作考核得分权重", campaign.assessment_weight)
     else:
         pair("与工作考核结合", "不结合（只用问卷得分）")
     ws.append([])
@@ -245,9 +264,12 @@ def _notes(wb: Workbook, campaign: Campaign, public: bool) -> None:
     pair("抽取时间", _stamp(campaign.drawn_at))
 
     title("统计计分")
+    pair("计分程序版本", summary.get("version", 1) if summary else results.TALLY_VERSION)
     # As text: a 64-bit seed does not survive Excel's 15 significant digits.
     pair("自助法随机种子", str(summary.get("bootstrap_seed", results.tally_seed(campaign))))
     pair("自助法重复次数", summary.get("replicates", campaign.replicates))
+    pair("区间z值", 1.96)
+    pair("名次比较保留小数位", 6)
     pair("开始评议", _stamp(campaign.collection_opened_at))
     pair("结束回收", _stamp(campaign.collection_closed_at))
     pair("可疑问卷复核", _stamp(campaign.flags_reviewed_at))
@@ -271,7 +293,10 @@ def _notes(wb: Workbook, campaign: Campaign, public: bool) -> None:
         headline = formatting.rate_text(summary.get("headline"))
         if headline.interval:
             pair("全部单位合计满意率95%区间", headline.interval)
+            if (summary.get("headline") or {}).get("n_eff") is not None:
+                pair("全部单位合计满意率有效样本量", round(summary["headline"]["n_eff"]))
         pair("全部单位合计知晓率", summary.get("awareness"), PERCENT)
+    _rules(ws, campaign, summary)
 
     title("工作节点")
     for m in campaign.milestones.all():
@@ -281,6 +306,41 @@ def _notes(wb: Workbook, campaign: Campaign, public: bool) -> None:
     title("口径说明")
     for key, value in DEFINITIONS:
         pair(key, value)
+
+
+def _rules(ws: WriteOnlyWorksheet, campaign: Campaign, summary: dict) -> None:
+    """The careless-response rules: each one adopted or not, and how many sheets it excluded."""
+    ws.append([])
+    ws.append([_cell(ws, h, font=BOLD) for h in ("剔除规则", "是否采用", "剔除份数", "规则说明")])
+    counts = dict(
+        campaign.sheets.filter(excluded=True)
+        .values_list("exclusion_rule")
+        .annotate(n=Count("pk"))
+        .values_list("exclusion_rule", "n")
+    )
+    # What was adopted at the tally; before it, what is adopted now.
+    adopted = set(summary.get("exclusion_rules", campaign.exclusion_rules))
+    for kind, (_label, text) in results.RULES.items():
+        ws.append(
+            [
+                # The workbook's own Chinese name, whatever the reader's language: the rule is
+                # matched by name when the tally is recomputed (redo_tally.py).
+                AnswerSheet.Rule(kind.value).label,
+                "采用" if kind.value in adopted else "不采用",
+                counts.get(kind.value, 0),
+                _cell(ws, str(text), alignment=TOP_WRAP),
+            ]
+        )
+    if counts.get(AnswerSheet.Rule.LEGACY):
+        ws.append(
+            [
+                AnswerSheet.Rule.LEGACY.label,
+                "采用",
+                counts[AnswerSheet.Rule.LEGACY],
+                _cell(ws, "本次评议计分时按旧办法逐份复核剔除，无法按规则复核", alignment=TOP_WRAP),
+            ]
+        )
+    ws.append(["一律同选、答卷完全相同的最少题数", MIN_ITEMS])
 
 
 # ---- results ------------------------------------------------------------------------------------
@@ -315,20 +375,24 @@ def _ranking(wb: Workbook, campaign: Campaign, units: list[CampaignUnit]) -> Non
         "满意率",
         "满意率95%下限",
         "满意率95%上限",
+        "满意率设计效应",
+        "满意率有效样本量",
         f"前两项满意率（{two}）",
+        "前两项95%下限",
+        "前两项95%上限",
         f"前三项满意率（{three}）",
+        "前三项95%下限",
+        "前三项95%上限",
         "知晓率",
         "有效评价数",
         "评价数",
         "评议表数",
     ]
-    widths = [12, 24, 9, *([9, 11] if combined else []), 6, 9, 9, 12] + [11] * 6 + [9, 9, 9]
+    widths = [12, 24, 9, *([9, 11] if combined else []), 6, 9, 9, 12] + [11] * 12 + [9, 9, 9]
     ws = _sheet(wb, "排名", header, widths)
     for cu in units:
         r = cu.result or {}
         head = r.get("headline") or {}
-        # The rate and its bounds with decimals enough that the bounds never look equal.
-        head_format = formatting.excel_percent_format(formatting.rate_text(head).digits)
         ws.append(
             _formatted(
                 ws,
@@ -348,11 +412,9 @@ def _ranking(wb: Workbook, campaign: Campaign, units: list[CampaignUnit]) -> Non
                     (cu.rank_low, None),
                     (cu.rank_high, None),
                     (LAST_PLACE_LABELS.get(cu.last_place, ""), None),
-                    (head.get("value"), head_format),
-                    (head.get("low"), head_format),
-                    (head.get("high"), head_format),
-                    ((r.get("top_two") or {}).get("value"), PERCENT),
-                    ((r.get("top_three") or {}).get("value"), PERCENT),
+                    *_rate_cells(head),
+                    *_rate_cells(r.get("top_two") or {})[:3],
+                    *_rate_cells(r.get("top_three") or {})[:3],
                     (r.get("awareness"), PERCENT),
                     (r.get("valid_answers"), None),
                     (r.get("answers"), None),
@@ -360,6 +422,54 @@ def _ranking(wb: Workbook, campaign: Campaign, units: list[CampaignUnit]) -> Non
                 ],
             )
         )
+
+
+def _rate_format(rate: dict) -> str:
+    return formatting.excel_percent_format(formatting.rate_text(rate).digits)
+
+
+def _rate_cells(rate: dict) -> list[tuple[Any, str | None]]:
+    """Value, low, high (with decimals enough that the bounds never look equal), design
+    effect, effective n."""
+    fmt = _rate_format(rate)
+    return [
+        (rate.get("value"), fmt),
+        (rate.get("low"), fmt),
+        (rate.get("high"), fmt),
+        (rate.get("deff"), "0.00"),
+        (rate.get("n_eff"), "0"),
+    ]
+
+
+def _rates(wb: Workbook, campaign: Campaign) -> None:
+    """分项满意率: the rates of all units together, by dimension and by stratum."""
+    header = [
+        "范围",
+        "名称",
+        "满意率",
+        "95%下限",
+        "95%上限",
+        "设计效应",
+        "有效样本量",
+        "计入满意的评价数",
+        "有效评价数",
+    ]
+    ws = _sheet(wb, "分项满意率", header, [10, 20, 10, 10, 10, 9, 10, 12, 10])
+    summary = campaign.summary or {}
+    by_dimension = summary.get("rates_by_dimension") or {}
+    by_stratum = summary.get("rates_by_stratum") or {}
+    rows = [
+        ("全部单位", "满意率（公布）", summary.get("headline")),
+        ("全部单位", "前两项满意率", summary.get("top_two")),
+        ("全部单位", "前三项满意率", summary.get("top_three")),
+        *(("评议内容", d.name, by_dimension.get(d.name)) for d in campaign.dimensions.all()),
+        *(("层面", h.name, by_stratum.get(h.name)) for h in campaign.strata.all()),
+    ]
+    for scope, name, rate in rows:
+        if rate is None:
+            continue
+        cells = [(scope, None), (name, None), *_rate_cells(rate)]
+        ws.append(_formatted(ws, [*cells, (rate.get("count"), None), (rate.get("n"), None)]))
 
 
 def _breakdown(
@@ -496,32 +606,33 @@ def _short(sheet_id: object) -> str:
 
 
 def _answer_sheets(wb: Workbook, campaign: Campaign, public: bool) -> None:
-    """Every answer sheet, in the order the tally reads them (by identifier), so that anyone can
-    recompute the published figures — bootstrap included — from this sheet and 说明. The public
-    version leaves out what could tie a sheet to a person: the paper serial, the day received
-    and the channel."""
+    """Every answer sheet, in the order the tally reads them (by answers, then identifier), so
+    that anyone can recompute the published figures — exclusions and bootstrap included — from
+    this sheet and 说明. The public version leaves out what could tie a sheet to a person: the
+    paper serial and the channel (no sheet records a day)."""
     layout = layout_of(campaign)
     columns = [f"{u.unit.name}·{d.name}" for u in layout.units for d in layout.dimensions]
-    private = [] if public else ["方式", "问卷编号", "收到日期"]
-    header = ["问卷标识", "层面", "不计入统计", "剔除理由", *private, *columns]
-    widths = [38, 14, 8, 20] + ([] if public else [6, 12, 11]) + [8] * len(columns)
+    private = [] if public else ["方式", "问卷编号"]
+    header = ["问卷标识", "层面", "不计入统计", "剔除依据", *private, *columns]
+    widths = [38, 14, 8, 14] + ([] if public else [6, 12]) + [8] * len(columns)
     ws = _sheet(wb, "评议表", header, widths, "B2")
     # One character per answer: "0"–"9" the option's position, "-" blank (empty cell).
     decode: dict[str, str | None] = {str(i): o.label for i, o in enumerate(layout.options)}
     decode[BLANK] = None
     channels = dict(AnswerSheet.Channel.choices)
     strata = dict(campaign.strata.values_list("pk", "name"))
+    rules = dict(AnswerSheet.Rule.choices)
     rows = results.sheet_rows(
-        campaign, "channel", "stratum_id", "serial", "received_on", "excluded", "exclusion_reason"
+        campaign, "channel", "stratum_id", "serial", "excluded", "exclusion_rule"
     )
-    for answers, sid, channel, stratum, serial, received, excluded, reason in rows:
-        extra = [] if public else [channels.get(channel, channel), serial, received]
+    for answers, sid, channel, stratum, serial, excluded, rule in rows:
+        extra = [] if public else [channels.get(channel, channel), serial]
         ws.append(
             [
                 str(sid),
                 strata.get(stratum, ""),
                 "是" if excluded else "",
-                _text(reason),
+                rules.get(rule, ""),
                 *extra,
                 *(decode.get(ch) for ch in answers),
             ]
@@ -541,7 +652,7 @@ def _flags(wb: Workbook, campaign: Campaign) -> None:
         ids = [str(s) for s in flag.sheet_ids]
         ws.append(
             [
-                results.FLAG_LABELS.get(flag.kind, str(flag.kind)),
+                str(results.FLAG_LABELS.get(flag.kind, flag.kind)),
                 "、".join(_short(s) for s in ids),
                 _text(flag.detail),
                 f"{sum(s in excluded for s in ids)}/{len(ids)}",
@@ -561,6 +672,7 @@ def build_workbook(campaign: Campaign, *, public: bool) -> bytes:
     if campaign.has_results:
         units = _ordered_units(campaign)
         _ranking(wb, campaign, units)
+        _rates(wb, campaign)
         _breakdown(
             wb, "评议内容得分", units, "dimensions", [d.name for d in campaign.dimensions.all()]
         )

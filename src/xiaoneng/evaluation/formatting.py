@@ -1,10 +1,10 @@
 """How rates and their intervals are printed, the same on the pages, in Word and in Excel.
 
-A Wilson interval of a campaign with thousands of answers can be narrower than a tenth of a
-percentage point: printed with one decimal it would read "98.7%—98.7%", as if there were no
-uncertainty at all. ``interval_digits`` picks the fewest decimals (one at least) at which the two
-bounds print differently; the rate itself is printed with the same decimals so that the three
-figures line up. Pure Python: no Django.
+An interval can be narrower than a tenth of a percentage point (a campaign's, counting its
+answers as independent, was): printed with one decimal it would read "98.7%—98.7%", as if there
+were no uncertainty at all. ``interval_digits`` picks the fewest decimals (one at least) at which
+the two bounds print differently; the rate itself is printed with the same decimals so that the
+three figures line up. Pure Python: no Django.
 """
 
 from __future__ import annotations

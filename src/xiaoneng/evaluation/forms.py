@@ -131,7 +131,7 @@ class ExcludeForm(forms.Form):
 
 class FinalizeForm(forms.Form):
     flags_reviewed = forms.BooleanField(
-        label="我已逐条核对可疑问卷，需剔除的已剔除", required=False
+        label="我已核对可疑问卷，并逐条决定了是否采用剔除规则", required=False
     )
 
 

@@ -1,16 +1,22 @@
 """Public evaluation campaigns (民主评议/千人评议, C6): set-up, the evaluator pool and its
 verifiable draw, single-use codes, online and paper answer sheets, the tally and its results.
 
-Anonymity is a property of the schema: ``AccessCode`` (who was given which code) and
-``AnswerSheet`` (what was answered) have no foreign key between them in either direction, sheets
-carry a random UUID (no insertion order) and only the day they arrived, and the code records only
-the day it was used; the draft of a code being answered (``AnswerDraft``) is related to neither
-and is deleted with the submission. ``tests/test_sheets.py`` walks the model graph to keep it so.
+Anonymity is a property of the schema (docs/evaluation.md §5): ``AccessCode`` (who was given
+which code) and ``AnswerSheet`` (what was answered) have no foreign key between them in either
+direction, and neither records any time of answering — a code only whether it was used. An
+online sheet first waits, sealed and timeless, in the anonymity pool (``PendingSheet``) and
+enters the answer table with others of its stratum in a shuffled batch with a random UUID, so
+neither row order nor transaction order points from a code to its sheet. The draft of a code
+being answered (``AnswerDraft``) is related to none of them and is deleted with the
+submission. ``tests/test_anonymity.py`` walks the model graph and the stored columns to keep
+it so. Evaluators' names and contacts are encrypted (``identity_token``).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import models
 from django.db.models import Q
@@ -100,6 +106,9 @@ class Campaign(models.Model):
     flags_reviewed_at = models.DateTimeField("可疑问卷复核时间", null=True, blank=True)
     tallied_at = models.DateTimeField("计分时间", null=True, blank=True)
     summary = models.JSONField("总体结果", null=True, blank=True, editable=False)
+    # The careless-response rules adopted at the review, {rule: reason}: each one excludes every
+    # sheet it flags, whatever the option (sheets.adopt_rule).
+    exclusion_rules = models.JSONField("采用的剔除规则", default=dict, blank=True, editable=False)
     published_at = models.DateTimeField("公布时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     created_by = models.ForeignKey(
@@ -322,10 +331,30 @@ class EvaluatorQuerySet(ScopedQuerySet):
     edit_reach = OFFICE_ONLY
 
 
+@dataclass(frozen=True)
+class Contact:
+    """An evaluator's name and contacts, as decrypted for the office (letters, SMS, the pool)."""
+
+    name: str = ""
+    phone: str = ""
+    id_masked: str = ""  # 身份证号（脱敏）: 620***********1234
+    organisation: str = ""  # 工作单位或住址
+
+    @property
+    def masked_phone(self) -> str:
+        """13812345678 → 138****5678 (a landline keeps its area code and last four digits)."""
+        p = self.phone
+        if len(p) < 8:
+            return p
+        return f"{p[:3]}{'*' * (len(p) - 7)}{p[-4:]}"
+
+
 class Evaluator(models.Model):
     """评议人: a person in the pool. Only ``number`` and the stratum are ever published; the
-    rest is the office's to contact them. The ID card number is kept only masked, with a keyed
-    hash to find the same person twice."""
+    rest is the office's to contact them, and is stored encrypted (``identity_token``: a Fernet
+    token of name, phone, masked ID number and organisation under ``XIAONENG_IDENTITY_KEY``,
+    like a complainant's identity). Keyed hashes of phone and ID number find the same person
+    twice; the full ID number is never kept."""
 
     class Status(models.TextChoices):
         POOL = "pool", "库中"
@@ -340,10 +369,7 @@ class Evaluator(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="evaluators")
     number = models.CharField("评议人编号", max_length=64)
     stratum = models.ForeignKey(Stratum, on_delete=models.PROTECT, related_name="evaluators")
-    name = models.CharField("姓名", max_length=50)
-    phone = models.CharField("手机号码", max_length=20, blank=True)
-    id_masked = models.CharField("身份证号（脱敏）", max_length=20, blank=True)
-    organisation = models.CharField("工作单位或住址", max_length=100, blank=True)
+    identity_token = models.TextField("身份信息（加密）", editable=False)
     phone_key = models.CharField(max_length=64, blank=True, editable=False)
     id_key = models.CharField(max_length=64, blank=True, editable=False)
     status = models.CharField(
@@ -383,10 +409,16 @@ class Evaluator(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @cached_property
+    def contact(self) -> Contact:
+        from xiaoneng import crypto
+
+        return Contact(**crypto.decrypt_identity(self.identity_token))
+
 
 class AccessCode(models.Model):
     """评议码: the single-use code handed to one drawn evaluator. Deliberately no link to the
-    sheet it was used for, and the day of use only."""
+    sheet it was used for, and no time of use: only whether it was used."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="codes")
     evaluator = models.OneToOneField(
@@ -395,7 +427,7 @@ class AccessCode(models.Model):
     digest = models.CharField(max_length=64, unique=True, editable=False)
     sealed = models.TextField("加密的评议码", editable=False)
     issued_at = models.DateTimeField("发放时间")
-    used_on = models.DateField("使用日期", null=True, blank=True)
+    used = models.BooleanField("已使用", default=False)
     revoked = models.BooleanField("已作废", default=False)
 
     class Meta:
@@ -407,23 +439,32 @@ class AccessCode(models.Model):
 
 
 class AnswerSheet(models.Model):
-    """评议表: one evaluator's answers, anonymous. ``answers`` is one character per
+    """评议表: one evaluator's answers, anonymous and timeless. ``answers`` is one character per
     (unit, dimension) of the campaign's frozen layout: ``"0"``–``"9"`` the option's position,
-    ``"-"`` not answered. 100 units × 6 dimensions are 600 characters."""
+    ``"-"`` not answered. 100 units × 6 dimensions are 600 characters. An online sheet arrives
+    through the anonymity pool (``mixing``); a paper sheet carries its form's serial."""
 
     class Channel(models.TextChoices):
         ONLINE = "online", "网上"
         PAPER = "paper", "纸质"
+
+    class Rule(models.TextChoices):
+        """Why a sheet is left out: the careless-response rule (``scoring.FlagKind``) adopted
+        at the review, applied to every sheet it flags."""
+
+        STRAIGHT_LINING = "straight_lining", "一律同选"
+        DUPLICATE_SERIAL = "duplicate_serial", "问卷编号重复"
+        IDENTICAL_ANSWERS = "identical_answers", "答卷完全相同"
+        LEGACY = "legacy", "逐份复核剔除（旧办法）"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sheets")
     stratum = models.ForeignKey(Stratum, on_delete=models.PROTECT, related_name="sheets")
     channel = models.CharField("方式", max_length=8, choices=Channel.choices)
     serial = models.CharField("问卷编号", max_length=30, blank=True)
-    received_on = models.DateField("收到日期")
     answers = models.TextField("答案")
     excluded = models.BooleanField("不计入统计", default=False)
-    exclusion_reason = models.CharField("剔除理由", max_length=200, blank=True)
+    exclusion_rule = models.CharField("剔除依据", max_length=20, choices=Rule.choices, blank=True)
 
     class Meta:
         verbose_name = "评议表"
@@ -439,12 +480,32 @@ class AnswerSheet(models.Model):
         return self.serial or str(self.id)[:8]
 
 
+class PendingSheet(models.Model):
+    """待入库的网上评议表: a submitted online sheet waiting in the anonymity pool of its
+    stratum until it enters the answer table in a shuffled batch (``mixing``). Sealed with
+    AES-GCM (no timestamp, unlike Fernet) and padded to one length for the whole campaign, no
+    time of any kind, a random UUID; deleted when its batch is released."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="pending")
+    stratum = models.ForeignKey(Stratum, on_delete=models.CASCADE, related_name="+")
+    sealed = models.TextField(editable=False)
+
+    class Meta:
+        verbose_name = "待入库评议表"
+        verbose_name_plural = "待入库评议表"
+
+    def __str__(self) -> str:
+        return "待入库评议表"
+
+
 class AnswerDraft(models.Model):
     """评议表草稿: the answers of a code not yet submitted, so that an evaluator can stop and
     come back with the same code. Found by a keyed hash of the code (not the code's own digest,
     so it cannot be joined to ``AccessCode``), its content encrypted with a key derived from the
-    code, no time of any kind, and deleted in the transaction that stores the sheet (and with
-    every other draft of the campaign when the collection closes). See docs/evaluation.md §5."""
+    code, no time of any kind, one length per campaign, and deleted in the transaction that puts
+    the sheet in the anonymity pool (and with every other draft of the campaign when the
+    collection closes). See docs/evaluation.md §5."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="drafts")

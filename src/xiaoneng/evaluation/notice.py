@@ -3,7 +3,8 @@
 
 What a notice says, in order: the campaign and how many sheets it drew on; the unit's score and
 rank within its category with the bootstrap rank interval; the published satisfaction rate with
-its Wilson 95% interval, the other rate, the 知晓率; its 末位 status; its dimension and stratum
+its 95% interval counted over whole sheets (and the effective number of answers it rests on), the
+other rate, the 知晓率; its 末位 status; its dimension and stratum
 scores beside the category's mean; its two weakest dimensions; the evaluators' written opinions
 grouped by theme (``themes.py``), quoted verbatim and numbered; what to do — a 整改方案 with
 measures, deadline, responsible person and acceptance standard (C7) within 15 working days of
@@ -183,9 +184,13 @@ def _rate_sentence(name: str, rate: dict | None) -> str:
     if rate.get("value") is None:
         return f"{name}：无有效评价"
     text = formatting.rate_text(rate)
+    basis = ""
+    if rate.get("n_eff") is not None:
+        # One evaluator's answers hang together: the interval rests on fewer than n answers.
+        basis = f"，按评议表计算相当于约{max(1, round(rate['n_eff']))}项独立评价"
     return (
-        f"{name}{text.value}（有效评价{rate['n']}项中{rate['count']}项，"
-        f"95%置信区间{text.low}至{text.high}）"
+        f"{name}{text.value}（有效评价{rate['n']}项中{rate['count']}项；"
+        f"95%置信区间{text.low}至{text.high}{basis}）"
     )
 
 

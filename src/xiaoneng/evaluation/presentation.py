@@ -8,6 +8,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from . import results
 from .models import Campaign, CampaignUnit
 
@@ -62,7 +64,7 @@ def _rank_key(cu: CampaignUnit) -> tuple:
 
 
 def rate_chart(rows: list[Row]) -> dict:
-    """Each unit's published 满意率 with its Wilson 95% interval: an invisible bar up to the low
+    """Each unit's published 满意率 with its 95% interval: an invisible bar up to the low
     end, a pale bar from low to high, and the point (JSON only: the page's CSP forbids script)."""
     shown = [r for r in rows if r.r.get("headline", {}).get("value") is not None][::-1]
     low = [round(r.r["headline"]["low"] * 100, 2) for r in shown]
@@ -196,6 +198,25 @@ def categories(campaign: Campaign, *, public: bool) -> list[Category]:
                 dimensions=dimensions,
             )
         )
+    return out
+
+
+def rates_by_part(campaign: Campaign) -> list[tuple[str, dict]]:
+    """The published rate of all units by dimension, then by stratum, in the campaign's order
+    (labelled "评议内容：科学发展", "层面：城市居民"); empty for results of the first version."""
+    summary = campaign.summary or {}
+    by_dimension = summary.get("rates_by_dimension") or {}
+    by_stratum = summary.get("rates_by_stratum") or {}
+    out = [
+        (_("评议内容：%(name)s") % {"name": d}, by_dimension[d])
+        for d in campaign.dimensions.values_list("name", flat=True)
+        if d in by_dimension
+    ]
+    out += [
+        (_("层面：%(name)s") % {"name": h}, by_stratum[h])
+        for h in campaign.strata.values_list("name", flat=True)
+        if h in by_stratum
+    ]
     return out
 
 

@@ -17,21 +17,42 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng import scoring
 from xiaoneng.audit import services as audit
 
 from . import services
 from .models import AnswerSheet, Campaign, CampaignUnit, Milestone
-from .sheets import BLANK, Layout, layout_of
+from .sheets import BLANK, Layout, apply_rules, layout_of
 
 Status = Campaign.Status
-#: The careless-response flags of ``scoring.check_quality`` as the office reads them.
-FLAG_LABELS = {
-    scoring.FlagKind.STRAIGHT_LINING: "一律勾选同一选项",
-    scoring.FlagKind.DUPLICATE_SERIAL: "问卷编号重复",
-    scoring.FlagKind.IDENTICAL_ANSWERS: "答卷完全相同",
+#: The careless-response rules of ``scoring.check_quality`` as the office and the public read
+#: them: name, and what the rule flags and excludes once adopted.
+RULES = {
+    scoring.FlagKind.STRAIGHT_LINING: (
+        _("一律同选"),
+        _(
+            "答了10项以上，且全部是同一个选项——任何选项都一样（全是满意、全是比较满意……"
+            "全是不了解）；采用后全部剔除。"
+        ),
+    ),
+    scoring.FlagKind.DUPLICATE_SERIAL: (
+        _("问卷编号重复"),
+        _("同一纸质问卷编号出现两次以上；采用后全部剔除（无法判断哪一份是原件）。"),
+    ),
+    scoring.FlagKind.IDENTICAL_ANSWERS: (
+        _("答卷完全相同"),
+        _(
+            "两份以上评议表（各答10项以上）的答案完全相同；采用后每组只保留评议表顺序中的"
+            "第一份，其余剔除。"
+        ),
+    ),
 }
+FLAG_LABELS = {kind: label for kind, (label, _text) in RULES.items()}
+#: Version of the tally procedure stored with the results and printed in the workbook:
+#: 2 = intervals over whole sheets, SHAKE-256 bootstrap, exclusions by rule (docs/scoring.md).
+TALLY_VERSION = 2
 
 
 def tally_seed(campaign: Campaign) -> int:
@@ -128,6 +149,8 @@ def _rate(rate: scoring.Rate) -> dict:
         "value": rate.value,
         "low": rate.low,
         "high": rate.high,
+        "deff": rate.design_effect,
+        "n_eff": rate.effective_n,
     }
 
 
@@ -156,6 +179,11 @@ def finalize(actor, campaign: Campaign, *, flags_reviewed: bool) -> scoring.Tall
     campaign = services._locked(campaign)
     if campaign.status != Status.CLOSED:
         raise services._stage_error(campaign, "统计计分")
+    if campaign.pending.exists():  # close_collection releases them all; never tally without
+        raise ValidationError(_("还有网上评议表在匿名缓冲池中未入库，不能计分"))
+    # Exactly the sheets the adopted rules exclude (sheets.adopt_rule), whatever was marked
+    # before: an exclusion is always a rule's.
+    apply_rules(campaign)
     if not campaign.sheets.filter(excluded=False).exists():
         raise ValidationError("没有可统计的评议表")
     core = core_campaign(campaign)
@@ -181,6 +209,7 @@ def finalize(actor, campaign: Campaign, *, flags_reviewed: bool) -> scoring.Tall
     sheets = campaign.sheets.filter(excluded=False)
     now = timezone.now()
     campaign.summary = {
+        "version": TALLY_VERSION,
         "method": result.method,
         "sheets_total": result.sheets_total,
         "sheets_used": result.sheets_used,
@@ -194,6 +223,9 @@ def finalize(actor, campaign: Campaign, *, flags_reviewed: bool) -> scoring.Tall
         "replicates": result.replicates,
         "bootstrap_seed": result.seed,
         "flags": len(flags),
+        "exclusion_rules": sorted(campaign.exclusion_rules),
+        "rates_by_dimension": {d: _rate(r) for d, r in result.dimension_rates.items()},
+        "rates_by_stratum": {h: _rate(r) for h, r in result.stratum_rates.items()},
         "by_channel": dict(Counter(sheets.values_list("channel", flat=True))),
         "by_stratum": dict(Counter(sheets.values_list("stratum__name", flat=True))),
         "categories": [

@@ -28,13 +28,13 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from xiaoneng import draw, scoring
+from xiaoneng import crypto, draw, scoring
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
-from xiaoneng.complaints import crypto
 from xiaoneng.workcalendar.services import get_calendar
 from xiaoneng.workdays import SHANGHAI
 
+from . import mixing
 from .models import (
     AccessCode,
     Campaign,
@@ -856,7 +856,7 @@ def replace_evaluator(actor, evaluator: Evaluator, reason: str) -> Evaluator:
     if evaluator.status != Evaluator.Status.SELECTED:
         raise ValidationError("只有入选的评议人才需要替补")
     code = AccessCode.objects.filter(evaluator=evaluator).first()
-    if code is not None and code.used_on is not None:
+    if code is not None and code.used:
         raise ValidationError("该评议人已经用评议码提交了评议表，不能替补")
     reserve = (
         Evaluator.objects.select_for_update()
@@ -1015,14 +1015,27 @@ def close_collection(actor, campaign: Campaign) -> Campaign:
     campaign.collection_closed_at = now
     campaign.save(update_fields=["status", "collection_closed_at"])
     complete_milestone(campaign, Milestone.Kind.COLLECTION, now)
+    # The online sheets still in the anonymity pool enter the answer table, all strata in one
+    # shuffled batch; submissions wait on the campaign's lock, so none can arrive after this.
+    released = mixing.release_all(campaign)
     # Answers begun with a code and never submitted end here; nothing of them is kept.
     drafts_deleted = campaign.drafts.all().delete()[0]
+    by_channel = dict(
+        campaign.sheets.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n")
+    )
+    online, paper = by_channel.get("online", 0), by_channel.get("paper", 0)
+    # The one record of the online sheets' arrival: how many, now, never one by one.
     audit.record(
         actor,
         audit.Action.EVENT,
         campaign,
-        after={"sheets": campaign.sheets.count(), "drafts_deleted": drafts_deleted},
-        summary="结束回收评议表",
+        after={
+            "online": online,
+            "paper": paper,
+            "released_at_close": released,
+            "drafts_deleted": drafts_deleted,
+        },
+        summary=f"结束回收评议表：网上 {online} 份，纸质 {paper} 份",
     )
     return campaign
 

@@ -6,9 +6,14 @@ draw (``Campaign.layout``): ``"0"``–``"9"`` is the position of the chosen opti
 answer. Online, every item must be answered (不了解 is an answer); on paper a blank is kept as a
 blank.
 
-Anonymity: using a code marks only the code as used, with the day; the sheet is written with a
-random id and the day only, the code's draft (``drafts``) is deleted in the same transaction, and
-the audit entry names the campaign, not the sheet or the code.
+Anonymity (docs/evaluation.md §5): using a code marks only that the code is used — no time; the
+sheet goes sealed into its stratum's anonymity pool (``mixing``) and reaches the answer table
+later in a shuffled batch; the code's draft (``drafts``) is deleted in the same transaction. No
+audit entry is written for a submission: its time would be the time the code was used.
+
+The review adopts careless-response *rules*, never single sheets (``adopt_rule``): each
+excludes every sheet it flags, whatever the option, and the public workbook says which sheet
+was excluded under which rule.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xiaoneng import scoring
 from xiaoneng.audit import services as audit
 
-from . import drafts, services
+from . import drafts, mixing, services
 from .models import (
     AccessCode,
     AnswerSheet,
@@ -154,21 +160,25 @@ def _check_opinions(layout: Layout, opinions: Iterable[tuple[int, str]]) -> list
     return clean
 
 
-def _write_sheet(
+def pending_length(layout: Layout) -> int:
+    """How long every sealed pending sheet of the campaign is (``mixing.sealed_length``)."""
+    return mixing.sealed_length(len(layout.units), layout.width, OPINION_MAX)
+
+
+def _write_paper_sheet(
     campaign: Campaign,
-    layout: Layout,
     stratum: Stratum,
-    channel: str,
     answers: str,
     opinions: list[tuple[int, str]],
-    serial: str = "",
+    serial: str,
 ) -> AnswerSheet:
+    """A paper form's sheet: stored at once, with its serial (a paper sheet is tied to its
+    form by design; the form is not tied to a person)."""
     sheet = AnswerSheet.objects.create(
         campaign=campaign,
         stratum=stratum,
-        channel=channel,
+        channel=AnswerSheet.Channel.PAPER,
         serial=serial,
-        received_on=timezone.localdate(),
         answers=answers,
     )
     Opinion.objects.bulk_create(
@@ -187,7 +197,7 @@ def find_code(code: str) -> AccessCode | None:
         return None
     return (
         AccessCode.objects.select_related("campaign", "evaluator__stratum")
-        .filter(digest__in=digests, revoked=False, used_on__isnull=True)
+        .filter(digest__in=digests, revoked=False, used=False)
         .first()
     )
 
@@ -208,8 +218,8 @@ def submit_online(
     opinions: Iterable[tuple[int, str]] = (),
 ) -> Campaign:
     """网上评议: check the code and the answers, then in one transaction mark the code used
-    (only if it still is unused: a double click or a second tab loses), write the sheet and
-    delete the code's draft."""
+    (only if it still is unused: a double click or a second tab loses), put the sheet in the
+    anonymity pool and delete the code's draft."""
     access = usable_code(code)
     return _store_online(access, code, layout_of(access.campaign), answers, opinions)
 
@@ -243,34 +253,25 @@ def _store_online(
     answers: Mapping[tuple[int, int], object],
     opinions: Iterable[tuple[int, str]],
 ) -> Campaign:
-    campaign = access.campaign
     clean = _check_answers(layout, answers, complete=True)
     notes = _check_opinions(layout, opinions)
     with transaction.atomic():
-        used = AccessCode.objects.filter(
-            pk=access.pk, revoked=False, used_on__isnull=True, campaign__status="collecting"
-        ).update(used_on=timezone.localdate())
-        if not used:
+        # One pool change at a time, and none after the collection closed (closing releases
+        # the pool under the same lock).
+        campaign = services._locked(access.campaign)
+        if not campaign.is_collecting:
+            raise ValidationError(NOT_COLLECTING)
+        # Only if still unused: a double click or a second tab loses.
+        if not AccessCode.objects.filter(pk=access.pk, revoked=False, used=False).update(used=True):
             raise ValidationError({"code": CODE_REFUSED})
-        _write_sheet(
+        mixing.admit(
             campaign,
-            layout,
-            access.evaluator.stratum,
-            AnswerSheet.Channel.ONLINE,
-            encode(layout, clean),
-            notes,
+            mixing.Submission(access.evaluator.stratum_id, encode(layout, clean), tuple(notes)),
+            pending_length(layout),
         )
         # Nothing of the answers in progress outlives the sheet: after this transaction no row
-        # holds anything keyed by the code.
+        # holds anything keyed by the code. No audit entry either: it would date the code's use.
         drafts.discard(code)
-        # Names the campaign only: an entry naming the sheet next to the code's use would link
-        # the two by time.
-        audit.record(
-            "网上评议",
-            audit.Action.EVENT,
-            campaign,
-            summary="收到网上评议表一份",
-        )
     return campaign
 
 
@@ -431,14 +432,8 @@ def enter_paper(
             form.save(update_fields=["status"])
             summary = f"纸质评议表 {serial} 第二次录入与第一次有 {len(diffs)} 处不一致，待核对原件"
         else:
-            sheet = _write_sheet(
-                campaign,
-                layout,
-                stratum,
-                AnswerSheet.Channel.PAPER,
-                answers,
-                _merge_opinions(first.opinions, entry.opinions),
-                serial,
+            sheet = _write_paper_sheet(
+                campaign, stratum, answers, _merge_opinions(first.opinions, entry.opinions), serial
             )
             form.status, form.sheet = PaperForm.Status.ACCEPTED, sheet
             form.save(update_fields=["status", "sheet"])
@@ -464,10 +459,8 @@ def resolve_paper(
     form = PaperForm.objects.select_for_update().get(pk=form.pk)
     if form.status != PaperForm.Status.MISMATCH:
         raise ValidationError("这份评议表没有待核对的不一致")
-    stratum, layout, answers, notes = _typed_form(campaign, stratum_id, rows, opinions)
-    sheet = _write_sheet(
-        campaign, layout, stratum, AnswerSheet.Channel.PAPER, answers, notes, form.serial
-    )
+    stratum, _layout, answers, notes = _typed_form(campaign, stratum_id, rows, opinions)
+    sheet = _write_paper_sheet(campaign, stratum, answers, notes, form.serial)
     form.status, form.sheet, form.resolved_by = PaperForm.Status.ACCEPTED, sheet, actor
     form.save(update_fields=["status", "sheet", "resolved_by"])
     audit.record(
@@ -483,24 +476,75 @@ def resolve_paper(
 # ---- review before the tally --------------------------------------------------------------------
 
 
+RULE_LABELS = dict(AnswerSheet.Rule.choices)
+
+
+def apply_rules(campaign: Campaign) -> int:
+    """Mark exactly the sheets that the campaign's adopted rules exclude (and no others).
+    Returns how many are excluded."""
+    from . import results
+
+    report = results.quality(campaign)
+    wanted = scoring.exclusions(report, campaign.exclusion_rules)
+    by_rule: dict[str, list[str]] = {}
+    for sid, rule in wanted.items():
+        by_rule.setdefault(str(rule), []).append(sid)
+    sheets = campaign.sheets.all()
+    sheets.exclude(pk__in=list(wanted)).update(excluded=False, exclusion_rule="")
+    for rule, ids in by_rule.items():
+        sheets.filter(pk__in=ids).update(excluded=True, exclusion_rule=rule)
+    return len(wanted)
+
+
+def _rule(kind: str) -> scoring.FlagKind:
+    try:
+        return scoring.FlagKind(kind)
+    except ValueError:
+        raise ValidationError(_("没有这条剔除规则")) from None
+
+
 @transaction.atomic
-def set_excluded(actor, sheet: AnswerSheet, excluded: bool, reason: str = "") -> AnswerSheet:
-    """剔除/恢复: a sheet judged careless or invalid after review is left out of the tally."""
+def adopt_rule(actor, campaign: Campaign, kind: str, reason: str) -> int:
+    """采用剔除规则: every sheet the careless-response rule flags is left out of the tally — all
+    of them, whatever option a straight-lined sheet repeats; of identical sheets all but the
+    first. Returns how many sheets are excluded in all."""
     services.require_office(actor)
-    campaign = services._locked(sheet.campaign)
+    campaign = services._locked(campaign)
     if campaign.status != Campaign.Status.CLOSED:
-        raise services._stage_error(campaign, "剔除或恢复评议表")
+        raise services._stage_error(campaign, "采用或撤销剔除规则")
+    rule = _rule(kind)
     reason = (reason or "").strip()
-    if excluded and not reason:
-        raise ValidationError({"reason": "剔除评议表须写明理由"})
-    sheet.excluded = excluded
-    sheet.exclusion_reason = reason[:200] if excluded else ""
-    sheet.save(update_fields=["excluded", "exclusion_reason"])
+    if not reason:
+        raise ValidationError({"reason": _("采用剔除规则须写明理由")})
+    campaign.exclusion_rules = {**campaign.exclusion_rules, rule.value: reason[:200]}
+    campaign.save(update_fields=["exclusion_rules"])
+    total = apply_rules(campaign)
     audit.record(
         actor,
         audit.Action.UPDATE,
-        sheet,
-        after={"excluded": excluded, "reason": sheet.exclusion_reason},
-        summary=("剔除" if excluded else "恢复") + f"评议表 {sheet}",
+        campaign,
+        after={"rule": rule.value, "reason": reason[:200], "excluded": total},
+        summary=f"采用剔除规则“{RULE_LABELS[rule.value]}”，共剔除评议表 {total} 份",
     )
-    return sheet
+    return total
+
+
+@transaction.atomic
+def withdraw_rule(actor, campaign: Campaign, kind: str) -> int:
+    """撤销剔除规则: the sheets only that rule excluded count again."""
+    services.require_office(actor)
+    campaign = services._locked(campaign)
+    if campaign.status != Campaign.Status.CLOSED:
+        raise services._stage_error(campaign, "采用或撤销剔除规则")
+    rule = _rule(kind)
+    campaign.exclusion_rules = {k: v for k, v in campaign.exclusion_rules.items() if k != rule}
+    campaign.save(update_fields=["exclusion_rules"])
+    total = apply_rules(campaign)
+    audit.record(
+        actor,
+        audit.Action.UPDATE,
+        campaign,
+        after={"withdrawn": rule.value, "excluded": total},
+        summary=f"撤销剔除规则“{RULE_LABELS[rule.value]}”，现剔除评议表 {total} 份",
+    )
+    return total

@@ -9,6 +9,7 @@ urlpatterns = [
     path("evaluations/", views_public.public_list, name="public_list"),
     path("evaluations/answer/", views_answer.answer, name="answer"),
     path("evaluations/redo_draw.py", views_public.redo_script, name="redo_script"),
+    path("evaluations/redo_tally.py", views_public.redo_tally_script, name="redo_tally_script"),
     path("evaluations/<int:pk>/", views_public.public_detail, name="public_detail"),
     path("evaluations/<int:pk>/roster.csv", views_public.roster_file, name="roster_file"),
     path("evaluations/<int:pk>/quotas.json", views_public.quotas_file, name="quotas_file"),

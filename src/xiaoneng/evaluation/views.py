@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -20,7 +21,7 @@ from xiaoneng.org.models import Unit, UnitCategory
 from xiaoneng.web.decorators import office_required
 from xiaoneng.web.forms import apply_errors
 
-from . import pool, presentation, results, services, sheets
+from . import mixing, pool, presentation, results, services, sheets
 from .forms import (
     CampaignForm,
     FinalizeForm,
@@ -143,7 +144,7 @@ def _counts(campaign: Campaign) -> dict:
     )
     codes = AccessCode.objects.filter(campaign=campaign).aggregate(
         issued=Count("pk", filter=Q(revoked=False)),
-        used=Count("pk", filter=Q(used_on__isnull=False)),
+        used=Count("pk", filter=Q(used=True)),
     )
     sheets_by = dict(
         campaign.sheets.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n")
@@ -153,12 +154,14 @@ def _counts(campaign: Campaign) -> dict:
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
+    pending = campaign.pending.count()
     return {
         **evaluators,
         **codes,
-        "online": sheets_by.get("online", 0),
+        "online": sheets_by.get("online", 0) + pending,
+        "pending": pending,
         "paper": sheets_by.get("paper", 0),
-        "sheets": sum(sheets_by.values()),
+        "sheets": sum(sheets_by.values()) + pending,
         "excluded": campaign.sheets.filter(excluded=True).count(),
         "paper_awaiting": paper.get(PaperForm.Status.AWAITING_SECOND, 0),
         "paper_mismatch": paper.get(PaperForm.Status.MISMATCH, 0),
@@ -517,15 +520,14 @@ def campaign_pool(request, pk: int):
             else:
                 _refused(request, error)
     people = campaign.evaluators.select_related("stratum")
-    q = request.GET.get("q", "").strip()
-    if q:
-        people = people.filter(Q(name__contains=q) | Q(number__contains=q) | Q(phone__contains=q))
     stratum = request.GET.get("stratum", "")
     if stratum:
         people = people.filter(stratum__name=stratum)
     status = request.GET.get("status", "")
     if status in Evaluator.Status.values:
         people = people.filter(status=status)
+    q = request.GET.get("q", "").strip()
+    people = pool.matching(people, q)
     page = Paginator(people.order_by("number"), 50).get_page(request.GET.get("page"))
     sizes = services.stratum_sizes(campaign)
     return _page(
@@ -669,14 +671,23 @@ def campaign_codes(request, pk: int):
         except ValidationError as error:
             _refused(request, error)
         return redirect("evaluation:codes", campaign.pk)
+    people = list(_selected(campaign))
+    online: dict[str, int] = {}
+    for e in people:
+        if e.mode == Evaluator.Mode.ONLINE:
+            online[e.stratum.name] = online.get(e.stratum.name, 0) + 1
+    k = mixing.batch_size()
     return _page(
         request,
         "evaluation/office_codes.html",
         campaign,
         "codes",
-        people=_selected(campaign),
+        people=people,
         modes=Evaluator.Mode.choices,
         can_issue=campaign.status in (Campaign.Status.DRAWN, Campaign.Status.COLLECTING),
+        # A stratum with fewer online evaluators than a batch hides each answer among fewer.
+        small_strata=[(name, n) for name, n in online.items() if n < k],
+        batch=k,
     )
 
 
@@ -684,7 +695,7 @@ def _letters(campaign: Campaign) -> list[tuple[Evaluator, str]]:
     return [
         (e, services.code_of(e.access_code))
         for e in _selected(campaign)
-        if hasattr(e, "access_code") and not e.access_code.revoked and not e.access_code.used_on
+        if hasattr(e, "access_code") and not e.access_code.revoked and not e.access_code.used
     ]
 
 
@@ -713,11 +724,12 @@ def code_export(request, pk: int):
     ws.append(["评议人编号", "层面", "姓名", "手机号码", "评议码", "短信内容"])
     url = request.build_absolute_uri("/evaluations/answer/")
     for e, code in _letters(campaign):
+        contact = e.contact
         text = (
-            f"{e.name}您好：您被随机抽选为{campaign.name}评议人，请登录{url}，"
+            f"{contact.name}您好：您被随机抽选为{campaign.name}评议人，请登录{url}，"
             f"凭评议码{code}填写评议表（每码限用一次）。"
         )
-        ws.append([e.number, e.stratum.name, e.name, e.phone, code, text])
+        ws.append([e.number, e.stratum.name, contact.name, contact.phone, code, text])
     out = io.BytesIO()
     wb.save(out)
     return _download(out.getvalue(), f"{campaign.name}-评议码.xlsx", XLSX)
@@ -861,19 +873,28 @@ def paper_resolve(request, pk: int, form_pk: int):
 
 @office_required(*OFFICE)
 def campaign_review(request, pk: int):
-    """可疑问卷复核 and the tally: flags listed first, exclusions with reasons, a preview."""
+    """可疑问卷复核 and the tally: the careless-response rules with the sheets each flags, the
+    decision per rule (adopted for every sheet it flags, with a reason, or not), a preview."""
     campaign = _campaign(request, pk)
     finalize_form = FinalizeForm()
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action in ("exclude", "restore"):
-                sheet = get_object_or_404(campaign.sheets, pk=request.POST.get("sheet", ""))
-                sheets.set_excluded(
-                    request.user, sheet, action == "exclude", request.POST.get("reason", "")
+            if action == "adopt":
+                total = sheets.adopt_rule(
+                    request.user,
+                    campaign,
+                    request.POST.get("rule", ""),
+                    request.POST.get("reason", ""),
                 )
                 messages.success(
-                    request, ("已剔除" if action == "exclude" else "已恢复") + f"评议表 {sheet}"
+                    request, _("已采用剔除规则，现共剔除评议表 %(n)d 份") % {"n": total}
+                )
+                return redirect("evaluation:review", campaign.pk)
+            if action == "withdraw":
+                total = sheets.withdraw_rule(request.user, campaign, request.POST.get("rule", ""))
+                messages.success(
+                    request, _("已撤销剔除规则，现共剔除评议表 %(n)d 份") % {"n": total}
                 )
                 return redirect("evaluation:review", campaign.pk)
             if action == "finalize":
@@ -888,7 +909,7 @@ def campaign_review(request, pk: int):
                     return redirect("evaluation:results", campaign.pk)
         except ValidationError as error:
             _refused(request, error)
-    flags, preview, by_id = [], None, {}
+    rules, preview = [], None
     if campaign.status in (Campaign.Status.CLOSED, Campaign.Status.COLLECTING):
         core = results.core_campaign(campaign)
         report = results.quality(campaign, core)
@@ -897,14 +918,23 @@ def campaign_review(request, pk: int):
             str(s.pk): s
             for s in AnswerSheet.objects.filter(pk__in=list(flagged)).select_related("stratum")
         }
-        flags = [
-            {
-                "kind": results.FLAG_LABELS[f.kind],
-                "detail": f.detail,
-                "sheets": [by_id[s] for s in f.sheet_ids],
-            }
-            for f in report.flags
-        ]
+        for kind, (label, text) in results.RULES.items():
+            found = report.of_kind(kind)
+            if not found:
+                continue
+            rules.append(
+                {
+                    "kind": kind.value,
+                    "label": label,
+                    "text": text,
+                    "reason": campaign.exclusion_rules.get(kind.value),
+                    "flags": [
+                        {"detail": f.detail, "sheets": [by_id[s] for s in f.sheet_ids]}
+                        for f in found
+                    ],
+                    "sheets": len({s for f in found for s in f.sheet_ids}),
+                }
+            )
         if campaign.status == Campaign.Status.CLOSED and campaign.sheets.exists():
             try:
                 preview = results.compute(campaign, replicates=0, core=core)
@@ -924,7 +954,7 @@ def campaign_review(request, pk: int):
         "evaluation/office_review.html",
         campaign,
         "review",
-        flags=flags,
+        rules=rules,
         excluded=campaign.sheets.filter(excluded=True).select_related("stratum"),
         preview=preview,
         preview_rows=preview_rows,
@@ -962,6 +992,7 @@ def campaign_results(request, pk: int):
             "years": presentation.history_years(campaign, public=False),
             "trend": presentation.trend_chart(history),
             "overall": history,
+            "rates_by_part": presentation.rates_by_part(campaign),
         }
     return _page(request, "evaluation/office_results.html", campaign, "results", **context)
 

@@ -8,6 +8,7 @@ import io
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from xiaoneng import scoring
 from xiaoneng.draw import SCRIPT_PATH
 
 from . import presentation, results, services
@@ -50,12 +51,16 @@ def public_detail(request, pk: int):
         "seed": presentation.seed_shown(campaign),
     }
     if campaign.is_published:
+        from .excel import filename
+
         history = results.overall_history(campaign, public=True)
         context.update(
             categories=presentation.categories(campaign, public=True),
             years=presentation.history_years(campaign, public=True),
             trend=presentation.trend_chart(history),
             overall=history,
+            rates_by_part=presentation.rates_by_part(campaign),
+            workbook_name=filename(campaign),
         )
     return render(request, "evaluation/public_detail.html", context)
 
@@ -83,6 +88,14 @@ def redo_script(request):
     """tools/redo_draw.py: the standalone re-check of the draw (Python standard library only)."""
     return _text_file(
         SCRIPT_PATH.read_text("utf-8"), "redo_draw.py", "text/x-python; charset=utf-8"
+    )
+
+
+def redo_tally_script(request):
+    """tools/redo_tally.py: the standalone re-check of the tally from the results workbook
+    (Python standard library and numpy)."""
+    return _text_file(
+        scoring.SCRIPT_PATH.read_text("utf-8"), "redo_tally.py", "text/x-python; charset=utf-8"
     )
 
 

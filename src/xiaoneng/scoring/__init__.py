@@ -1,8 +1,12 @@
 """Scoring of evaluation campaigns (民主评议/千人评议计分): scores, 满意率, 知晓率, ranks, 末位.
 
 A pure core: it imports no Django, only the standard library and numpy. See docs/scoring.md for
-the method, the presets, the bootstrap rank intervals and the careless-response flags.
+the method, the presets, the intervals, the bootstrap rank intervals and the careless-response
+rules. ``redo_tally.py`` (also ``tools/redo_tally.py``) repeats all of it for the public, from the
+published workbook alone.
 """
+
+from pathlib import Path
 
 from .method import (
     DEFAULT,
@@ -18,8 +22,8 @@ from .method import (
     HeadlineRate,
     ScoringMethod,
 )
-from .quality import CarelessFlag, FlagKind, QualityReport, check_quality
-from .stats import competition_ranks, wilson_interval
+from .quality import CarelessFlag, FlagKind, QualityReport, check_quality, exclusions
+from .stats import competition_ranks, rate_intervals, wilson_bounds, wilson_interval
 from .tally import (
     NOT_ASKED,
     Campaign,
@@ -33,6 +37,10 @@ from .tally import (
     tally,
 )
 
+#: The standalone re-check of a published tally, served on the public site and linked from
+#: tools/redo_tally.py.
+SCRIPT_PATH = Path(__file__).with_name("redo_tally.py")
+
 __all__ = [
     "DEFAULT",
     "DEFAULT_DIMENSIONS",
@@ -42,6 +50,7 @@ __all__ = [
     "NOT_ASKED",
     "PRESETS",
     "QUESTIONNAIRE_70_ASSESSMENT_30",
+    "SCRIPT_PATH",
     "SHANDONG_2008",
     "AnswerOption",
     "Campaign",
@@ -60,6 +69,9 @@ __all__ = [
     "UnitResult",
     "check_quality",
     "competition_ranks",
+    "exclusions",
+    "rate_intervals",
     "tally",
+    "wilson_bounds",
     "wilson_interval",
 ]

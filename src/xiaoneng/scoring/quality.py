@@ -1,13 +1,17 @@
-"""Careless-response flags (无效问卷/敷衍作答筛查) for review before the tally is final.
+"""Careless-response flags (无效问卷/敷衍作答筛查) for review before the tally is final, and the
+rules that turn them into exclusions.
 
-Flags are suggestions for a person to review against the paper or the log; nothing is excluded
-automatically. The reviewer passes the ids to exclude to ``tally(..., exclude=...)``.
+Flags are suggestions for a person to review; nothing is excluded automatically. What the
+reviewer decides is which *rules* to adopt, never which sheets: an adopted rule excludes every
+sheet it flags, whatever option was straight-lined (``exclusions``), so that the same pattern
+is never kept on one sheet and excluded on another, and anyone can check the exclusions from the
+published sheets. The ids to leave out are then passed to ``tally(..., exclude=...)``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,10 +19,12 @@ import numpy as np
 
 from .tally import NOT_ASKED, Campaign
 
-__all__ = ["CarelessFlag", "FlagKind", "QualityReport", "check_quality"]
+__all__ = ["CarelessFlag", "FlagKind", "QualityReport", "check_quality", "exclusions"]
 
 
 class FlagKind(StrEnum):
+    """The careless-response rules, in the order ``exclusions`` applies them."""
+
     STRAIGHT_LINING = "straight_lining"  # 一律勾选同一选项
     DUPLICATE_SERIAL = "duplicate_serial"  # 问卷编号重复
     IDENTICAL_ANSWERS = "identical_answers"  # 答卷完全相同
@@ -101,7 +107,33 @@ def check_quality(
                 CarelessFlag(
                     FlagKind.IDENTICAL_ANSWERS,
                     tuple(ids[s] for s in group),
-                    f"{len(group)} sheets, {int(n_asked[group[0]])} items",
+                    f"{len(group)} 份，各 {int(n_asked[group[0]])} 项",
                 )
             )
     return QualityReport(tuple(flags))
+
+
+def exclusions(
+    report: QualityReport, rules: Collection[FlagKind | str]
+) -> dict[Hashable, FlagKind]:
+    """The sheets that the adopted ``rules`` exclude, each with the rule that excludes it.
+
+    - straight-lining: every flagged sheet, whichever option it repeats (满意, 比较满意, …
+      不了解 alike);
+    - duplicate serial: every sheet of the group (which one is the real form cannot be told
+      from the answers);
+    - identical answers: every sheet of the group but the first in the campaign's sheet order
+      (the same answers entered or submitted twice count once).
+
+    Rules are applied in the order of ``FlagKind``; a sheet already excluded by one keeps it.
+    """
+    adopted = {FlagKind(r) for r in rules}
+    out: dict[Hashable, FlagKind] = {}
+    for kind in FlagKind:
+        if kind not in adopted:
+            continue
+        for flag in report.of_kind(kind):
+            ids = flag.sheet_ids[1:] if kind == FlagKind.IDENTICAL_ANSWERS else flag.sheet_ids
+            for sid in ids:
+                out.setdefault(sid, kind)
+    return out

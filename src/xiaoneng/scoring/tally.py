@@ -27,7 +27,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .method import DEFAULT, HeadlineRate, ScoringMethod
-from .stats import bootstrap_counts, competition_ranks, rank_interval, wilson_interval
+from .stats import (
+    RateIntervals,
+    bootstrap_counts,
+    competition_ranks,
+    rank_interval,
+    rate_intervals,
+    wilson_interval,
+)
 
 __all__ = [
     "NOT_ASKED",
@@ -133,20 +140,43 @@ class Campaign:
 
 @dataclass(frozen=True, slots=True)
 class Rate:
-    """A satisfaction rate (满意率): ``count`` of ``n`` valid answers, with its Wilson interval."""
+    """A satisfaction rate (满意率): ``count`` of ``n`` valid answers, with its 95% interval.
+
+    The interval is at the level of the evaluator (``stats.rate_intervals``): Wilson's on the
+    effective number of answers ``effective_n`` = ``n`` / ``design_effect``. ``Rate.of`` gives
+    the interval that takes every answer as independent (design effect 1), for comparison.
+    """
 
     count: int
     n: int
     value: float | None
     low: float | None
     high: float | None
+    design_effect: float | None = None
+    effective_n: float | None = None
 
     @classmethod
     def of(cls, count: int, n: int, z: float) -> Rate:
         ci = wilson_interval(count, n, z)
         if ci is None:
             return cls(count, n, None, None, None)
-        return cls(count, n, count / n, ci[0], ci[1])
+        return cls(count, n, count / n, ci[0], ci[1], 1.0, float(n))
+
+    @classmethod
+    def at(cls, rates: RateIntervals, j: int) -> Rate:
+        """Domain ``j`` of ``rates``."""
+        count, n = int(rates.count[j]), int(rates.n[j])
+        if n == 0:
+            return cls(count, n, None, None, None)
+        return cls(
+            count,
+            n,
+            float(rates.value[j]),
+            float(rates.low[j]),
+            float(rates.high[j]),
+            float(rates.design_effect[j]),
+            float(rates.effective_n[j]),
+        )
 
 
 class LastPlace(StrEnum):
@@ -213,6 +243,9 @@ class TallyResult:
     valid_answers: int
     replicates: int
     seed: int
+    #: The headline rate of all units by dimension (评议内容) and by stratum (层面).
+    dimension_rates: Mapping[str, Rate] = field(default_factory=dict)
+    stratum_rates: Mapping[str, Rate] = field(default_factory=dict)
     _by_id: Mapping[str, UnitResult] = field(repr=False, compare=False, default_factory=dict)
 
     def unit(self, unit_id: str) -> UnitResult:
@@ -293,8 +326,9 @@ def tally(
     ``exclude``: sheet ids left out (after reviewing the careless-response flags of
     ``check_quality``). ``assessment``: the external work-assessment score (0–100) per unit id,
     required exactly when the method has a ``combination``. ``replicates``: bootstrap
-    replicates for the rank intervals (0 = none; then no unit can be flagged 末位), drawn with
-    ``numpy.random.default_rng(seed)`` so anyone can redo them.
+    replicates for the rank intervals (0 = none; then no unit can be flagged 末位), drawn from
+    ``stats.BootstrapStream(seed)`` so that anyone can redo them (docs/scoring.md §4). The
+    sheets are resampled in the order of ``campaign.sheet_ids``.
     """
     if replicates < 0:
         raise ValueError("replicates must be ≥ 0")
@@ -341,11 +375,15 @@ def tally(
     idx = answers.astype(np.intp) + 1
     valid = valid_lut[idx]  # (S, U, D)
 
-    # Counts per unit (pooled over strata and dimensions: plain binomial counts for Wilson).
+    # Per sheet and unit: valid, top-two and top-three answers (pooled over dimensions). The
+    # rates are their sums; their intervals are computed over whole sheets (stats.rate_intervals).
     n_answers = asked_lut[idx].sum(axis=(0, 2))
-    n_valid = valid.sum(axis=(0, 2))
-    n_top2 = top2_lut[idx].sum(axis=(0, 2))
-    n_top3 = top3_lut[idx].sum(axis=(0, 2))
+    valid_su = valid.sum(axis=2).astype(np.float64)
+    top2_sud = top2_lut[idx]
+    top3_sud = top3_lut[idx]
+    top2_su = top2_sud.sum(axis=2).astype(np.float64)
+    top3_su = top3_sud.sum(axis=2).astype(np.float64)
+    n_valid = valid_su.sum(axis=0).astype(np.int64)
     sheets_per_unit = valid.any(axis=2).sum(axis=0)
     # 知晓率: asked answers that are not excluded (不了解). An option the method has with value
     # None is "not known"; all others are known.
@@ -362,7 +400,25 @@ def tally(
     validf = valid.reshape(n_sheets, flat).astype(np.float64)
     members = [np.flatnonzero(strata_of == h) for h in range(n_strata)]
     stacked = [np.concatenate([values[m], validf[m]], axis=1) for m in members]
-    del values, validf, idx, valid
+    del values, validf, idx
+
+    z = method.z
+    headline_top2 = method.headline == HeadlineRate.TOP_TWO
+    unit_top2 = rate_intervals(top2_su, valid_su, members, z)
+    unit_top3 = rate_intervals(top3_su, valid_su, members, z)
+    # The same over all units: in total, by dimension, by stratum (a sheet of another stratum
+    # says nothing about a stratum: its row is 0 there).
+    head_sud = top2_sud if headline_top2 else top3_sud
+    total_valid = valid_su.sum(axis=1, keepdims=True)
+    total_top2 = rate_intervals(top2_su.sum(axis=1, keepdims=True), total_valid, members, z)
+    total_top3 = rate_intervals(top3_su.sum(axis=1, keepdims=True), total_valid, members, z)
+    by_dim = rate_intervals(
+        head_sud.sum(axis=1).astype(np.float64), valid.sum(axis=1).astype(np.float64), members, z
+    )
+    in_stratum = (strata_of[:, None] == np.arange(n_strata)[None, :]).astype(np.float64)
+    head_s = (top2_su if headline_top2 else top3_su).sum(axis=1, keepdims=True)
+    by_stratum = rate_intervals(head_s * in_stratum, total_valid * in_stratum, members, z)
+    del valid, top2_sud, top3_sud, head_sud
     sums = np.zeros((n_strata, n_units, n_dims))
     ns = np.zeros((n_strata, n_units, n_dims))
     for h, mat in enumerate(stacked):
@@ -414,8 +470,7 @@ def tally(
 
     rank_lo = rank_hi = None
     if replicates > 0 and n_sheets > 0:
-        rng = np.random.default_rng(seed)
-        counts = bootstrap_counts([len(m) for m in members], replicates, rng)
+        counts = bootstrap_counts([len(m) for m in members], replicates, seed)
         b_sums = np.zeros((replicates, n_strata, n_units, n_dims))
         b_ns = np.zeros((replicates, n_strata, n_units, n_dims))
         for h, (c, mat) in enumerate(zip(counts, stacked, strict=True)):
@@ -463,11 +518,10 @@ def tally(
             )
         )
 
-    z = method.z
     results = []
     for i, u in enumerate(campaign.units):
-        top2 = Rate.of(int(n_top2[i]), int(n_valid[i]), z)
-        top3 = Rate.of(int(n_top3[i]), int(n_valid[i]), z)
+        top2 = Rate.at(unit_top2, i)
+        top3 = Rate.at(unit_top3, i)
         ranked = not np.isnan(final[i])
         results.append(
             UnitResult(
@@ -484,7 +538,7 @@ def tally(
                 ),
                 top_two=top2,
                 top_three=top3,
-                headline_rate=top2 if method.headline == HeadlineRate.TOP_TWO else top3,
+                headline_rate=top2 if headline_top2 else top3,
                 awareness=float(n_known[i] / n_answers[i]) if n_answers[i] else None,
                 answers=int(n_answers[i]),
                 valid_answers=int(n_valid[i]),
@@ -497,8 +551,8 @@ def tally(
         )
 
     tot_valid, tot_answers = int(n_valid.sum()), int(n_answers.sum())
-    top2 = Rate.of(int(n_top2.sum()), tot_valid, z)
-    top3 = Rate.of(int(n_top3.sum()), tot_valid, z)
+    top2 = Rate.at(total_top2, 0)
+    top3 = Rate.at(total_top3, 0)
     return TallyResult(
         method=method.name,
         units=tuple(results),
@@ -508,11 +562,17 @@ def tally(
         excluded=tuple(sid for sid in campaign.sheet_ids if sid in excluded),
         top_two=top2,
         top_three=top3,
-        headline_rate=top2 if method.headline == HeadlineRate.TOP_TWO else top3,
+        headline_rate=top2 if headline_top2 else top3,
         awareness=int(n_known.sum()) / tot_answers if tot_answers else None,
         answers=tot_answers,
         valid_answers=tot_valid,
         replicates=replicates if n_sheets else 0,
         seed=seed,
+        dimension_rates=MappingProxyType(
+            {d: Rate.at(by_dim, k) for k, d in enumerate(campaign.dimensions)}
+        ),
+        stratum_rates=MappingProxyType(
+            {h: Rate.at(by_stratum, k) for k, h in enumerate(campaign.strata)}
+        ),
         _by_id=MappingProxyType({r.unit: r for r in results}),
     )

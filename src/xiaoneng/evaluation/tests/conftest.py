@@ -9,15 +9,17 @@ import pytest
 from openpyxl import Workbook
 
 from xiaoneng.accounts.roles import Role
-from xiaoneng.evaluation import services
-from xiaoneng.evaluation.models import Campaign
+from xiaoneng.evaluation import mixing, services
+from xiaoneng.evaluation.models import AnswerSheet, Campaign
 from xiaoneng.evaluation.services import MilestoneDates, UnitRow
 from xiaoneng.testing.factories import UnitFactory, UserFactory
 
 SEED = "03 09 14 21 26 33 / 07"
 
 
-def pool_file(rows: list[list[object]], header=("姓名", "层面", "手机号码", "身份证号")) -> bytes:
+def pool_file(
+    rows: list[list[object]], header=("姓名", "层面", "手机号码", "身份证号", "工作单位或住址")
+) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.append(list(header))
@@ -30,6 +32,13 @@ def pool_file(rows: list[list[object]], header=("姓名", "层面", "手机号�
 
 def people(stratum: str, count: int, start: int = 0) -> list[list[object]]:
     return [[f"{stratum}{i}", stratum, f"139{start + i:08d}", ""] for i in range(count)]
+
+
+def released(campaign: Campaign):
+    """The campaign's sheets once the anonymity pool has let out every online sheet still
+    waiting in it (as closing the collection does): a submission alone does not write one."""
+    mixing.release_all(campaign)
+    return AnswerSheet.objects.filter(campaign=campaign)
 
 
 def dates(start: date = date(2026, 3, 2)) -> MilestoneDates:
@@ -51,12 +60,14 @@ def units(org):
     ]
 
 
-def make_draft(actor, units, *, strata=None, pool=None) -> Campaign:
-    """A campaign in DRAFT with two dimensions, strata 企业/居民 and a pool imported."""
+def make_draft(actor, units, *, strata=None, pool=None, dimensions=None) -> Campaign:
+    """A campaign in DRAFT with two dimensions (or ``dimensions``), strata 企业/居民 and a pool
+    imported."""
     from xiaoneng.evaluation import pool as pool_service
 
     campaign = services.create_campaign(actor, name="2026年千人评议", year=2026, dates=dates())
-    services.set_dimensions(actor, campaign, [("服务意识", 1), ("行政效能", 1)])
+    dimensions = dimensions or ["服务意识", "行政效能"]
+    services.set_dimensions(actor, campaign, [(name, 1) for name in dimensions])
     strata = strata or {"企业": (4, 2), "居民": (3, 2)}  # name: (pool size, quota)
     services.set_strata(
         actor,

@@ -14,7 +14,7 @@ from django.urls import reverse
 from xiaoneng.evaluation import drafts, services, sheets
 from xiaoneng.evaluation.models import AccessCode, AnswerDraft, AnswerSheet, Opinion, ScaleOption
 
-from .conftest import make_collecting
+from .conftest import make_collecting, released
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,9 @@ def test_the_three_steps_store_the_same_string_as_the_one_page_form(client, offi
     done = post(client, code, "review", go="submit").content.decode()
     assert "感谢您的评议" in done
 
-    sheet = AnswerSheet.objects.get(campaign=campaign)
+    # In the anonymity pool until a batch is released (here: as the close would).
+    assert not AnswerSheet.objects.exists() and campaign.pending.count() == 1
+    sheet = released(campaign).get()
     layout = sheets.layout_of(campaign)
     d1, d2 = dim_ids(campaign)
     old_form = {(a, d1): S, (a, d2): C, (b, d1): U, (b, d2): U, (c, d1): B, (c, d2): U}
@@ -98,7 +100,7 @@ def test_the_three_steps_store_the_same_string_as_the_one_page_form(client, offi
     assert Opinion.objects.get(sheet=sheet).text == "办事流程清楚。"
     # Nothing keyed by the code is left; the code is spent.
     assert not AnswerDraft.objects.exists()
-    assert AccessCode.objects.filter(campaign=campaign, used_on__isnull=False).count() == 1
+    assert AccessCode.objects.filter(campaign=campaign, used=True).count() == 1
 
 
 def test_resuming_with_the_same_code_brings_everything_back(client, office_user, units):
@@ -146,8 +148,8 @@ def test_a_refused_submission_keeps_every_answer_and_opinion(client, office_user
     response = post(client, code, "review", go="submit")
     page = response.content.decode()
     assert "还有 1 个单位没有评完：市乙局" in page and "您已作答的内容都保留着" in page
-    assert not AnswerSheet.objects.exists()
-    assert not AccessCode.objects.filter(used_on__isnull=False).exists()
+    assert not released(campaign).exists()
+    assert not AccessCode.objects.filter(used=True).exists()
     draft = saved_draft(campaign, code)
     d1, d2 = dim_ids(campaign)
     assert draft.answers == {(a, d1): S, (a, d2): S, (b, d1): C}
@@ -155,7 +157,7 @@ def test_a_refused_submission_keeps_every_answer_and_opinion(client, office_user
     # Completing it, the submission goes through.
     post(client, code, "rate", **rate_fields(campaign, {a: (S, S), b: (C, N)}), go="review")
     assert "感谢您的评议" in post(client, code, "review", go="submit").content.decode()
-    assert AnswerSheet.objects.get().answers == "00" + "13" + "44"
+    assert released(campaign).get().answers == "00" + "13" + "44"
 
 
 def test_nothing_picked_means_everything_unknown(client, office_user, units):
@@ -165,7 +167,7 @@ def test_nothing_picked_means_everything_unknown(client, office_user, units):
     page = post(client, code, "pick", shown=ids, go="next").content.decode()
     assert "您没有勾选任何单位：全部 3 个单位都将记为“不了解”" in page
     post(client, code, "review", go="submit")
-    assert AnswerSheet.objects.get().answers == "44" * 3
+    assert released(campaign).get().answers == "44" * 3
 
 
 def test_submitting_without_step_one_is_refused(office_user, units):
@@ -180,13 +182,13 @@ def test_a_used_code_is_refused_at_every_step(client, office_user, units):
     ids = list(unit_ids(campaign).values())
     post(client, code, "pick", shown=ids, go="next")
     post(client, code, "review", go="submit")
-    assert AnswerSheet.objects.count() == 1
+    assert campaign.pending.count() == 1
     for step in ("code", "pick", "rate", "review"):
         page = post(client, code, step, shown=ids, go="submit").content.decode()
         assert "无效或已经使用过" in page, step
         assert 'data-testid="code-form"' in page
     assert post(client, code, "rate", autosave="1").status_code == 409
-    assert AnswerSheet.objects.count() == 1 and not AnswerDraft.objects.exists()
+    assert campaign.pending.count() == 1 and not AnswerDraft.objects.exists()
 
 
 def test_the_server_filter_keeps_picks_it_hides(client, office_user, units):
@@ -266,7 +268,7 @@ def test_without_an_unknown_option_there_is_no_step_one(client, office_user, uni
     )
     post(client, code, "rate", **rate_fields(campaign, {ids["市丙中心"]: (C, C)}), go="review")
     assert "感谢您的评议" in post(client, code, "review", go="submit").content.decode()
-    assert AnswerSheet.objects.get().answers == "00" + "01" + "11"
+    assert released(campaign).get().answers == "00" + "01" + "11"
 
 
 # ---- the draft and anonymity ----------------------------------------------------------------

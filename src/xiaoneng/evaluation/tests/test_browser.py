@@ -12,7 +12,7 @@ import pytest
 from xiaoneng.evaluation import services
 from xiaoneng.evaluation.models import AccessCode, AnswerDraft, AnswerSheet, Opinion
 
-from .conftest import make_collecting
+from .conftest import make_collecting, released
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -109,17 +109,17 @@ def test_an_evaluator_answers_on_a_phone_resumes_and_the_code_is_spent(
     page.click("[data-testid=submit-answers]")
     page.wait_for_selector("[data-testid=answer-done]")
 
-    sheet = AnswerSheet.objects.get(campaign=campaign)
+    assert not AnswerDraft.objects.exists() and campaign.pending.count() == 1
+    sheet = released(campaign).get()
     assert sheet.answers == "00" + "44" + "14"  # 市甲局, 市乙局 (not picked), 市丙中心
     assert Opinion.objects.get().text == "窗口排队时间太长，希望增加周末服务。"
-    assert not AnswerDraft.objects.exists()
 
     # The same code a second time.
     page.goto(f"{base}/evaluations/answer/")
     page.fill("#id_code", code)
     page.click("text=开始评议")
     assert "无效或已经使用过" in page.locator("[data-testid=code-form]").inner_text()
-    assert AnswerSheet.objects.count() == 1
+    assert AnswerSheet.objects.count() == 1 and not campaign.pending.exists()
     context.close()
 
 

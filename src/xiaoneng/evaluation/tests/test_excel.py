@@ -27,7 +27,7 @@ from .test_notice import EXCLUDED_OPINION, SHEETS, tallied_campaign
 
 pytestmark = pytest.mark.django_db
 
-RESULT_SHEETS = ["排名", "评议内容得分", "层面得分", "历年对比"]
+RESULT_SHEETS = ["排名", "分项满意率", "评议内容得分", "层面得分", "历年对比"]
 OFFICE_SHEETS = ["评议表", "意见建议", "可疑问卷"]
 
 
@@ -50,11 +50,16 @@ def _all_text(wb) -> str:
     )
 
 
+def _people(campaign: Campaign) -> list[str]:
+    """Names and phones of the pool."""
+    contacts = [e.contact for e in Evaluator.objects.filter(campaign=campaign)]
+    return [v for c in contacts for v in (c.name, c.phone) if v]
+
+
 def _secrets(campaign: Campaign) -> list[str]:
     """Names and phones of the pool, and every opinion."""
-    people = Evaluator.objects.filter(campaign=campaign).values_list("name", "phone")
     opinions = Opinion.objects.filter(sheet__campaign=campaign).values_list("text", flat=True)
-    return [v for pair in people for v in pair if v] + list(opinions)
+    return _people(campaign) + list(opinions)
 
 
 def test_public_workbook_has_results_and_anonymous_answers_but_no_opinions_or_names(
@@ -67,10 +72,14 @@ def test_public_workbook_has_results_and_anonymous_answers_but_no_opinions_or_na
     for secret in _secrets(campaign):
         assert secret not in text
     assert "未参加原因" not in text
-    # The answers are published for recomputation, without channel, serial or day received.
+    # The answers are published for recomputation, without channel or serial (and no sheet has
+    # a day), with the rule each excluded sheet fell under.
     published = _records(wb["评议表"])
     assert [r["问卷标识"] for r in published] == [str(pk) for _, pk in results.sheet_rows(campaign)]
     assert not {"方式", "问卷编号", "收到日期"} & set(published[0])
+    assert [(r["不计入统计"], r["剔除依据"]) for r in published if r["不计入统计"]] == [
+        ("是", "一律同选")
+    ]
 
     # 排名: the stored figures, as numbers.
     ranking = {r["单位"]: r for r in _records(wb["排名"])}
@@ -87,10 +96,15 @@ def test_public_workbook_has_results_and_anonymous_answers_but_no_opinions_or_na
         assert row["满意率"] == pytest.approx(r["headline"]["value"])
         assert row["满意率95%下限"] == pytest.approx(r["headline"]["low"])
         assert row["满意率95%上限"] == pytest.approx(r["headline"]["high"])
+        assert row["满意率设计效应"] == pytest.approx(r["headline"]["deff"])
+        assert row["满意率有效样本量"] == pytest.approx(r["headline"]["n_eff"])
+        assert r["headline"]["deff"] >= 1
         assert row["前两项满意率（满意＋比较满意）"] == pytest.approx(r["top_two"]["value"])
+        assert row["前两项95%下限"] == pytest.approx(r["top_two"]["low"])
         assert row["前三项满意率（满意＋比较满意＋基本满意）"] == pytest.approx(
             r["top_three"]["value"]
         )
+        assert row["前三项95%上限"] == pytest.approx(r["top_three"]["high"])
         assert row["知晓率"] == pytest.approx(r["awareness"])
         assert (row["有效评价数"], row["评价数"], row["评议表数"]) == (
             r["valid_answers"],
@@ -110,8 +124,27 @@ def test_public_workbook_has_results_and_anonymous_answers_but_no_opinions_or_na
                 strata[cu.unit.name][name] == pytest.approx(value)
             )
 
+    # 分项满意率: all units together, by dimension, by stratum, with intervals.
+    parts = {(r["范围"], r["名称"]): r for r in _records(wb["分项满意率"])}
+    summary = campaign.summary
+    assert parts[("全部单位", "满意率（公布）")]["95%下限"] == pytest.approx(
+        summary["headline"]["low"]
+    )
+    for name in ("服务意识", "行政效能", "依法行政", "勤政廉洁"):
+        rate = summary["rates_by_dimension"][name]
+        assert parts[("评议内容", name)]["满意率"] == pytest.approx(rate["value"])
+        assert parts[("评议内容", name)]["有效样本量"] == pytest.approx(rate["n_eff"])
+    assert parts[("层面", "居民")]["有效评价数"] == summary["rates_by_stratum"]["居民"]["n"]
+
     # 说明: the draw and the tally can be re-checked from it.
     notes = {row[0]: row[1] for row in _rows(wb["说明"]) if row and row[0]}
+    assert notes["计分程序版本"] == results.TALLY_VERSION
+    rules = {
+        row[0]: row[1:3]
+        for row in _rows(wb["说明"])
+        if row and row[0] in ("一律同选", "答卷完全相同")
+    }
+    assert rules == {"一律同选": ("采用", 1), "答卷完全相同": ("不采用", 0)}
     assert notes["名册哈希（SHA-256）"] == campaign.roster_hash
     assert notes["规范种子"] == campaign.seed_canonical
     assert notes["自助法随机种子"] == str(results.tally_seed(campaign))  # exact, as text
@@ -126,9 +159,8 @@ def test_office_workbook_has_opinions_sheets_and_flags(office_user, units):
     wb = _open(excel.build_workbook(campaign, public=False))
     assert wb.sheetnames == ["说明", *RESULT_SHEETS, "抽取结果", *OFFICE_SHEETS]
     text = _all_text(wb)
-    people = Evaluator.objects.filter(campaign=campaign).values_list("name", "phone")
-    for name, phone in people:
-        assert name not in text and phone not in text
+    for secret in _people(campaign):
+        assert secret not in text
 
     opinions = _records(wb["意见建议"])
     written = sorted(t for _, _, opinions_ in SHEETS for t in opinions_.values())
@@ -147,6 +179,7 @@ def test_office_workbook_has_opinions_sheets_and_flags(office_user, units):
         stored = by_id[row["问卷标识"]]
         assert row["层面"] == stored.stratum.name and row["方式"] == "网上"
         assert row["不计入统计"] == ("是" if stored.excluded else None)
+        assert row["剔除依据"] == ("一律同选" if stored.excluded else None)
         for ui, unit in enumerate(layout.units):
             for di, dim in enumerate(layout.dimensions):
                 code = stored.answers[layout.cell(ui, di)]
@@ -191,8 +224,8 @@ def test_before_the_draw_nothing_and_after_it_the_draw(office_user, units):
     assert draw[reserve.number]["状态"] == "入选"
     assert draw[reserve.number]["替补情况"] == f"替补 {selected.number}"
     assert "出差在外" not in _all_text(public)
-    for name, phone in Evaluator.objects.filter(campaign=campaign).values_list("name", "phone"):
-        assert name not in _all_text(public) and phone not in _all_text(public)
+    for secret in _people(campaign):
+        assert secret not in _all_text(public)
     office = _open(excel.build_workbook(campaign, public=False))
     assert office.sheetnames == ["说明", "抽取结果", *OFFICE_SHEETS]
     reasons = {r["评议人编号"]: r["未参加原因"] for r in _records(office["抽取结果"])}
@@ -224,7 +257,6 @@ def test_a_thousand_sheets_of_six_hundred_answers(office_user, units):
             stratum=stratum,
             channel=AnswerSheet.Channel.PAPER,
             serial=f"P{i:05d}",
-            received_on="2026-04-01",
             answers="".join("01234-"[(i + j) % 6] for j in range(width)),
         )
         for i in range(1000)
@@ -235,12 +267,12 @@ def test_a_thousand_sheets_of_six_hundred_answers(office_user, units):
     wb = load_workbook(io.BytesIO(data), read_only=True)
     ws = wb["评议表"]
     header, first = ws.iter_rows(min_row=1, max_row=2, values_only=True)
-    assert len(header) == 7 + width and header[7] == f"市甲局·{layout_of(campaign).dimensions[0]}"
+    assert len(header) == 6 + width and header[6] == f"市甲局·{layout_of(campaign).dimensions[0]}"
     assert first[1] == stratum.name and first[4] == "纸质" and first[5].startswith("P")
     # Sheet i's answers cycle through the options and a blank (read back as nothing), from i.
     i = int(first[5][1:])
     cycle = ("满意", "比较满意", "基本满意", "不满意", "不了解", None)
-    assert first[7:13] == tuple(cycle[(i + j) % 6] for j in range(6))
+    assert first[6:12] == tuple(cycle[(i + j) % 6] for j in range(6))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = archive.read(f"xl/worksheets/sheet{wb.sheetnames.index('评议表') + 1}.xml")
     assert xml.count(b"<row ") == 1001

@@ -25,12 +25,16 @@ pytestmark = pytest.mark.django_db
 S, C, B, N, U = 0, 1, 2, 3, 4  # 满意 比较满意 基本满意 不满意 不了解
 ISSUED = date(2026, 6, 1)
 EXCLUDED_OPINION = "这份评议表经复核剔除，其意见不进通知书"
-#: (stratum, answers per unit A/B/C × two dimensions, opinions per unit index)
+#: Four dimensions: 3 units × 4 = 12 items a sheet, enough for the careless-response rules.
+DIMENSIONS = ["服务意识", "行政效能", "依法行政", "勤政廉洁"]
+#: (stratum, answers per unit A/B/C × the first two dimensions — repeated on the other two —,
+#: opinions per unit index)
 SHEETS = [
     ("企业", [(S, S), (C, U), (B, N)], {0: "窗口服务态度差，办事拖拉", 2: "排队时间太长"}),
     ("企业", [(C, S), (U, U), (S, S)], {0: "服务态度差", 1: "希望公开收费标准"}),
     ("居民", [(N, B), (S, S), (U, U)], {0: "工作人员态度冷漠，电话没人接", 2: "排队等候时间长"}),
     ("居民", [(S, S), (C, C), (S, C)], {0: "服务态度差", 2: "停车难"}),
+    # Every item 不满意: straight-lined, excluded under that rule at the review.
     ("企业", [(N, N), (N, N), (N, N)], {0: EXCLUDED_OPINION}),
 ]
 
@@ -38,7 +42,7 @@ SHEETS = [
 def _answer(campaign: Campaign, code: str, per_unit, opinions: dict[int, str]) -> None:
     layout = sheets.layout_of(campaign)
     answers = {
-        (unit.pk, dim.pk): per_unit[ui][di]
+        (unit.pk, dim.pk): per_unit[ui][di % 2]
         for ui, unit in enumerate(layout.units)
         for di, dim in enumerate(layout.dimensions)
     }
@@ -49,7 +53,9 @@ def _answer(campaign: Campaign, code: str, per_unit, opinions: dict[int, str]) -
 def closed_campaign(office_user, units) -> Campaign:
     """Units A, B (政府机构) and C (窗口单位); five sheets with opinions, the last one to be
     excluded at the review."""
-    campaign = make_collecting(office_user, units, strata={"企业": (4, 3), "居民": (3, 2)})
+    campaign = make_collecting(
+        office_user, units, strata={"企业": (4, 3), "居民": (3, 2)}, dimensions=DIMENSIONS
+    )
     codes = {"企业": iter(codes_of(campaign, "企业")), "居民": iter(codes_of(campaign, "居民"))}
     for stratum, per_unit, opinions in SHEETS:
         _answer(campaign, next(codes[stratum]), per_unit, opinions)
@@ -59,8 +65,8 @@ def closed_campaign(office_user, units) -> Campaign:
 
 def tallied_campaign(office_user, units) -> Campaign:
     campaign = closed_campaign(office_user, units)
-    bad = next(s for s in campaign.sheets.all() if s.opinions.filter(text=EXCLUDED_OPINION))
-    sheets.set_excluded(office_user, bad, True, "核对后认定为无效评议表")
+    sheets.adopt_rule(office_user, campaign, "straight_lining", "全部勾选同一选项，认定为敷衍作答")
+    assert campaign.sheets.get(excluded=True).opinions.get().text == EXCLUDED_OPINION
     results.finalize(office_user, campaign, flags_reviewed=True)
     campaign.refresh_from_db()
     return campaign
@@ -133,7 +139,7 @@ def test_notice_has_the_units_figures_and_every_opinion_verbatim(office_user, un
     ]
     # No evaluator: not a name from the pool, not a number.
     for evaluator in Evaluator.objects.filter(campaign=campaign):
-        assert evaluator.name not in text and evaluator.number not in text
+        assert evaluator.contact.name not in text and evaluator.number not in text
     # East Asian fonts set on the runs.
     run = doc.paragraphs[0].runs[0]
     assert run._element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"

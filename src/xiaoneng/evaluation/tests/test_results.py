@@ -82,8 +82,8 @@ def test_stratum_weights_and_exclusions_change_the_score(office_user, units):
     campaign = hand_campaign(office_user, units)
     with pytest.raises(ValidationError, match="抽取完成后"):
         services.set_strata(office_user, campaign, [services.StratumRow("企业", 2, 3)])
-    sheet = campaign.sheets.get(stratum__name="居民", answers__startswith="32")  # r1
-    sheets.set_excluded(office_user, sheet, True, "核对原件后认定无效")
+    # The tally leaves out the sheets marked excluded (a rule marks them: sheets.adopt_rule).
+    campaign.sheets.filter(stratum__name="居民", answers__startswith="32").update(excluded=True)
     preview = results.compute(campaign, replicates=0)
     a = preview.unit(str(campaign.units.get(unit=units[0]).pk))
     # Without r1: A 服务意识 (90 + 100)/2 = 95, 行政效能 (100 + 100)/2 = 100.
@@ -91,21 +91,61 @@ def test_stratum_weights_and_exclusions_change_the_score(office_user, units):
     assert preview.sheets_used == 3 and len(preview.excluded) == 1
 
 
-def flagged_campaign(office_user, units) -> Campaign:
-    """Closed, with two identical straight-lined sheets (12 items each): three flags."""
-    campaign = make_draft(office_user, units)
-    dims = [("科学发展", 1), ("服务意识", 1), ("行政效能", 1), ("依法行政", 1)]
-    services.set_dimensions(office_user, campaign, dims)  # 3 units × 4 = 12 items a sheet
+def flagged_campaign(office_user, units, rows=None) -> Campaign:
+    """Closed, with two identical straight-lined sheets (12 items each): three flags. ``rows``:
+    other sheets instead, per stratum (企业 has three codes, 居民 two)."""
+    campaign = make_draft(
+        office_user,
+        units,
+        strata={"企业": (4, 3), "居民": (3, 2)},
+        dimensions=["科学发展", "服务意识", "行政效能", "依法行政"],  # 3 units × 4 = 12 items
+    )
     services.freeze_roster(office_user, campaign)
     services.announce_seed_source(office_user, campaign, "2026年第030期双色球开奖号码")
     services.enter_seed_and_draw(office_user, campaign, SEED)
     services.issue_codes(office_user, campaign)
     services.open_collection(office_user, campaign)
-    code_a, code_b = codes_of(campaign, "企业")
-    answer(campaign, code_a, [(S, S, S, S)] * 3)
-    answer(campaign, code_b, [(S, S, S, S)] * 3)
+    rows = rows or {"企业": [[(S, S, S, S)] * 3] * 2}
+    for stratum, sheets_ in rows.items():
+        for code, per_unit in zip(codes_of(campaign, stratum), sheets_, strict=False):
+            answer(campaign, code, per_unit)
     services.close_collection(office_user, campaign)
     return campaign
+
+
+@pytest.mark.parametrize("option", [C, B, N, U])
+def test_straight_lining_is_excluded_alike_whatever_the_option(office_user, units, option):
+    """The demo once kept an all-比较满意 sheet while excluding all-满意 ones: a rule excludes every
+    sheet it flags, so the option repeated makes no difference."""
+    campaign = flagged_campaign(
+        office_user,
+        units,
+        {
+            "企业": [[(S, S, S, S)] * 3, [(option,) * 4] * 3, [(S, C, B, N)] * 3],
+            "居民": [[(C, S, S, B), (S, S, C, C), (N, B, S, S)]],
+        },
+    )
+    straight = {s.pk for s in campaign.sheets.all() if len(set(s.answers)) == 1}
+    assert len(straight) == 2
+    sheets.adopt_rule(office_user, campaign, "straight_lining", "敷衍作答")
+    results.finalize(office_user, campaign, flags_reviewed=True)
+    excluded = campaign.sheets.filter(excluded=True)
+    assert set(excluded.values_list("pk", flat=True)) == straight
+    assert set(excluded.values_list("exclusion_rule", flat=True)) == {"straight_lining"}
+    campaign.refresh_from_db()
+    assert campaign.summary["excluded"] == 2 and campaign.summary["sheets_used"] == 2
+    assert campaign.summary["exclusion_rules"] == ["straight_lining"]
+
+
+def test_the_tally_applies_the_adopted_rules_and_nothing_else(office_user, units):
+    campaign = flagged_campaign(office_user, units)
+    sheets.adopt_rule(office_user, campaign, "identical_answers", "重复提交，保留一份")
+    # A sheet marked excluded by other means is counted again: exclusions are rules'.
+    campaign.sheets.update(excluded=True)
+    results.finalize(office_user, campaign, flags_reviewed=True)
+    kept, dropped = results.sheet_rows(campaign, "excluded")
+    assert (kept[2], dropped[2]) == (False, True)  # the first of the identical pair is kept
+    assert campaign.sheets.get(excluded=True).exclusion_rule == "identical_answers"
 
 
 def test_careless_flags_must_be_reviewed_before_the_tally(office_user, units):

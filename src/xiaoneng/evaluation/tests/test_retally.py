@@ -1,6 +1,7 @@
 """Anyone can redo the tally: from the public workbook alone (the anonymous answers in 评议表,
 the strata order of 层面得分, the seed and replicates of 说明) and the open scoring core, the
-published scores, rates and rank intervals come out again."""
+published scores, rates with their intervals over whole sheets, and rank intervals come out
+again. (tools/redo_tally.py does the same without the core: test_redo_tally.py.)"""
 
 from __future__ import annotations
 
@@ -56,11 +57,24 @@ def test_the_published_figures_can_be_recomputed_from_the_public_workbook(office
     for name, row in ranking.items():
         mine = redone.unit(name)
         assert mine.score == pytest.approx(row["得分"])
-        assert mine.headline_rate.value == pytest.approx(row["满意率"])
-        assert mine.headline_rate.low == pytest.approx(row["满意率95%下限"])
+        head = mine.headline_rate
+        assert head.value == pytest.approx(row["满意率"])
+        assert head.low == pytest.approx(row["满意率95%下限"])
+        assert head.high == pytest.approx(row["满意率95%上限"])
+        assert head.design_effect == pytest.approx(row["满意率设计效应"])
+        assert head.effective_n == pytest.approx(row["满意率有效样本量"])
+        assert mine.top_three.low == pytest.approx(row["前三项95%下限"])
         assert mine.awareness == pytest.approx(row["知晓率"])
         assert (mine.rank, mine.rank_low, mine.rank_high) == (
             row["名次"],
             row["名次区间起"],
             row["名次区间止"],
         )
+    parts = {(r["范围"], r["名称"]): r for r in _records(wb["分项满意率"])}
+    assert redone.headline_rate.low == pytest.approx(
+        parts[("全部单位", "满意率（公布）")]["95%下限"]
+    )
+    for dim, rate in redone.dimension_rates.items():
+        assert rate.high == pytest.approx(parts[("评议内容", dim)]["95%上限"])
+    for stratum, rate in redone.stratum_rates.items():
+        assert rate.effective_n == pytest.approx(parts[("层面", stratum)]["有效样本量"])

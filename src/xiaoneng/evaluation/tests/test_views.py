@@ -15,7 +15,7 @@ from xiaoneng.accounts.roles import Role
 from xiaoneng.evaluation import results, services, sheets
 from xiaoneng.evaluation.models import AnswerSheet, Campaign, PaperForm
 
-from .conftest import dates, make_collecting, make_draft, people, pool_file
+from .conftest import dates, make_collecting, make_draft, people, pool_file, released
 from .test_results import flagged_campaign, hand_campaign
 
 pytestmark = pytest.mark.django_db
@@ -198,7 +198,8 @@ def test_public_answer_flow_keeps_answers_on_refusal(client, collecting):
     send("rate", units=units, **answers, go="review")
     assert "感谢您的评议" in send("review", go="submit").content.decode()
     assert "无效或已经使用过" in send("review", go="submit").content.decode()
-    assert AnswerSheet.objects.get().answers == "0" * 6
+    assert collecting.pending.count() == 1
+    assert released(collecting).get().answers == "0" * 6
 
 
 def test_roles(client, users, units):
@@ -235,19 +236,23 @@ def test_draft_campaigns_are_not_public(client, office_user, units):
     assert client.get(reverse("evaluation:roster_file", args=[campaign.pk])).status_code == 404
 
 
-def test_review_page_lists_flags_and_excludes_with_a_reason(client, office_user, units):
+def test_review_page_adopts_rules_for_every_sheet_they_flag(client, office_user, units):
     campaign = flagged_campaign(office_user, units)
     login(client, office_user)
     url = reverse("evaluation:review", args=[campaign.pk])
     page = client.get(url).content.decode()
-    assert "一律勾选同一选项" in page and "答卷完全相同" in page
-    sheet = campaign.sheets.first()
-    client.post(url, {"action": "exclude", "sheet": str(sheet.pk), "reason": ""})
-    sheet.refresh_from_db()
-    assert not sheet.excluded
-    client.post(url, {"action": "exclude", "sheet": str(sheet.pk), "reason": "与另一份雷同"})
-    sheet.refresh_from_db()
-    assert sheet.excluded and sheet.exclusion_reason == "与另一份雷同"
+    assert "一律同选" in page and "答卷完全相同" in page and "未采用" in page
+    client.post(url, {"action": "adopt", "rule": "straight_lining", "reason": ""})
+    assert not campaign.sheets.filter(excluded=True).exists()
+    client.post(url, {"action": "adopt", "rule": "straight_lining", "reason": "敷衍作答"})
+    # Both straight-lined sheets, not one of them.
+    assert campaign.sheets.filter(excluded=True, exclusion_rule="straight_lining").count() == 2
+    page = client.get(url).content.decode()
+    assert "采用理由：敷衍作答" in page and "撤销此规则" in page
+    client.post(url, {"action": "withdraw", "rule": "straight_lining"})
+    assert not campaign.sheets.filter(excluded=True).exists()
+    client.post(url, {"action": "adopt", "rule": "identical_answers", "reason": "重复提交"})
+    assert campaign.sheets.filter(excluded=True).count() == 1
     response = client.post(url, {"action": "finalize"}, follow=True)
     assert "尚未确认复核" in response.content.decode()
     response = client.post(url, {"action": "finalize", "flags_reviewed": "on"})

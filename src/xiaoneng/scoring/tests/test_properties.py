@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import replace
 
@@ -65,6 +66,9 @@ def same(a: list[tuple], b: list[tuple]) -> bool:
     def eq(x: object, y: object) -> bool:
         if isinstance(x, float) and isinstance(y, float):
             return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+        if dataclasses.is_dataclass(x) and dataclasses.is_dataclass(y):
+            # Rates carry intervals computed from sums whose order follows the sheets'.
+            return type(x) is type(y) and eq(dataclasses.astuple(x), dataclasses.astuple(y))
         if isinstance(x, tuple) and isinstance(y, tuple):
             return len(x) == len(y) and all(eq(p, q) for p, q in zip(x, y, strict=True))
         return x == y

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xiaoneng.scoring import NOT_ASKED, Campaign, FlagKind, UnitRef, check_quality, tally
+from xiaoneng.scoring import (
+    NOT_ASKED,
+    Campaign,
+    FlagKind,
+    UnitRef,
+    check_quality,
+    exclusions,
+    tally,
+)
 
 LABELS = ("满意", "比较满意", "基本满意", "不满意", "不了解")
 
@@ -63,7 +71,7 @@ def test_identical_answer_vectors() -> None:
     report = check_quality(campaign(rows), min_items=10)
     flags = report.of_kind(FlagKind.IDENTICAL_ANSWERS)
     # s3/s4 are identical but have 2 answered items only: identical by chance is likely.
-    assert [(f.sheet_ids, f.detail) for f in flags] == [(("s0", "s2", "s5"), "3 sheets, 12 items")]
+    assert [(f.sheet_ids, f.detail) for f in flags] == [(("s0", "s2", "s5"), "3 份，各 12 项")]
     assert report.flagged_sheets == {"s0", "s2", "s5"}
     assert len(check_quality(campaign(rows), min_items=2).of_kind(FlagKind.IDENTICAL_ANSWERS)) == 2
 
@@ -91,3 +99,36 @@ def test_a_campaign_without_sheets_has_no_flags() -> None:
         answers=np.zeros((0, 1, 1), dtype=np.int8),
     )
     assert check_quality(empty).flags == ()
+
+
+@pytest.mark.parametrize("option", range(len(LABELS)))
+def test_straight_lining_on_any_option_is_excluded_alike(option: int) -> None:
+    """The rule is about the pattern, not the option: a sheet with every item 比较满意 (or 不了解,
+    or 不满意…) is flagged and excluded exactly like one with every item 满意."""
+    rows = [[0] * 12, [option] * 12, VARIED, [1, *VARIED[1:]]]
+    report = check_quality(campaign(rows))
+    out = exclusions(report, [FlagKind.STRAIGHT_LINING])
+    assert out == {"s0": FlagKind.STRAIGHT_LINING, "s1": FlagKind.STRAIGHT_LINING}
+    detail = report.of_kind(FlagKind.STRAIGHT_LINING)[-1].detail
+    assert detail == f"{LABELS[option]} × 12"
+    assert exclusions(report, []) == {}
+
+
+def test_identical_groups_keep_their_first_sheet_and_rules_apply_in_order() -> None:
+    rows = [VARIED, [0] * 12, VARIED, [0] * 12, [2, *VARIED[1:]], VARIED]
+    report = check_quality(campaign(rows, ["1", "2", "3", "4", "5", "5"]))
+    assert exclusions(report, [FlagKind.IDENTICAL_ANSWERS]) == {
+        "s2": FlagKind.IDENTICAL_ANSWERS,
+        "s5": FlagKind.IDENTICAL_ANSWERS,
+        "s3": FlagKind.IDENTICAL_ANSWERS,
+    }
+    everything = exclusions(report, list(FlagKind))
+    # s1 and s3 are straight-lined (and identical): that rule comes first and excludes both;
+    # both sheets of serial 5 go; of the VARIED group s0 stays.
+    assert everything == {
+        "s1": FlagKind.STRAIGHT_LINING,
+        "s3": FlagKind.STRAIGHT_LINING,
+        "s4": FlagKind.DUPLICATE_SERIAL,
+        "s5": FlagKind.DUPLICATE_SERIAL,
+        "s2": FlagKind.IDENTICAL_ANSWERS,
+    }

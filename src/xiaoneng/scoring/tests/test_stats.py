@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import subprocess
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from xiaoneng.scoring import competition_ranks, wilson_interval
-from xiaoneng.scoring.stats import bootstrap_counts, rank_interval
+from xiaoneng.scoring.stats import BootstrapStream, bootstrap_counts, rank_interval
 
 
 def wilson_closed_form(x: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -61,9 +62,9 @@ def test_competition_ranks_share_and_skip() -> None:
 
 
 def test_bootstrap_counts_resample_within_strata_and_are_seeded() -> None:
-    a = bootstrap_counts([3, 1, 0, 5], 50, np.random.default_rng(7))
-    b = bootstrap_counts([3, 1, 0, 5], 50, np.random.default_rng(7))
-    c = bootstrap_counts([3, 1, 0, 5], 50, np.random.default_rng(8))
+    a = bootstrap_counts([3, 1, 0, 5], 50, 7)
+    b = bootstrap_counts([3, 1, 0, 5], 50, 7)
+    c = bootstrap_counts([3, 1, 0, 5], 50, 8)
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert not np.array_equal(a[3], c[3])
     # Each replicate draws exactly n_h sheets in each stratum.
@@ -71,6 +72,31 @@ def test_bootstrap_counts_resample_within_strata_and_are_seeded() -> None:
         assert m.shape == (50, n)
         assert (m.sum(axis=1) == n).all()
     assert (a[1] == 1).all()  # a stratum of one sheet draws it every time
+
+
+def test_the_bootstrap_stream_is_shake256_as_documented() -> None:
+    """docs/scoring.md §4, byte by byte: SHAKE-256 of "xiaoneng-bootstrap|<seed>", 64-bit
+    big-endian integers, v mod n after discarding v ≥ 2⁶⁴ − (2⁶⁴ mod n)."""
+    raw = hashlib.shake_256(b"xiaoneng-bootstrap|2026").digest(8 * 10)
+    values = [int.from_bytes(raw[8 * i : 8 * i + 8], "big") for i in range(10)]
+    assert BootstrapStream(2026).take(10).tolist() == values
+    assert BootstrapStream(2026).below(7, 10).tolist() == [v % 7 for v in values]
+    # Replicate by replicate, stratum by stratum: sizes 2 and 3 take 2, then 3 integers.
+    counts = bootstrap_counts([2, 3], 2, 2026)
+    draws = [v % 2 for v in values[0:2]], [v % 3 for v in values[2:5]]
+    assert counts[0][0].tolist() == [draws[0].count(0), draws[0].count(1)]
+    assert counts[1][0].tolist() == [draws[1].count(j) for j in range(3)]
+    assert counts[0][1].tolist() == [[v % 2 for v in values[5:7]].count(j) for j in range(2)]
+
+
+def test_the_stream_discards_what_would_bias_a_draw() -> None:
+    stream = BootstrapStream(1)
+    n = (1 << 62) + 1  # 2⁶⁴ mod n = n − 4: about a quarter of all integers are discarded
+    raw = BootstrapStream(1).take(40).tolist()
+    limit = (1 << 64) - ((1 << 64) % n)
+    expected = [v % n for v in raw if v < limit][:8]
+    assert len(expected) == 8 and any(v >= limit for v in raw[:16])
+    assert stream.below(n, 8).tolist() == expected
 
 
 def test_rank_interval_uses_observed_ranks() -> None:

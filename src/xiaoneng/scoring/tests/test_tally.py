@@ -86,9 +86,11 @@ def test_hand_computed_weighted_strata() -> None:
     assert (c.top_two.count, c.top_two.n, c.top_three.count) == (3, 5, 4)
     assert c.top_two.value == approx(0.6)
     assert c.headline_rate == c.top_two
-    assert b.top_two.low == 0.0 and b.top_two.high == approx(
-        1.96**2 / (3 + 1.96**2)
-    )  # z²/(n + z²) at p = 0
+    # B's 0 of 3 comes from two sheets: at p = 0 the correlation within a sheet cannot be
+    # estimated, so each sheet counts once (design effect 3/2, effective n 2) and the Wilson
+    # high end is z²/(n_eff + z²).
+    assert (b.top_two.design_effect, b.top_two.effective_n) == (1.5, 2.0)
+    assert b.top_two.low == 0.0 and b.top_two.high == approx(1.96**2 / (2 + 1.96**2))
     # 知晓率 = answers other than 不了解 / all answers given.
     assert (a.awareness, b.awareness, c.awareness) == (1.0, 0.75, approx(5 / 6))
     assert (a.answers, a.valid_answers, a.sheets) == (6, 6, 3)

@@ -1,0 +1,1 @@
+../src/xiaoneng/scoring/redo_tally.py
