@@ -86,7 +86,7 @@ def test_public_limit_counts_each_client_behind_the_proxy(client, db, settings):
     settings.XIAONENG_TRUSTED_PROXIES = ("10.0.0.2",)
 
     def lookup(citizen: str):
-        return client.get(
+        return client.post(
             reverse("cases:lookup"),
             {"number": "N", "code": "ABCDEF"},
             REMOTE_ADDR="10.0.0.2",

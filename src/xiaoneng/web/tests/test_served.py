@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -41,6 +42,28 @@ class Server:
             conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             return response.status, response.read().decode()
+        finally:
+            conn.close()
+
+    def post_lookup(self, forwarded_for: str) -> int:
+        """One progress lookup as a browser makes it: the form's CSRF cookie and token, a POST."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request("GET", "/progress/", headers={"X-Forwarded-For": forwarded_for})
+            response = conn.getresponse()
+            page = response.read().decode()
+            cookie = response.getheader("Set-Cookie", "").split(";")[0]
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+            body = urlencode({"csrfmiddlewaretoken": token, "number": "NO-SUCH", "code": "ABCDEF"})
+            headers = {
+                "X-Forwarded-For": forwarded_for,
+                "Cookie": cookie,
+                "Content-Type": "application/x-www-form-urlencoded",
+            }
+            conn.request("POST", "/progress/", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            return response.status
         finally:
             conn.close()
 
@@ -105,9 +128,8 @@ def served_on_redis(tmp_path_factory) -> Iterator[Server]:
 
 
 def _lookups(server: Server, count: int, forwarded_for: str) -> list[int]:
-    path = "/progress/?number=NO-SUCH&code=ABCDEF"
     with ThreadPoolExecutor(max_workers=12) as pool:
-        return list(pool.map(lambda _: server.get(path, forwarded_for)[0], range(count)))
+        return list(pool.map(lambda _: server.post_lookup(forwarded_for), range(count)))
 
 
 def _limit_holds_in_total(server: Server) -> None:
