@@ -2,7 +2,7 @@
 
 The digest is keyed by ``XIAONENG_IDENTITY_KEY`` (the first key), so every code printed on an
 existing receipt keeps working. The clear column is dropped; its old values may still sit in the
-database file's free pages until ``VACUUM`` (see docs/security-notes-privacy.md).
+database file's free pages until ``VACUUM`` (see docs/security.md, 升级).
 """
 
 from django.db import migrations, models

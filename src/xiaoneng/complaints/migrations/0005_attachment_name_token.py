@@ -3,7 +3,7 @@
 Existing names are encrypted, then the clear column is dropped. A stored file whose name is not
 already random (uploads have always been given one; this guards against files put there by hand
 or by an older copy) is moved to a random name. Old values may remain in the database file's
-free pages until ``VACUUM`` and in backups (docs/security-notes-privacy.md).
+free pages until ``VACUUM`` and in backups (docs/security.md, 升级).
 """
 
 import posixpath
