@@ -57,7 +57,7 @@ def _database_env(tmp_path: Path) -> dict[str, str]:
                 target.execute(sql)
         target.close()
         return {}
-    user, password = settings["USER"], settings["PASSWORD"]
+    user, password = settings["USER"], settings["PASSWORD"] or ""
     host, port = settings["HOST"] or "localhost", settings["PORT"] or 5432
     return {"DATABASE_URL": f"postgres://{user}:{password}@{host}:{port}/{settings['NAME']}"}
 
