@@ -1287,17 +1287,29 @@ def write_campaigns(seed: int, today: date, size: DemoSize | str) -> EvaluationS
             finished=False,
         ).run()
         made.append((current, replaced))
-        unused = (
-            AccessCode.objects.filter(campaign=current, used_on__isnull=True, revoked=False)
-            .select_related("evaluator")
-            .order_by("evaluator__number")[:3]
-        )
-        try_codes = tuple(services.code_of(a) for a in unused)
+        try_codes = unused_codes(current)
     return EvaluationSummary(
         campaigns=tuple(_figures(c, r) for c, r in made),
         try_codes=try_codes,
         seconds=perf_counter() - started,
     )
+
+
+def unused_codes(campaign: Campaign | None = None, count: int = 3) -> tuple[str, ...]:
+    """Evaluation codes nobody has used yet, to try at /evaluations/answer/: of ``campaign``, or
+    of the latest campaign still collecting answers (none when there is no such campaign)."""
+    if campaign is None:
+        campaign = (
+            Campaign.objects.filter(status=Campaign.Status.COLLECTING).order_by("-year").first()
+        )
+        if campaign is None:
+            return ()
+    unused = (
+        AccessCode.objects.filter(campaign=campaign, used_on__isnull=True, revoked=False)
+        .select_related("evaluator")
+        .order_by("evaluator__number")[:count]
+    )
+    return tuple(services.code_of(a) for a in unused)
 
 
 def delete_campaigns() -> int:
