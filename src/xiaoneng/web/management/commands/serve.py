@@ -32,5 +32,8 @@ class Command(BaseCommand):
                 "-",
                 "--timeout",
                 "120",
+                # Import the site once in the master (see wsgi.py), then fork the workers: no
+                # worker makes its first visitor wait while it loads.
+                "--preload",
             ],
         )
