@@ -1110,7 +1110,7 @@ class _CampaignBuild:
             entered = _add_workdays(r.day, self.rng.choice((0, 1, 1, 2)))
             entered = min(entered, self.timeline.last_answer)
             t1 = self.moment(entered, self.rng.randint(9, 11), self.rng.randint(0, 59))
-            sheets.enter_paper(first, campaign, serial, stratum, rows, opinions)
+            sheets.enter_paper(first, campaign, serial, stratum, rows, opinions, layout=layout)
             if k in awaiting:
                 self.paper_times[serial] = (t1, None, r.day)
                 continue
@@ -1121,7 +1121,7 @@ class _CampaignBuild:
                 digits = list(typed[unit_pk])
                 digits[0] = str(int(digits[0]) % len(layout.options) + 1)
                 typed[unit_pk] = "".join(digits)
-            sheets.enter_paper(second, campaign, serial, stratum, typed, opinions)
+            sheets.enter_paper(second, campaign, serial, stratum, typed, opinions, layout=layout)
             t2 = self.moment(entered, self.rng.randint(14, 16), self.rng.randint(0, 59))
             self.paper_times[serial] = (t1, t2, r.day)
             if k in mismatched and k != pending_mismatch:

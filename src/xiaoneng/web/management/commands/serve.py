@@ -6,6 +6,9 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = "运行网站（gunicorn，默认 127.0.0.1:8000）"
+    # gunicorn loads the whole site right after (wsgi.py); checking it here first would load it
+    # twice. `xiaoneng check --deploy` runs the checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("XIAONENG_BIND", "127.0.0.1:8000"))
