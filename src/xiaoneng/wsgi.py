@@ -1,13 +1,14 @@
 import os
-import threading
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiaoneng.settings")
 application = get_wsgi_application()
 
-# Views and the complaint routing suggester load while the process starts, not in its first
-# requests (xiaoneng.web.warmup).
+# Import every view (and scikit-learn, openpyxl, … with them), jieba's dictionary and the
+# complaint routing model now, instead of inside the first requests a process answers.
+# `xiaoneng serve` runs gunicorn with --preload, so this happens once, before the workers fork
+# (a thread would not survive the fork, and could hold the import lock across it).
 from xiaoneng.web.warmup import warm_up  # noqa: E402  (needs Django set up)
 
-threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+warm_up()

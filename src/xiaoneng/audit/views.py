@@ -1,8 +1,9 @@
+import json
 from datetime import datetime, time, timedelta
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from xiaoneng.accounts.roles import Role
@@ -41,7 +42,9 @@ def entry_list(request):
             if op == "lt":
                 day += timedelta(days=1)
             entries = entries.filter(**{f"at__{op}": datetime.combine(day, time(), tzinfo=tz)})
-    page = Paginator(entries, 50).get_page(params.get("page"))
+    # The before/after data stays out of the list (one batch of events alone is ~100 KB of
+    # JSON); each entry's own page shows it.
+    page = Paginator(entries.defer("before", "after"), 50).get_page(params.get("page"))
     types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
     return render(
         request,
@@ -54,3 +57,40 @@ def entry_list(request):
             "errors": errors,
         },
     )
+
+
+@office_required(Role.ADMIN, Role.OFFICE)
+def entry_detail(request, seq: int):
+    entry = get_object_or_404(AuditEntry, seq=seq)
+    return render(
+        request,
+        "audit/entry_detail.html",
+        {
+            "entry": entry,
+            "before": readable_json(entry.before),
+            "after": readable_json(entry.after),
+            "newer": AuditEntry.objects.filter(seq=seq + 1).exists(),
+        },
+    )
+
+
+def readable_json(value) -> str:
+    """Indented JSON, except that a list of plain values stays on one line: a batch of a
+    thousand events reads as a thousand lines, not five thousand."""
+    if value is None:
+        return ""
+    return _format(value, 0)
+
+
+def _format(value, depth: int) -> str:
+    pad = "  " * (depth + 1)
+    if isinstance(value, dict) and value:
+        items = [
+            f"{pad}{json.dumps(k, ensure_ascii=False)}: {_format(v, depth + 1)}"
+            for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        items = [pad + _format(v, depth + 1) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
+    return json.dumps(value, ensure_ascii=False)

@@ -21,11 +21,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from pydantic import ValidationError as SchemaError
 
+from xiaoneng import crypto
 from xiaoneng.accounts.scoping import can_create_in, can_edit
 from xiaoneng.audit import services as audit
-from xiaoneng.catalog.models import HandlingType, ServiceItem, ServiceItemVersion, Step
-from xiaoneng.complaints import crypto
-from xiaoneng.dbutil import bulk_update_rows, copy_insert
+from xiaoneng.catalog.models import Fee, HandlingType, ServiceItem, ServiceItemVersion, Step
+from xiaoneng.dbutil import bulk_update_rows, insert_rows, reserve_ids
 from xiaoneng.org.models import Staff, Unit
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card, SupervisionRule
@@ -274,7 +274,9 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
     for item in items:
         by_case[item.event.case_number].append(item)
 
-    new_cases = _create_cases(by_case, cases, source, scope_unit, now)
+    # New cases are not inserted yet: refresh_cases inserts those that kept an event, so a case
+    # whose events were all refused (e.g. the sender may not act on it) leaves nothing behind.
+    _create_cases(by_case, cases, source, scope_unit)
     # The steps each version plans, for validating step events; a case gets its own CaseStep rows
     # only once it reports a step (most cases never do, and the rows would be dead weight).
     plans: dict[int, list[Step]] = defaultdict(list)
@@ -321,7 +323,7 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
             ev = item.event
             to_store.append(
                 CaseEvent(
-                    case=case,
+                    case_id=case.pk,
                     source=source,
                     external_id=ev.event_id,
                     body_hash=item.hash,
@@ -333,73 +335,20 @@ def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
             )
         if kept:
             touched.append(case)
-    _store_events(to_store)
+    # Nothing reads the new events' ids back, so they are inserted without fetching them.
+    insert_rows(CaseEvent, to_store)
     for ev in to_store:
         existing[ev.case_id].append(ev)
     stepping = {ev.case_id for ev in to_store if ev.step_code} - set(steps_by_case)
     by_pk = {c.pk: c for c in touched}
     steps_by_case.update(_create_steps([by_pk[pk] for pk in stepping], plans))
-    # A case created for this batch whose events were all refused (e.g. the sender may not act
-    # on it) must not stay behind empty; where it was inserted already (not PostgreSQL), remove it.
-    kept_pks = {c.pk for c in touched}
-    orphans = [c.pk for c in new_cases if c.pk not in kept_pks and not c._state.adding]
-    if orphans:
-        Case.objects.filter(pk__in=orphans).delete()
     refresh_cases(touched, events=existing, steps=steps_by_case, now=now)
     return touched
 
 
-EVENT_COPY_COLUMNS = (
-    "case_id",
-    "source",
-    "external_id",
-    "body_hash",
-    "kind",
-    "at",
-    "recorded_at",
-    "step_code",
-    "data",
-)
-
-
-def _store_events(rows: list[CaseEvent]) -> None:
-    """Insert new events. On PostgreSQL with COPY: nothing reads their ids back, and COPY costs a
-    fifth of bulk_create, whose per-value preparation in Python dominates a 1,000-event batch."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        CaseEvent.objects.bulk_create(rows)
-        return
-    from psycopg.types.json import Jsonb
-
-    recorded = timezone.now()
-    columns = ", ".join(EVENT_COPY_COLUMNS)
-    sql = f"COPY cases_caseevent ({columns}) FROM STDIN"
-    # cursor.cursor is psycopg's own cursor: Django's wrapper has no copy().
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.cursor.copy(sql) as copy,
-    ):
-        for ev in rows:
-            ev.recorded_at = recorded
-            copy.write_row(
-                (
-                    ev.case_id,
-                    ev.source,
-                    ev.external_id,
-                    ev.body_hash,
-                    ev.kind,
-                    ev.at,
-                    recorded,
-                    ev.step_code,
-                    Jsonb(ev.data),
-                )
-            )
-
-
-def _create_cases(by_case, cases, source, scope_unit, now) -> list[Case]:
-    """Create the cases whose accept event is in this batch."""
+def _create_cases(by_case, cases, source, scope_unit) -> None:
+    """Create (in memory, with reserved ids) the cases whose accept event is in this batch and
+    add them to ``cases``."""
     accepts = {}
     for number, group in by_case.items():
         acc = [i for i in group if i.event.kind == "accept"]
@@ -413,12 +362,15 @@ def _create_cases(by_case, cases, source, scope_unit, now) -> list[Case]:
             continue
         accepts[number] = first
     if not accepts:
-        return []
+        return
     codes = {i.event.item_code for i in accepts.values()}
     items = {i.code: i for i in ServiceItem.objects.select_related("unit").filter(code__in=codes)}
     versions: dict[int, list[ServiceItemVersion]] = defaultdict(list)
-    for v in ServiceItemVersion.objects.filter(item__in=list(items.values())).order_by(
-        "-effective_from", "-number"
+    # Only what the clock needs: the guide's long texts would cost more to load than the rest.
+    for v in (
+        ServiceItemVersion.objects.filter(item_id__in=[i.pk for i in items.values()])
+        .only(*VERSION_FIELDS)
+        .order_by("-effective_from", "-number")
     ):
         versions[v.item_id].append(v)
     windows = {
@@ -471,9 +423,6 @@ def _create_cases(by_case, cases, source, scope_unit, now) -> list[Case]:
         except _Reject as reject:
             _fail(item.result, reject.code, reject.message, reject.field)
             continue
-        joint = ev.joint_mode or ""
-        if service.handling_type == HandlingType.JOINT and not joint:
-            joint = "parallel" if version.steps.exclude(parallel_group=None).exists() else "serial"
         code = new_query_code()
         item.result.query_code = code
         case = Case(
@@ -487,31 +436,33 @@ def _create_cases(by_case, cases, source, scope_unit, now) -> list[Case]:
             channel=ev.channel or ("api" if source.startswith("api:") else "window"),
             applicant_name=ev.applicant.name,
             applicant_kind=ev.applicant.kind,
-            joint_mode=joint,
+            joint_mode=ev.joint_mode or "",
             accepted_at=ev.at,
             limit_days=version.committed_limit_days,
         )
         created.append(case)
-    if connection.vendor == "postgresql" and created:
-        # Reserve ids now, insert later with the replayed state already in place (one INSERT
-        # instead of INSERT + UPDATE). Foreign keys to cases are deferred to commit on PostgreSQL,
-        # so events and steps may be written first.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('cases_case', 'id')) "
-                "FROM generate_series(1, %s)",
-                [len(created)],
-            )
-            for case, (pk,) in zip(created, cursor.fetchall(), strict=True):
-                case.pk = case.id = pk
-                case.created_at = case.updated_at = now
-    else:
-        Case.objects.bulk_create(created)
-        for case in created:
-            case._state.adding = False
-    for case in created:
+    # A joint case (联办件) whose sender did not say how runs in parallel when its version has
+    # parallel steps, else in series.
+    unstated = [
+        c for c in created if c.item.handling_type == HandlingType.JOINT and not c.joint_mode
+    ]
+    parallel = (
+        set(
+            Step.objects.filter(
+                version_id__in={c.item_version_id for c in unstated}, parallel_group__isnull=False
+            ).values_list("version_id", flat=True)
+        )
+        if unstated
+        else set()
+    )
+    for case in unstated:
+        case.joint_mode = "parallel" if case.item_version_id in parallel else "serial"
+    # Ids are reserved now and the rows inserted by refresh_cases, with their replayed state
+    # already in place: one INSERT per case instead of INSERT + UPDATE. Foreign keys to cases
+    # are checked at commit (deferred on both databases), so events may be written first.
+    for case, pk in zip(created, reserve_ids(Case, len(created)), strict=True):
+        case.pk = case.id = pk
         cases[case.number] = case
-    return created
 
 
 def _create_steps(cases: list[Case], plans: dict[int, list[Step]]) -> dict[int, list[CaseStep]]:
@@ -664,7 +615,10 @@ def refresh_cases(
     month_delta: dict[tuple, list] = {}
     duration_delta: dict[tuple, int] = defaultdict(int)
     changed_steps: list[CaseStep] = []
-    card_intents: list[dict] = []
+    replayed: list[tuple[Case, CaseState, list[CaseStep]]] = []
+    new_filings: list[VetoFiling] = []
+    old_filings: list[VetoFiling] = []
+    stale_filings: list[int] = []
     for case in cases:
         rule = rules[case.item.handling_type]
         version = case.item_version
@@ -687,22 +641,53 @@ def refresh_cases(
             if _store_step(step, state, case, now):
                 changed_steps.append(step)
         _collect_rollup(case, state, month_delta, duration_delta)
-        card_intents.extend(_card_intents(case, state, case_steps))
-        _sync_filing(case, state, filings.get(case.pk), rule, calendar, now)
-    # Cases and steps created by this batch are inserted once, with their state; the others are
-    # updated.
+        replayed.append((case, state, case_steps))
+        filing = _sync_filing(case, state, filings.get(case.pk), rule, calendar, now)
+        if filing is None:
+            if case.pk in filings:
+                stale_filings.append(filings[case.pk].pk)
+        else:
+            (old_filings if filing.pk else new_filings).append(filing)
+    # The catalog fees of every version that charged something, read once for the fee check.
+    allowed: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
+    charged = {case.item_version_id for case, state, _ in replayed if state.fees}
+    for version_id, name, amount in Fee.objects.filter(version_id__in=charged).values_list(
+        "version_id", "name", "amount"
+    ):
+        allowed[version_id][name] = amount
+    card_intents = [
+        intent
+        for case, state, case_steps in replayed
+        for intent in _card_intents(case, state, case_steps, allowed[case.item_version_id])
+    ]
+    # Cases, steps and filings created by this batch are inserted once, with their state; the
+    # others are updated.
     new_steps = [s for case in cases for s in steps.get(case.pk, []) if s.pk is None]
     old_steps = [s for s in changed_steps if s.pk is not None]
     new_cases = [c for c in cases if c._state.adding]
     old_cases = [c for c in cases if not c._state.adding]
-    copy_insert(Case, new_cases)
+    insert_rows(Case, new_cases)
     bulk_update_rows(Case, old_cases, CASE_FIELDS)
-    copy_insert(CaseStep, new_steps)
+    insert_rows(CaseStep, new_steps)
     bulk_update_rows(CaseStep, old_steps, STEP_FIELDS)
+    if stale_filings:
+        VetoFiling.objects.filter(pk__in=stale_filings).delete()
+    insert_rows(VetoFiling, new_filings)
+    bulk_update_rows(VetoFiling, old_filings, FILING_FIELDS)
     _apply_rollups(month_delta, duration_delta)
     supervision.raise_cards(card_intents, at=now)
 
 
+#: The fields of a service item version the clock and the checks read.
+VERSION_FIELDS = (
+    "id",
+    "item_id",
+    "number",
+    "effective_from",
+    "committed_limit_days",
+    "warn_days",
+    "fee_free",
+)
 CASE_FIELDS = [
     "status",
     "accepted_at",
@@ -727,6 +712,15 @@ CASE_FIELDS = [
     "stat_early",
     "stat_days",
     "updated_at",
+]
+FILING_FIELDS = [
+    "decided_at",
+    "filed_at",
+    "filing_no",
+    "due_at",
+    "deadline_provisional",
+    "deadline_open",
+    "overdue_at",
 ]
 STEP_FIELDS = [
     "started_at",
@@ -797,9 +791,12 @@ def _store_step(step: CaseStep, state: CaseState, case: Case, now: datetime) -> 
     )
 
 
-def _card_intents(case: Case, state: CaseState, case_steps: list[CaseStep]) -> list[dict]:
+def _card_intents(
+    case: Case, state: CaseState, case_steps: list[CaseStep], allowed: dict[str, Decimal | None]
+) -> list[dict]:
     """Causes that are visible at once from the events (the sweeper handles the ones that arrive
-    with time). Raising is idempotent, so listing a cause again is harmless."""
+    with time). Raising is idempotent, so listing a cause again is harmless. ``allowed`` holds
+    the catalog fees of the case's version (name → amount; None: no fixed amount)."""
     intents = []
     base = {"unit": case.unit, "staff": case.handler, "subject": case, "window_id": case.window_id}
     if state.correction_count >= 2:
@@ -824,7 +821,6 @@ def _card_intents(case: Case, state: CaseState, case_steps: list[CaseStep]) -> l
                 summary=f"办件{case.number}（{case.item.name}）超过承诺时限{state.limit_days}个工作日办结",
             )
         )
-    allowed = {f.name: f.amount for f in case.item_version.fees.all()} if state.fees else {}
     for fee in state.fees:
         limit = allowed.get(fee["name"], "missing")
         amount = Decimal(str(fee["amount"]))
@@ -856,11 +852,13 @@ def _card_intents(case: Case, state: CaseState, case_steps: list[CaseStep]) -> l
     return intents
 
 
-def _sync_filing(case, state: CaseState, filing: VetoFiling | None, rule, calendar, now) -> None:
+def _sync_filing(
+    case, state: CaseState, filing: VetoFiling | None, rule, calendar, now
+) -> VetoFiling | None:
+    """The case's filing obligation (否决事项备案) as its events say, updated in memory from
+    ``filing`` (the stored one) or new; None when the case has no refusal to file."""
     if state.veto_decided_at is None:
-        if filing is not None:
-            filing.delete()
-        return
+        return None
     due = calendar.add_workdays(state.veto_decided_at, rule.veto_filing_days)
     if filing is None:
         filing = VetoFiling(case=case)
@@ -872,7 +870,7 @@ def _sync_filing(case, state: CaseState, filing: VetoFiling | None, rule, calend
     filing.deadline_open = state.veto_filed_at is None
     if filing.due_at > now:
         filing.overdue_at = None
-    filing.save()
+    return filing
 
 
 # ---- statistics rollups --------------------------------------------------------------------------
@@ -918,46 +916,43 @@ def _collect_rollup(case: Case, state: CaseState, month_delta: dict, duration_de
 
 
 def _apply_rollups(month_delta: dict, duration_delta: dict) -> None:
-    """Add the deltas to the rollup rows: create missing rows (racing creators are ignored by
-    the unique key), then increment all of them with one prepared statement each table."""
+    """Add the deltas to the rollup rows, creating the missing ones: one upsert statement per
+    table, run for every row (PostgreSQL and SQLite share the ``ON CONFLICT`` syntax)."""
     # Sorted, so that concurrent batches lock rollup rows in the same order (no deadlock).
     months = {k: month_delta[k] for k in sorted(month_delta) if any(month_delta[k][:4])}
-    if months:
-        CaseMonthStat.objects.bulk_create(
-            [
-                CaseMonthStat(month=m, unit_id=u, item_id=i, window_id=w, handling_type=row[4])
-                for (m, u, i, w), row in months.items()
-            ],
-            ignore_conflicts=True,
-        )
-        _increment(
-            CaseMonthStat,
-            ["finished", "on_time", "early", "days_total"],
-            ["month", "unit_id", "item_id", "window_id"],
-            [(*row[:4], *key) for key, row in months.items()],
-        )
+    _add_to_rollup(
+        CaseMonthStat,
+        ["month", "unit_id", "item_id", "window_id", "handling_type"],
+        ["finished", "on_time", "early", "days_total"],
+        [(*key, row[4], *row[:4]) for key, row in months.items()],
+    )
     durations = {k: duration_delta[k] for k in sorted(duration_delta) if duration_delta[k]}
-    if durations:
-        CaseDurationStat.objects.bulk_create(
-            [CaseDurationStat(month=m, unit_id=u, item_id=i, days=d) for (m, u, i, d) in durations],
-            ignore_conflicts=True,
-        )
-        _increment(
-            CaseDurationStat,
-            ["count"],
-            ["month", "unit_id", "item_id", "days"],
-            [(n, *key) for key, n in durations.items()],
-        )
+    _add_to_rollup(
+        CaseDurationStat,
+        ["month", "unit_id", "item_id", "days"],
+        ["count"],
+        [(*key, n) for key, n in durations.items()],
+    )
 
 
-def _increment(model, counters: list[str], keys: list[str], rows: list[tuple]) -> None:
-    from django.db import connection
-
+def _add_to_rollup(model, columns: list[str], counters: list[str], rows: list[tuple]) -> None:
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET counter = counter + excluded.counter``; the
+    key is the model's unique constraint, ``columns`` are the key plus insert-only columns."""
+    if not rows:
+        return
     quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(c)} = {quote(c)} + %s" for c in counters)
-    where = " AND ".join(f"{quote(k)} = %s" for k in keys)
+    table = quote(model._meta.db_table)
+    (constraint,) = model._meta.constraints
+    key = ", ".join(quote(model._meta.get_field(f).column) for f in constraint.fields)
+    names = ", ".join(quote(c) for c in (*columns, *counters))
+    values = ", ".join(["%s"] * (len(columns) + len(counters)))
+    sets = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in counters)
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {where}", rows)
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({values}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {sets}",
+            rows,
+        )
 
 
 # ---- the window's actions (one event at a time) --------------------------------------------------

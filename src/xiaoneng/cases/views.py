@@ -14,10 +14,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from xiaoneng import crypto
 from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.catalog.models import ServiceItem
-from xiaoneng.complaints import crypto
 from xiaoneng.org.models import Unit
 from xiaoneng.supervision.models import Card
 from xiaoneng.web.decorators import office_required

@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import accumulate
 
 from django.utils import timezone
 
@@ -129,6 +130,8 @@ def write_cases(
     order = list(range(len(items)))
     rng.shuffle(order)
     weights = [weights[order[i]] for i in range(len(items))]
+    # Cumulative once, rather than inside every choices() call; the draws are the same.
+    cum_weights = list(accumulate(weights))
     start = today - timedelta(days=365)
     workdays = [
         start + timedelta(days=d)
@@ -140,7 +143,7 @@ def write_cases(
     total_events = rejected = 0
     for n in range(count):
         day = workdays[min(int(len(workdays) * (n + rng.random()) / count), len(workdays) - 1)]
-        item = rng.choices(items, weights)[0]
+        item = rng.choices(items, cum_weights=cum_weights)[0]
         version = next((v for v in item.versions.all() if v.effective_from <= day), None)
         if version is None:
             continue

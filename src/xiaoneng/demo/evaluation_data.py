@@ -1084,7 +1084,7 @@ class _CampaignBuild:
             entered = _add_workdays(r.day, self.rng.choice((0, 1, 1, 2)))
             entered = min(entered, self.timeline.last_answer)
             t1 = self.moment(entered, self.rng.randint(9, 11), self.rng.randint(0, 59))
-            sheets.enter_paper(first, campaign, serial, stratum, rows, opinions)
+            sheets.enter_paper(first, campaign, serial, stratum, rows, opinions, layout=layout)
             if k in awaiting:
                 self.paper_times[serial] = (t1, None)
                 continue
@@ -1095,7 +1095,7 @@ class _CampaignBuild:
                 digits = list(typed[unit_pk])
                 digits[0] = str(int(digits[0]) % len(layout.options) + 1)
                 typed[unit_pk] = "".join(digits)
-            sheets.enter_paper(second, campaign, serial, stratum, typed, opinions)
+            sheets.enter_paper(second, campaign, serial, stratum, typed, opinions, layout=layout)
             t2 = self.moment(entered, self.rng.randint(14, 16), self.rng.randint(0, 59))
             self.paper_times[serial] = (t1, t2)
             if k in mismatched and k != pending_mismatch:
@@ -1265,17 +1265,29 @@ def write_campaigns(seed: int, today: date, size: DemoSize | str) -> EvaluationS
             finished=False,
         ).run()
         made.append((current, replaced))
-        unused = (
-            AccessCode.objects.filter(campaign=current, used=False, revoked=False)
-            .select_related("evaluator")
-            .order_by("evaluator__number")[:3]
-        )
-        try_codes = tuple(services.code_of(a) for a in unused)
+        try_codes = unused_codes(current)
     return EvaluationSummary(
         campaigns=tuple(_figures(c, r) for c, r in made),
         try_codes=try_codes,
         seconds=perf_counter() - started,
     )
+
+
+def unused_codes(campaign: Campaign | None = None, count: int = 3) -> tuple[str, ...]:
+    """Evaluation codes nobody has used yet, to try at /evaluations/answer/: of ``campaign``, or
+    of the latest campaign still collecting answers (none when there is no such campaign)."""
+    if campaign is None:
+        campaign = (
+            Campaign.objects.filter(status=Campaign.Status.COLLECTING).order_by("-year").first()
+        )
+        if campaign is None:
+            return ()
+    unused = (
+        AccessCode.objects.filter(campaign=campaign, used=False, revoked=False)
+        .select_related("evaluator")
+        .order_by("evaluator__number")[:count]
+    )
+    return tuple(services.code_of(a) for a in unused)
 
 
 def delete_campaigns() -> int:

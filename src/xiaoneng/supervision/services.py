@@ -94,8 +94,11 @@ def raise_cards(
     wanted: dict[tuple[str, str], dict] = {}
     for intent in intents:
         wanted.setdefault((intent["cause"], intent["cause_key"][:120]), intent)
+    # Both columns, so that the lookup uses the (cause, cause_key) unique index.
     existing = set(
-        Card.objects.filter(cause_key__in=[k for _, k in wanted]).values_list("cause", "cause_key")
+        Card.objects.filter(cause__in={c for c, _ in wanted}, cause_key__in=[k for _, k in wanted])
+        .order_by()
+        .values_list("cause", "cause_key")
     )
     fresh = [_card(intent, at) for key, intent in wanted.items() if key not in existing]
     if not fresh:

@@ -1,6 +1,6 @@
-"""What a web process prepares as it starts (``wsgi.py`` runs this in a thread), so that its
-first requests do not wait for it: the URL configuration, which imports every app's views
-(~0.5 s), and the complaint routing suggester's dictionary and model (~0.6 s)."""
+"""What a web process prepares as it starts (``wsgi.py`` runs this before gunicorn forks its
+workers), so that its first requests do not wait for it: the URL configuration, which imports
+every app's views (~0.5 s), and the complaint routing suggester's dictionary and model (~0.6 s)."""
 
 from __future__ import annotations
 

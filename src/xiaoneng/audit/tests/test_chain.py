@@ -140,3 +140,53 @@ def test_audit_page_lists_and_filters(client, chain, office_user, users):
     assert "格式不对" in page
     client.force_login(users[Role.LIAISON])
     assert client.get("/office/audit/").status_code == 403
+
+
+def test_audit_list_is_light_and_each_entry_has_its_page(client, chain, office_user, users):
+    from xiaoneng.accounts.roles import Role
+
+    # A batch of events carries a long list in its entry; the list page shows the summary only.
+    audit.record(
+        "演示数据生成",
+        audit.Action.EVENT,
+        object_type="cases.caseevent",
+        object_id="api:demo",
+        object_repr="办件事件（api:demo）",
+        summary="提交事件 1000 个",
+        after={"events": [[f"NO-{i}", f"NO-{i}-0", "accept"] for i in range(1000)]},
+    )
+    client.force_login(office_user)
+    listing = client.get("/office/audit/")
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "提交事件 1000 个" in html and "NO-999" not in html
+    assert len(listing.content) < 60_000
+    entry = AuditEntry.objects.get(seq=6)
+    assert '/office/audit/6/"' in html
+
+    detail = client.get("/office/audit/6/").content.decode()
+    assert "提交事件 1000 个" in detail and entry.hash in detail and entry.prev_hash in detail
+    # One line per event, not one per value.
+    assert "[&quot;NO-999&quot;, &quot;NO-999-0&quot;, &quot;accept&quot;]" in detail
+    assert "上一条" in detail and "下一条" not in detail
+    assert client.get("/office/audit/1/").status_code == 200
+    assert client.get("/office/audit/999/").status_code == 404
+    client.force_login(users[Role.LIAISON])
+    assert client.get("/office/audit/6/").status_code == 403
+
+
+def test_readable_json_keeps_plain_lists_on_one_line():
+    from xiaoneng.audit.views import readable_json
+
+    text = readable_json({"events": [["A", "A-0", "accept"], ["B", "B-0", "finish"]], "n": 2})
+    assert text.splitlines() == [
+        "{",
+        '  "events": [',
+        '    ["A", "A-0", "accept"],',
+        '    ["B", "B-0", "finish"]',
+        "  ],",
+        '  "n": 2',
+        "}",
+    ]
+    assert readable_json(None) == ""
+    assert readable_json({}) == "{}"

@@ -257,17 +257,41 @@ def test_command_builds_refuses_then_resets():
     assert get_user_model().objects.get(username="admin").check_password("demo2026!")
 
 
-def test_if_empty_keeps_existing_data_and_lists_logins(db):
+def test_if_empty_keeps_existing_data_and_logins_lists_accounts_and_codes(db):
+    import re
     from io import StringIO
 
     from django.core.management import call_command
 
     from xiaoneng.org.models import Unit
 
-    call_command("demo", "--size", "small", stdout=StringIO())
+    out = StringIO()
+    call_command("demo", "--size", "small", stdout=out)
+    built = out.getvalue()
     units = Unit.objects.count()
     out = StringIO()
     call_command("demo", "--size", "small", "--if-empty", stdout=out)
     text = out.getvalue()
-    assert "沿用现有数据" in text and "office" in text and "效能办" in text
+    assert "沿用现有数据" in text and "xiaoneng demo --logins" in text
     assert Unit.objects.count() == units
+
+    # ./run-demo prints these last, just before the site starts, so they are not scrolled away.
+    out = StringIO()
+    call_command("demo", "--logins", stdout=out)
+    listed = out.getvalue()
+    for username in DEMO_USERNAMES:
+        assert username in listed
+    assert "效能办" in listed
+    codes = re.search(r"可试用评议码：(\S+)，在 /evaluations/answer/ 使用", listed).group(1)
+    assert len(codes.split("、")) == 3
+    assert f"可试用评议码：{codes}" in built  # the same codes the build printed
+    assert Unit.objects.count() == units
+
+
+def test_logins_without_a_demo_says_what_to_run(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with pytest.raises(CommandError, match="xiaoneng demo"):
+        call_command("demo", "--logins", stdout=StringIO())

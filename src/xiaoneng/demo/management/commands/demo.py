@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
@@ -73,6 +76,25 @@ def format_summary(summary: DemoSummary) -> list[str]:
     return lines
 
 
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Let Python's cycle collector run less often while the demo is written.
+
+    The build allocates millions of short-lived objects (model instances, event dicts); by
+    default every few hundred allocations trigger a collection and each full one walks every
+    object alive — about an eighth of the build's time for the default city. What was loaded
+    before (Django, the apps) is frozen out of those walks.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 def existing_logins() -> list[list[str]]:
     from django.contrib.auth import get_user_model
 
@@ -87,6 +109,9 @@ def existing_logins() -> list[list[str]]:
 
 
 class Command(BaseCommand):
+    # The system checks import every view (scikit-learn among them, about a second) and test
+    # nothing the demo needs; ./run-demo calls this command twice.
+    requires_system_checks: list[str] = []
     help = "生成虚构的演示城市“示范市”（单位、人员、AB岗、缺岗、首问登记和各角色登录账号）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -107,6 +132,11 @@ class Command(BaseCommand):
             help="数据库已有数据时不重建，只列出演示账号（./run-demo 每次启动都用它）",
         )
         parser.add_argument(
+            "--logins",
+            action="store_true",
+            help="不生成数据，只列出演示账号和可试用的评议码（./run-demo 在启动网站前用它）",
+        )
+        parser.add_argument(
             "--password",
             default=DEFAULT_PASSWORD,
             help=f"所有演示账号的密码（默认 {DEFAULT_PASSWORD}）",
@@ -116,21 +146,37 @@ class Command(BaseCommand):
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError("数据库结构不是最新的，请先运行：xiaoneng migrate")
-        if options["if_empty"] and not reset and (why := existing_data()):
-            self.stdout.write(f"{why}，沿用现有数据（要重建请加 --reset 或删除数据目录）。")
-            self.stdout.write("")
-            self.stdout.write("登录账号（密码为建库时所设，默认 " + DEFAULT_PASSWORD + "）：")
-            for line in format_table(["账号", "角色", "所属单位", "姓名"], existing_logins()):
-                self.stdout.write("  " + line)
+        if options["logins"]:
+            self.write_logins()
             return
-        try:
-            summary = build_demo(seed=seed, size=size, password=password, reset=reset)
-        except DemoError as exc:
-            raise CommandError(str(exc)) from exc
-        for line in format_summary(summary):
-            self.stdout.write(line)
-        self._write_cases(seed, size, summary.today)
-        self._write_campaigns(seed, size, summary.today)
+        if options["if_empty"] and not reset and (why := existing_data()):
+            self.stdout.write(
+                f"{why}，沿用现有数据（要重建请加 --reset 或删除数据目录；"
+                "账号见 xiaoneng demo --logins）。"
+            )
+            return
+        with fewer_collections():
+            try:
+                summary = build_demo(seed=seed, size=size, password=password, reset=reset)
+            except DemoError as exc:
+                raise CommandError(str(exc)) from exc
+            for line in format_summary(summary):
+                self.stdout.write(line)
+            self._write_cases(seed, size, summary.today)
+            self._write_campaigns(seed, size, summary.today)
+
+    def write_logins(self) -> None:
+        """The demo accounts and three unused evaluation codes, read from the database."""
+        from xiaoneng.demo.evaluation_data import unused_codes
+
+        logins = existing_logins()
+        if not logins:
+            raise CommandError("数据库中还没有演示账号，请先运行：xiaoneng demo")
+        self.stdout.write("登录账号（密码为建库时所设，默认 " + DEFAULT_PASSWORD + "）：")
+        for line in format_table(["账号", "角色", "所属单位", "姓名"], logins):
+            self.stdout.write("  " + line)
+        if codes := unused_codes():
+            self.stdout.write(f"可试用评议码：{'、'.join(codes)}，在 /evaluations/answer/ 使用")
 
     def _write_campaigns(self, seed: int, size: str, today) -> None:
         """千人评议: last years' published campaigns and this year's open one (C6)."""

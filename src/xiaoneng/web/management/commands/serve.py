@@ -39,6 +39,9 @@ def static_files_stale() -> str:
 
 class Command(BaseCommand):
     help = "运行网站（gunicorn，默认 127.0.0.1:8000）"
+    # gunicorn loads the whole site right after (wsgi.py); checking it here first would load it
+    # twice. `xiaoneng check --deploy` runs the checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("XIAONENG_BIND", "127.0.0.1:8000"))
@@ -71,5 +74,8 @@ class Command(BaseCommand):
                 "-",
                 "--timeout",
                 "120",
+                # Import the site once in the master (see wsgi.py), then fork the workers: no
+                # worker makes its first visitor wait while it loads.
+                "--preload",
             ],
         )

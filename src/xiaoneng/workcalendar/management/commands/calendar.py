@@ -2,9 +2,24 @@ from datetime import date, datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
 
+from xiaoneng.workcalendar.models import CalendarDay, CalendarVersion, CalendarYear
 from xiaoneng.workcalendar.services import ScheduleError, get_calendar, import_schedule
-from xiaoneng.workdays import SHANGHAI
+from xiaoneng.workdays import SHANGHAI, WorkCalendar
+
+NOT_MIGRATED = "数据库尚未初始化，请先运行：xiaoneng migrate"
+
+
+def database_ready() -> bool:
+    """Whether the calendar's tables exist (``xiaoneng migrate`` has run); False also when the
+    database cannot be reached at all."""
+    wanted = {m._meta.db_table for m in (CalendarDay, CalendarVersion, CalendarYear)}
+    try:
+        return wanted <= set(connection.introspection.table_names())
+    except DatabaseError:
+        return False
+
 
 WEEKDAYS = "一二三四五六日"
 
@@ -27,11 +42,22 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         getattr(self, "do_" + options["action"])(options)
 
+    def calendar(self) -> WorkCalendar:
+        """The calendar in force; before ``migrate``, the schedule shipped with the software
+        (one line on stderr says so, so that ``due`` still prints only its answer on stdout)."""
+        if database_ready():
+            return get_calendar()
+        self.stderr.write(
+            "提示：数据库尚未初始化（未运行 xiaoneng migrate），以下按软件自带的国务院放假安排"
+            "计算，不含本地导入或修改的日历。"
+        )
+        return WorkCalendar.from_chinesecalendar()
+
     def do_show(self, options):
         year = options["year"]
         if not 1990 <= year <= 2199:
             raise CommandError(f"年份 {year} 超出支持范围（1990–2199）")
-        calendar = get_calendar()
+        calendar = self.calendar()
         state = (
             "已发布" if calendar.is_published(year) else "未发布（暂按周一至周五计算，结果为临时）"
         )
@@ -56,13 +82,15 @@ class Command(BaseCommand):
             raise CommandError("时刻须带时区，例如 2026-02-13T10:00+08:00")
         if options["days"] < 0:
             raise CommandError("工作日数不能为负")
-        result = get_calendar().add_workdays(start, options["days"])
+        result = self.calendar().add_workdays(start, options["days"])
         line = result.due.astimezone(SHANGHAI).isoformat()
         if result.provisional:
             line += " provisional"
         self.stdout.write(line)
 
     def do_import(self, options):
+        if not database_ready():
+            raise CommandError(NOT_MIGRATED)
         path = Path(options["file"])
         try:
             text = path.read_text(encoding="utf-8")
