@@ -18,7 +18,7 @@ def _case(item, number: str, **fields) -> Case:
     version = item.versions.get()
     return Case(
         number=number,
-        query_code="ABC234",
+        code_digest=services.code_digests(number, "ABC234")[0],
         item=item,
         item_version=version,
         unit=item.unit,
