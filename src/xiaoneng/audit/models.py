@@ -57,6 +57,11 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("审计记录只可追加，不可删除")
 
+    @property
+    def object_type_label(self) -> str:
+        """The kind of record as users name it (纸质评议表), not its table name."""
+        return object_type_label(self.object_type)
+
 
 class AuditHead(models.Model):
     """The chain's head (a single row): serialises appends and pins the last hash.
@@ -77,3 +82,16 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash[:12]}"
+
+
+def object_type_label(object_type: str) -> str:
+    """The verbose name of the model an ``app_label.model`` string names; the string itself for
+    a model that no longer exists (the log outlives code)."""
+    from django.apps import apps
+
+    if not object_type:
+        return ""
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type

@@ -9,7 +9,7 @@ from django.utils import timezone
 from xiaoneng.accounts.roles import Role
 from xiaoneng.web.decorators import office_required
 
-from .models import AuditEntry
+from .models import AuditEntry, object_type_label
 
 
 def _day(value: str):
@@ -52,7 +52,7 @@ def entry_list(request):
         {
             "page": page,
             "actions": AuditEntry.Action.choices,
-            "object_types": sorted(types),
+            "object_types": sorted(((t, object_type_label(t)) for t in types), key=lambda p: p[1]),
             "f": params,
             "errors": errors,
         },

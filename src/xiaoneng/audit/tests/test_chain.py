@@ -190,3 +190,22 @@ def test_readable_json_keeps_plain_lists_on_one_line():
     ]
     assert readable_json(None) == ""
     assert readable_json({}) == "{}"
+
+
+def test_pages_name_the_kind_of_record_not_its_table(client, users):
+    """Issue 9: the log said “evaluation.paperform #719”; users call it 纸质评议表."""
+    from xiaoneng.accounts.roles import Role
+    from xiaoneng.audit import services as audit
+    from xiaoneng.audit.models import object_type_label
+
+    assert object_type_label("org.unit") == "单位"
+    assert object_type_label("gone.model") == "gone.model"
+    office = users[Role.OFFICE]
+    entry = audit.record(office, audit.Action.EVENT, office.unit, summary="测试")
+    client.force_login(office)
+    page = client.get("/office/audit/").content.decode()
+    detail = client.get(f"/office/audit/{entry.seq}/").content.decode()
+    rows = page.split("</select>")[-1]
+    assert "org.unit" not in rows and "org.unit" not in detail
+    assert '<span class="muted">单位</span>' in rows
+    assert '<option value="org.unit">单位</option>' in page
