@@ -291,7 +291,7 @@ def review_report(actor: Actor, report: DriveReport, *, accept: bool, note: str)
     )
 
 
-# ---- the grid -----------------------------------------------------------------------------------
+# ---- the grid ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,7 @@ def is_late(report: DriveReport, now: datetime) -> bool:
     return now > report.due_at
 
 
-# ---- the sweeper -------------------------------------------------------------------------------
+# ---- the sweeper ---------------------------------------------------------------------------------
 
 
 def _link(r: DriveReport) -> str:

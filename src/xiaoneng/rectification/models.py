@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -69,6 +69,12 @@ def deadline_indexes(prefix: str) -> list[models.Index]:
             condition=Q(deadline_open=True, overdue_at__isnull=True),
         ),
     ]
+
+
+def late_q(now: datetime) -> Q:
+    """整改超期 as a filter (``Task.late`` in SQL): completed after the time limit, or not
+    completed and past it."""
+    return Q(completed_at__gt=F("complete_by")) | Q(completed_at__isnull=True, complete_by__lt=now)
 
 
 class TaskQuerySet(ScopedQuerySet):

@@ -359,8 +359,10 @@ def recompute_provisional(now: datetime | None = None) -> int:
 # ---- overdue: cards, late answers ----------------------------------------------------------------
 
 
-def _card_intent(task: Task) -> dict[str, Any] | None:
-    """The yellow card a unit stage earns when its deadline passes, or None (office stages)."""
+def _card_intent(task: Task, stage: str | None = None) -> dict[str, Any] | None:
+    """The yellow card a unit stage (the task's current one unless ``stage`` names another)
+    earns when its deadline passes, or None (office stages)."""
+    stage = stage or task.status
     base = {
         "color": Card.Color.YELLOW,
         "at": task.due_at,
@@ -368,7 +370,7 @@ def _card_intent(task: Task) -> dict[str, Any] | None:
         "subject": task,
         "window_id": task.window_id,
     }
-    if task.status == Status.VERIFYING:
+    if stage == Status.VERIFYING:
         # The key of the 差评's card before the move onto tasks: a migrated obligation that
         # already has its card does not get a second one.
         key = (
@@ -383,14 +385,14 @@ def _card_intent(task: Task) -> dict[str, Any] | None:
         )
         summary = f"{task.source_label}未在{task.limit_days}个工作日内核实整改"
         return {**base, "cause": cause, "cause_key": key, "summary": summary}
-    if task.status == Status.PLANNING:
+    if stage == Status.PLANNING:
         return {
             **base,
             "cause": Card.Cause.RECTIFY_PLAN_OVERDUE,
             "cause_key": f"rectify:{task.pk}:plan-overdue",
             "summary": f"整改任务{task.number}（{task.title}）未在期限内报送整改方案",
         }
-    if task.status == Status.IN_PROGRESS:
+    if stage == Status.IN_PROGRESS:
         return {
             **base,
             "cause": Card.Cause.RECTIFY_OVERDUE,
@@ -400,9 +402,10 @@ def _card_intent(task: Task) -> dict[str, Any] | None:
     return None
 
 
-def overdue_cards(tasks: Iterable[Task], now: datetime) -> list[Card]:
-    """The overdue cards of these tasks' current unit stages (each raised once)."""
-    intents = [i for t in tasks if (i := _card_intent(t)) is not None]
+def overdue_cards(tasks: Iterable[Task], now: datetime, stage: str | None = None) -> list[Card]:
+    """The overdue cards of these tasks' current unit stages, or of ``stage`` (a history
+    written afterwards, e.g. the demo's); each raised once."""
+    intents = [i for t in tasks if (i := _card_intent(t, stage)) is not None]
     return supervision.raise_cards(intents, at=now)
 
 
@@ -521,10 +524,13 @@ def open_task(actor: Actor, request: OpenTask) -> Task:
         summary=f"立整改任务（{task.get_source_kind_display()}，{task.get_level_display()}）",
     )
     _event(task, TaskEvent.Kind.OPEN, actor, f"{source.label}。{_stage_note(task)}", at=opened_at)
-    what = "核实整改" if flow == Task.Flow.VERIFY else "报送整改方案"
+    if flow == Task.Flow.VERIFY:
+        heading, what = f"请核实整改：{task.title}", "核实整改"
+    else:
+        heading, what = f"新的整改任务（{task.get_level_display()}）：{task.title}", "报送整改方案"
     _notify_unit(
         task,
-        f"新的整改任务（{task.get_level_display()}）：{task.title}"[:200],
+        heading[:200],
         f"任务编号{task.number}，来源：{source.label}。请于{_day(task.due_at)}前{what}。",
     )
     return task
@@ -538,7 +544,7 @@ def _stage_note(task: Task) -> str:
     return ""
 
 
-# ---- 核实整改 (a 差评) ----------------------------------------------------------------------
+# ---- 核实整改 (a 差评) ---------------------------------------------------------------------------
 
 
 @transaction.atomic

@@ -1,10 +1,10 @@
 """What the sweeper does with rectification deadlines.
 
 - **Tasks** (the stage's deadline): warning → the unit's liaisons for a unit stage (核实整改,
-  整改方案, 整改), the office for its own (审核, 验收). Overdue unit stage → 督办: the task is
-  marked, the nearest leaders of the unit, the named supervising leader, the office and the unit
-  are told, and the stage's yellow card is raised (once per task and stage). An overdue office
-  stage is told to the office.
+  整改方案, 整改), the office for its own (审核, 验收). Overdue unit stage → the office and the
+  unit are told (超期) and the task goes to 督办: it is marked, the nearest leaders above the
+  unit and the named supervising leader are told, and the stage's yellow card is raised (once
+  per task and stage). An overdue office stage is told to the office.
 - **Progress reports** (a scheduled date): reminder to the unit; overdue → the unit and the
   office are told (催报), no card.
 - **专项活动 reports**: the same as progress reports.
@@ -74,27 +74,28 @@ def task_due(tasks: list[Task], now: datetime) -> None:
     messages = []
     for t in tasks:
         due_key = t.due_at.isoformat() if t.due_at else ""
-        if t.status in UNIT_STAGES:
+        unit_stage = t.status in UNIT_STAGES
+        messages.append(
+            notifications.Message(
+                recipients=[*office, *recipients(t.unit)] if unit_stage else office,
+                kind="overdue",
+                title=f"整改任务{_stage(t)}超期：{t.title}"[:200],
+                body=_body(t),
+                link=services.link(t),
+                dedupe_key=f"rectify:{t.pk}:due:{due_key}",
+            )
+        )
+        if unit_stage:
+            # 督办: the leaders above the unit, and the leader named on the task.
             named = [t.leader] if t.leader_id else []
             messages.append(
                 notifications.Message(
-                    recipients=[*leaders.nearest(t.unit), *named, *office, *recipients(t.unit)],
+                    recipients=[*leaders.nearest(t.unit), *named],
                     kind="escalation",
                     title=f"整改任务超期督办：{t.title}"[:200],
                     body=_body(t),
                     link=services.link(t),
-                    dedupe_key=f"rectify:{t.pk}:due:{due_key}",
-                )
-            )
-        else:
-            messages.append(
-                notifications.Message(
-                    recipients=office,
-                    kind="overdue",
-                    title=f"整改任务{_stage(t)}超期：{t.title}"[:200],
-                    body=_body(t),
-                    link=services.link(t),
-                    dedupe_key=f"rectify:{t.pk}:due:{due_key}",
+                    dedupe_key=f"rectify:{t.pk}:escalate:{due_key}",
                 )
             )
     notifications.notify_many(messages, summary="整改任务超期督办")

@@ -122,15 +122,16 @@ def _complaint_queue(user):
 def _rating_summary(user, today):
     """好差评 of the last 90 days the user may see: their unit subtree (the whole city for the
     office), and for window staff the ratings of the cases registered at their window."""
-    from xiaoneng.ratings.models import Rating, Rectification
+    from xiaoneng.ratings.models import Rating
     from xiaoneng.ratings.services import rating_summary
+    from xiaoneng.rectification.models import Task
 
     unit = user.unit or Unit.objects.filter(parent__isnull=True).order_by("pk").first()
     if unit is None:
         return None
     summary = rating_summary(
         Rating.objects.visible_to(user),
-        Rectification.objects.visible_to(user),
+        Task.objects.visible_to(user),
         today - timedelta(days=90),
     )
     return {"unit": unit, "summary": summary}

@@ -147,7 +147,7 @@ def test_return_visit_after_acceptance(open_manual, users, staff):
     assert task.status == Status.CLOSED and task.visit_satisfied is False
 
 
-# ---- bad input: each refused with a clear message, nothing valid lost ---------------------------
+# ---- bad input: each refused with a clear message, nothing valid lost ----------------------------
 
 
 def test_a_plan_without_measures_or_acceptance_standard_is_refused(open_manual, users, staff):

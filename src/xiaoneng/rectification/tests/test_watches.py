@@ -33,13 +33,11 @@ def test_plan_deadline_warns_then_escalates_with_one_card(open_manual, users, or
     assert sweep("2026-03-27 08:00").overdue == {"rectification.task": 1}
     task.refresh_from_db()
     assert task.escalated and task.escalated_at == at("2026-03-27 08:00")
+    overdue = Notification.objects.filter(kind="overdue")
+    assert {n.recipient for n in overdue} == {users[Role.OFFICE], users[Role.LIAISON]}
+    # 督办: the nearest leader up the unit's chain (the city's).
     escalation = Notification.objects.filter(kind="escalation")
-    # The nearest leader up the unit's chain (the city's), the office and the unit.
-    assert {n.recipient for n in escalation} == {
-        users[Role.LEADER],
-        users[Role.OFFICE],
-        users[Role.LIAISON],
-    }
+    assert {n.recipient for n in escalation} == {users[Role.LEADER]}
     card = Card.objects.get()
     assert (card.cause, card.unit, card.raised_at, card.subject_id) == (
         Card.Cause.RECTIFY_PLAN_OVERDUE,
