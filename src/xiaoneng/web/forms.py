@@ -63,4 +63,5 @@ class MultipleFileField(forms.FileField):
         if not data:
             return []
         files = data if isinstance(data, list | tuple) else [data]
-        return [super().clean(f, initial) for f in files]
+        single = super().clean  # a comprehension has no zero-argument super()
+        return [single(f, initial) for f in files]
