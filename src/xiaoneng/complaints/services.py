@@ -952,3 +952,59 @@ def dashboard_queue(user, now: datetime | None = None) -> ComplaintQueue | None:
             for key, label, _q, query, alert in spec
         ),
     )
+
+
+# ---- rectification (有理必果) -----------------------------------------------------------------
+
+#: Findings after which the office may ask the unit to rectify (a 整改任务, C7).
+RECTIFIABLE = (Complaint.Finding.TRUE, Complaint.Finding.PARTLY)
+
+
+def may_open_rectification(complaint: Complaint) -> bool:
+    """属实/部分属实 and the finding stands (the office approved it)."""
+    return complaint.finding in RECTIFIABLE and complaint.status in (
+        Complaint.Status.APPROVED,
+        Complaint.Status.REPLIED,
+        Complaint.Status.CLOSED,
+    )
+
+
+def open_rectification(
+    actor,
+    complaint: Complaint,
+    *,
+    problem: str,
+    complete_by,
+    level: str = "normal",
+    needs_visit: bool | None = None,
+):
+    """立整改任务: the office decides that a 属实/部分属实 finding needs a rectification by the
+    handling unit. ``problem`` is what the unit must fix, in words fit for the public 整改情况
+    公示 (no names). The complainant is called back once the fix is accepted, if named."""
+    from xiaoneng.rectification import services as rectification
+    from xiaoneng.rectification.sources import SourceKind, SourceRef
+
+    _require_office(actor, "立整改任务")
+    if not may_open_rectification(complaint):
+        raise ValidationError("投诉经审核属实或部分属实后才能立整改任务")
+    problem = _text(problem, "problem", "需整改的问题", 200)
+    return rectification.open_task(
+        actor,
+        rectification.OpenTask(
+            source=SourceRef(
+                SourceKind.COMPLAINT,
+                complaint.pk,
+                f"投诉{complaint.number}（{complaint.category.name}，经查"
+                f"{complaint.get_finding_display()}）",
+                f"/office/complaints/{complaint.pk}/",
+                public=True,
+            ),
+            unit=complaint.handling_unit,
+            title=problem,
+            problems=(rectification.ProblemIn(problem, complaint.finding_text),),
+            description=complaint.finding_text,
+            level=level,
+            complete_by=complete_by,
+            needs_visit=not complaint.anonymous if needs_visit is None else needs_visit,
+        ),
+    )
