@@ -71,7 +71,9 @@ def filtered(request: HttpRequest, tasks: QuerySet) -> tuple[QuerySet, dict]:
     now = timezone.now()
     f = {k: params.get(k, "").strip() for k in ("q", "source", "level", "status", "unit")}
     f["late"] = params.get("late") == "1"
+    f["overdue"] = params.get("overdue") == "1"
     f["escalated"] = params.get("escalated") == "1"
+    f["extension"] = params.get("extension") == "1"
     if f["q"]:
         q = f["q"]
         match = Q(title__icontains=q) | Q(source_label__icontains=q)
@@ -93,8 +95,12 @@ def filtered(request: HttpRequest, tasks: QuerySet) -> tuple[QuerySet, dict]:
             f["unit_obj"] = unit
     if f["late"]:
         tasks = tasks.filter(late_q(now))
+    if f["overdue"]:
+        tasks = tasks.filter(deadline_open=True, due_at__lt=now)
     if f["escalated"]:
         tasks = tasks.filter(escalated=True)
+    if f["extension"]:
+        tasks = tasks.filter(extensions__status=Extension.Status.PENDING)
     return tasks, f
 
 

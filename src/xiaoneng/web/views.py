@@ -95,6 +95,7 @@ def office_home(request):
             "cover_total": affected.count(),
             "recent_inquiries": inquiries.select_related("unit", "received_by")[:8],
             "complaint_queue": _complaint_queue(user),
+            "rectification": _rectification(user),
             "category_chart": chart,
             "ratings": _rating_summary(user, today),
             "lights": _open_case_lights(user),
@@ -117,6 +118,13 @@ def _complaint_queue(user):
     from xiaoneng.complaints.services import dashboard_queue
 
     return dashboard_queue(user)
+
+
+def _rectification(user):
+    """整改督办 tiles and this year's 整改完成率 (None for roles without a section)."""
+    from xiaoneng.rectification.figures import dashboard
+
+    return dashboard(user)
 
 
 def _rating_summary(user, today):
