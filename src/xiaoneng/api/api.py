@@ -27,6 +27,7 @@ from .auth import BearerKey, HeaderKey, failure_message
 from .cases_api import router as cases_router
 from .complaints_api import router as complaints_router
 from .errors import ApiError
+from .rectification_api import router as rectification_router
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ api = XiaonengAPI(
 )
 api.add_router("/cases", cases_router, tags=["cases 办件"])
 api.add_router("/complaints", complaints_router, tags=["complaints 投诉"])
+api.add_router("/rectification", rectification_router, tags=["rectification 整改"])
 
 
 # ---- errors ----------------------------------------------------------------------------------
