@@ -11,7 +11,7 @@ gets no task (its notice has nothing to rectify).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -59,8 +59,15 @@ def issued_on(campaign: Campaign) -> date | None:
 
 
 @transaction.atomic
-def issue_notices(actor: Actor, campaign: Campaign, *, complete_by: date | None) -> list[Task]:
-    """下发整改通知书: one 整改任务 per evaluated unit with something to rectify."""
+def issue_notices(
+    actor: Actor,
+    campaign: Campaign,
+    *,
+    complete_by: date | None,
+    issued_at: datetime | None = None,
+) -> list[Task]:
+    """下发整改通知书: one 整改任务 per evaluated unit with something to rectify. ``issued_at``
+    dates the issue when it is recorded afterwards (the demo's history); default now."""
     if actor_role(actor) not in OFFICE_ONLY:
         raise PermissionDenied("只有效能办可以下发整改通知书")
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -101,6 +108,7 @@ def issue_notices(actor: Actor, campaign: Campaign, *, complete_by: date | None)
                     problems=tuple(problems),
                     limit_days=notice.PLAN_WORKDAYS,
                     complete_by=complete_by,
+                    opened_at=issued_at,
                 ),
             )
         )

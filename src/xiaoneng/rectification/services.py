@@ -287,8 +287,9 @@ def _day(moment: datetime | None) -> str:
 # ---- stage deadlines -----------------------------------------------------------------------------
 
 
-def _enter_stage(task: Task, status: str, now: datetime, *, warn_days: int | None = None) -> None:
-    """Start the clock of the stage the task enters (its ``due_at``/``warn_at``)."""
+def enter_stage(task: Task, status: str, now: datetime, *, warn_days: int | None = None) -> None:
+    """Start the clock of the stage the task enters at ``now`` (its ``due_at``/``warn_at``);
+    the steps below call it, and the demo when it writes a year of history."""
     rules = Rules.current()
     task.stage_started_at, task.stage_until = now, None
     task.stage_days = task.stage_warn_days = None
@@ -359,7 +360,7 @@ def recompute_provisional(now: datetime | None = None) -> int:
 # ---- overdue: cards, late answers ----------------------------------------------------------------
 
 
-def _card_intent(task: Task, stage: str | None = None) -> dict[str, Any] | None:
+def card_intent(task: Task, stage: str | None = None) -> dict[str, Any] | None:
     """The yellow card a unit stage (the task's current one unless ``stage`` names another)
     earns when its deadline passes, or None (office stages)."""
     stage = stage or task.status
@@ -405,7 +406,7 @@ def _card_intent(task: Task, stage: str | None = None) -> dict[str, Any] | None:
 def overdue_cards(tasks: Iterable[Task], now: datetime, stage: str | None = None) -> list[Card]:
     """The overdue cards of these tasks' current unit stages, or of ``stage`` (a history
     written afterwards, e.g. the demo's); each raised once."""
-    intents = [i for t in tasks if (i := _card_intent(t, stage)) is not None]
+    intents = [i for t in tasks if (i := card_intent(t, stage)) is not None]
     return supervision.raise_cards(intents, at=now)
 
 
@@ -495,7 +496,7 @@ def open_task(actor: Actor, request: OpenTask) -> Task:
         progress_every_days=request.progress_every_days,
         progress_dates=sorted(d.isoformat() for d in request.progress_dates),
     )
-    _enter_stage(task, task.status, opened_at, warn_days=request.warn_days)
+    enter_stage(task, task.status, opened_at, warn_days=request.warn_days)
     if flow == Task.Flow.VERIFY:
         task.complete_by = task.due_at  # the verification is the rectification
     else:
@@ -562,7 +563,7 @@ def verify(actor: Actor, task: Task, *, finding: str, verification: str, measure
     _settle_late(t, now)
     t.finding, t.verification, t.measures = finding, verification, measures
     t.verified_at, t.verified_by, t.completed_at = now, _user(actor), now
-    _enter_stage(t, Status.VISIT, now)
+    enter_stage(t, Status.VISIT, now)
     _event(t, TaskEvent.Kind.VERIFY, actor, f"{t.get_finding_display()}。{verification}")
     return step.finish(
         summary="核实整改",
@@ -594,7 +595,7 @@ def require_plan(actor: Actor, task: Task, *, complete_by: date, reason: str) ->
     t.complete_by = end_of(complete_by)
     t.completed_at = None
     t.limit_days = Rules.current().plan_days
-    _enter_stage(t, Status.PLANNING, now)
+    enter_stage(t, Status.PLANNING, now)
     _event(t, TaskEvent.Kind.REQUIRE_PLAN, actor, reason)
     _notify_unit(
         t,
@@ -764,7 +765,7 @@ def submit_plan(actor: Actor, task: Task, plan_in: PlanIn | None = None) -> Task
         summary=f"报送整改方案第{plan.version}版", fields=["submitted_at", "submitted_by"]
     )
     _settle_late(t, now)
-    _enter_stage(t, Status.PLAN_REVIEW, now)
+    enter_stage(t, Status.PLAN_REVIEW, now)
     _event(t, TaskEvent.Kind.SUBMIT_PLAN, actor, f"第{plan.version}版，整改措施{len(rows)}条")
     _notify_office(t, f"整改方案待审核：{t.title}"[:200], f"任务编号{t.number}，{t.unit}。")
     return step.finish(summary=f"报送整改方案第{plan.version}版", fields=list(STAGE_FIELDS))
@@ -812,7 +813,7 @@ def approve_plan(actor: Actor, task: Task, note: str = "") -> Task:
         summary=f"整改方案第{plan.version}版审核通过",
         fields=["decided_at", "decided_by", "decision_note"],
     )
-    _enter_stage(t, Status.IN_PROGRESS, now)
+    enter_stage(t, Status.IN_PROGRESS, now)
     scheduled = schedule_progress(t, local_date(now))
     _event(
         t,
@@ -1050,7 +1051,7 @@ def report_completion(
     _settle_late(t, now)
     t.completion_summary, t.completion_reported_at = summary, now
     _waive_progress(t, local_date(now))
-    _enter_stage(t, Status.ACCEPTANCE, now)
+    enter_stage(t, Status.ACCEPTANCE, now)
     store_evidence(t, checked, actor)
     _event(t, TaskEvent.Kind.COMPLETE, actor, summary)
     _notify_office(t, f"整改情况报告待验收：{t.title}"[:200], f"任务编号{t.number}，{t.unit}。")
@@ -1073,7 +1074,7 @@ def accept(actor: Actor, task: Task, *, note: str = "") -> Task:
     t.accepted_at, t.accepted_by = now, _user(actor)
     t.completed_at = t.completion_reported_at or now
     target = Status.VISIT if t.needs_visit else Status.CLOSED
-    _enter_stage(t, target, now)
+    enter_stage(t, target, now)
     fields = ["acceptance_note", "accepted_at", "accepted_by", "completed_at", *STAGE_FIELDS]
     if target == Status.CLOSED:
         t.closed_at = now
@@ -1095,7 +1096,7 @@ def refuse(actor: Actor, task: Task, *, reason: str, new_date: date | None) -> T
     t.acceptance_note = reason
     t.complete_by = end_of(new_date)
     t.completion_reported_at = None
-    _enter_stage(t, Status.IN_PROGRESS, now)
+    enter_stage(t, Status.IN_PROGRESS, now)
     schedule_progress(t, local_date(now))
     _event(t, TaskEvent.Kind.REFUSE, actor, f"{reason}（新的整改时限{new_date:%Y-%m-%d}）")
     _notify_unit(

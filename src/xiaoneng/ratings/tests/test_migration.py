@@ -127,7 +127,7 @@ def test_rectifications_move_onto_tasks(old_state, make_case, window_unit, users
     assert late.late(at("2026-04-30 09:00")) and late.status == "visit"
     assert all(t.problems.count() == 1 for t in tasks.values())
     # The sweeper's card key for a 差评 is the one the old watch used.
-    from xiaoneng.rectification.services import _card_intent
+    from xiaoneng.rectification.services import card_intent
 
-    assert _card_intent(first)["cause_key"] == f"rating:{ratings[0].pk}:rectify-overdue"
+    assert card_intent(first)["cause_key"] == f"rating:{ratings[0].pk}:rectify-overdue"
     assert Case.objects.count() == 3
