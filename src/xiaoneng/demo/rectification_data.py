@@ -126,6 +126,13 @@ class _Player:
     cards: list[dict] = field(default_factory=list)
     refused: int = 0
 
+    def _day(self, moment: datetime) -> datetime:
+        """The same day, during office hours (a step is taken at work, not at 23:59)."""
+        local = moment.astimezone(SHANGHAI)
+        return local.replace(
+            hour=self.rng.randint(9, 17), minute=self.rng.randint(0, 59), second=0, microsecond=0
+        )
+
     def _event(self, task: Task, kind: str, at: datetime, note: str = "", office: bool = False):
         self.events.append(
             TaskEvent(
@@ -148,25 +155,25 @@ class _Player:
     def play(self, task: Task) -> None:
         rng, now = self.rng, self.now
         plan_due = task.due_at
-        submit = task.opened_at + _days(rng.randint(3, 24))
+        submit = self._day(task.opened_at + _days(rng.randint(3, 24)))
         if submit > now:
             return  # still writing its plan: the sweep warns or escalates it
         if submit > plan_due:
             self._late(task, Task.Status.PLANNING, plan_due)
         version = 1
         if rng.random() < 0.15:
-            returned = submit + _days(2)
+            returned = self._day(submit + _days(2))
             if returned > now:
                 self._plan(task, 1, Plan.Status.SUBMITTED, submit, None)
                 self._rest(task, Task.Status.PLAN_REVIEW, submit)
                 return
             self._plan(task, 1, Plan.Status.RETURNED, submit, returned, "措施不够具体，请细化")
             self._event(task, TaskEvent.Kind.RETURN_PLAN, returned, "措施不够具体，请细化", True)
-            submit, version = returned + _days(3), 2
+            submit, version = self._day(returned + _days(3)), 2
             if submit > now:
                 self._rest(task, Task.Status.PLANNING, returned)
                 return
-        approved = submit + _days(rng.randint(1, 4))
+        approved = self._day(submit + _days(rng.randint(1, 4)))
         if approved > now:
             self._plan(task, version, Plan.Status.SUBMITTED, submit, None)
             self._rest(task, Task.Status.PLAN_REVIEW, submit)
@@ -219,7 +226,7 @@ class _Player:
         return lines
 
     def _extend(self, task: Task, approved: datetime) -> None:
-        asked = task.complete_by - _days(12)
+        asked = self._day(task.complete_by - _days(12))
         if not approved < asked <= self.now:
             return
         until = local_date(task.complete_by) + _days(30)
@@ -232,7 +239,7 @@ class _Player:
             requested_at=asked,
         )
         self._event(task, TaskEvent.Kind.EXTENSION, asked, f"申请延至{until:%Y-%m-%d}")
-        decided = asked + _days(1)
+        decided = self._day(asked + _days(1))
         if decided <= self.now:
             ext.status, ext.decided_at, ext.decision_reason = "approved", decided, "同意"
             task.complete_by = end_of(until)
@@ -255,7 +262,7 @@ class _Player:
                 deadline_provisional=d.provisional,
             )
             roll = rng.random()
-            filed = due - _days(rng.randint(0, 3)) if roll < 0.85 else due + _days(4)
+            filed = self._day(due - _days(rng.randint(0, 3)) if roll < 0.85 else due + _days(4))
             if roll < 0.95 and filed <= until and filed <= self.now:
                 report.status, report.filed_at = ProgressReport.Status.FILED, filed
                 report.text = rng.choice(
@@ -275,7 +282,7 @@ class _Player:
     def _rectify(self, task: Task, lines: list[Measure], started: datetime) -> None:
         rng, now = self.rng, self.now
         report = task.complete_by + _days(rng.randint(-30, 12))
-        report = max(report, started + _days(5))
+        report = self._day(max(report, started + _days(5)))
         self._schedule(task, started, min(report, now))
         if report > now:
             self._rest(task, Task.Status.IN_PROGRESS, started)
@@ -283,12 +290,12 @@ class _Player:
         if report > task.complete_by:
             self._late(task, Task.Status.IN_PROGRESS, task.complete_by)
         for m in lines:
-            m.done_at = report - _days(rng.randint(1, 6))
+            m.done_at = self._day(report - _days(rng.randint(1, 6)))
             m.done_note, m.done_by = "已按方案完成", None
             self._event(task, TaskEvent.Kind.MEASURE, m.done_at, f"第{m.order}条措施已完成")
         task.completion_summary, task.completion_reported_at = "各项措施均已落实到位", report
         self._event(task, TaskEvent.Kind.COMPLETE, report, task.completion_summary)
-        decided = report + _days(rng.randint(2, 6))
+        decided = self._day(report + _days(rng.randint(2, 6)))
         if decided > now:
             self._rest(task, Task.Status.ACCEPTANCE, report)
             return
@@ -308,7 +315,7 @@ class _Player:
         if not task.needs_visit:
             task.status, task.closed_at, task.deadline_open = Task.Status.CLOSED, decided, False
             return
-        visited = decided + _days(rng.randint(1, 5))
+        visited = self._day(decided + _days(rng.randint(1, 5)))
         if visited > now:
             task.status, task.deadline_open = Task.Status.VISIT, False
             return

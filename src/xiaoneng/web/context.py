@@ -160,9 +160,16 @@ def navigation(request):
                 "label": item.label,
                 "url": url,
                 "active": active,
+                "section": len(item.section),
                 "group": GROUPS.get(item.url_name, SYSTEM_GROUP),
             }
         )
+    # Nested sections (整改督办 /office/rectification/ and 专项活动 …/drives/): the most
+    # specific one is the page the user is on.
+    longest = max((e["section"] for e in items if e["active"]), default=0)
+    for entry in items:
+        length = entry.pop("section")
+        entry["active"] = entry["active"] and length == longest
     # A callable: templates count unread notifications only if they show the badge, once.
     unread = partial(request_unread_count, request)
     groups: dict[str, list[dict]] = {}

@@ -119,3 +119,10 @@ def test_drive_pages(client, users):
     assert "整改结果及总结汇报材料" in page and "学习动员" in page
     client.force_login(users[Role.WINDOW])
     assert client.get(reverse("rectification:drives")).status_code == 403
+
+
+def test_the_menu_marks_only_the_drives_entry(client, users):
+    client.force_login(users[Role.OFFICE])
+    page = client.get(reverse("rectification:drives")).content.decode()
+    assert page.count('aria-current="page"') == 1
+    assert f'href="{reverse("rectification:drives")}" class="active"' in page
