@@ -673,12 +673,3 @@ class DriveReport(DeadlineFields):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.phase.report_name}"
-
-    @property
-    def late(self) -> bool:
-        """Filed after its date, or still not filed after it (shown red on the grid)."""
-        if self.due_at is None:
-            return False
-        if self.submitted_at is not None:
-            return self.submitted_at > self.due_at
-        return self.overdue_at is not None

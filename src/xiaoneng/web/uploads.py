@@ -19,22 +19,25 @@ class FileType:
     extension: str
     content_type: str
     magics: tuple[bytes, ...]
-    name: str  # how the refusal names the kind: “PNG、JPG、GIF 图片”
 
 
-PNG = FileType("png", "image/png", (b"\x89PNG\r\n\x1a\n",), "PNG")
-JPG = FileType("jpg", "image/jpeg", (b"\xff\xd8\xff",), "JPG")
-JPEG = FileType("jpeg", "image/jpeg", (b"\xff\xd8\xff",), "JPG")
-GIF = FileType("gif", "image/gif", (b"GIF87a", b"GIF89a"), "GIF")
-PDF = FileType("pdf", "application/pdf", (b"%PDF-",), "PDF")
+PNG = FileType("png", "image/png", (b"\x89PNG\r\n\x1a\n",))
+JPG = FileType("jpg", "image/jpeg", (b"\xff\xd8\xff",))
+JPEG = FileType("jpeg", "image/jpeg", (b"\xff\xd8\xff",))
+GIF = FileType("gif", "image/gif", (b"GIF87a", b"GIF89a"))
+PDF = FileType("pdf", "application/pdf", (b"%PDF-",))
 DOCX = FileType(
     "docx",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     (b"PK\x03\x04",),
-    "Word（.docx）",
 )
 IMAGES_AND_PDF: tuple[FileType, ...] = (PNG, JPG, JPEG, GIF, PDF)
 DOCUMENTS: tuple[FileType, ...] = (DOCX, PDF, PNG, JPG, JPEG)
+#: How a refusal names what is allowed.
+KINDS = {
+    IMAGES_AND_PDF: "PNG、JPG、GIF 图片和 PDF 文件",
+    DOCUMENTS: "Word（.docx）、PDF 文件和 PNG、JPG 图片",
+}
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,7 @@ class CheckedFile:
 
 
 def _kinds(allowed: Sequence[FileType]) -> str:
-    names = list(dict.fromkeys(t.name for t in allowed))
-    return "、".join(names)
+    return KINDS.get(tuple(allowed)) or "、".join(t.extension.upper() for t in allowed) + " 文件"
 
 
 def check_upload(
@@ -64,7 +66,7 @@ def check_upload(
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     kind = next((t for t in allowed if t.extension == ext), None)
     if kind is None:
-        raise ValidationError({field: f"{what}“{name}”的类型不允许：只接受 {_kinds(allowed)} 文件"})
+        raise ValidationError({field: f"{what}“{name}”的类型不允许：只接受 {_kinds(allowed)}"})
     if upload.size > max_bytes:
         raise ValidationError({field: f"{what}“{name}”超过{max_bytes // (1024 * 1024)}MB"})
     if upload.size == 0:
