@@ -40,6 +40,7 @@ from xiaoneng.rectification import deadlines, drives
 from xiaoneng.rectification import services as rectification
 from xiaoneng.rectification.deadlines import end_of, local_date
 from xiaoneng.rectification.models import (
+    Drive,
     DriveReport,
     Extension,
     Measure,
@@ -491,6 +492,13 @@ def _drive(rng, office, today, now) -> tuple[str, int, int]:
     )
     late = sum(1 for r in reports if drives.is_late(r, now))
     return drive.name, len(reports), late
+
+
+def delete_rectification() -> int:
+    """Remove every 整改任务 (with its plans, progress, evidence, history) and 专项活动, for
+    ``xiaoneng demo --reset``."""
+    Drive.objects.all().delete()
+    return Task.objects.all().delete()[0]
 
 
 def write_rectification(seed: int, today: date, manual: int = 10) -> RectificationSummary:
