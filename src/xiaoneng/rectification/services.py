@@ -451,15 +451,23 @@ def _check_open(actor: Actor, request: OpenTask) -> None:
         raise ValidationError({"progress_every_days": "进展报告周期应为1～366天"})
 
 
-@transaction.atomic
-def open_task(actor: Actor, request: OpenTask) -> Task:
-    """立项: the task with its problems and its first deadline; the unit's liaison hears."""
+@dataclass(frozen=True)
+class Built:
+    """A checked, unsaved task with its first deadline and its problems."""
+
+    task: Task
+    problems: tuple[Problem, ...]
+    note: str  # the history's first line
+
+
+def build_task(actor: Actor, request: OpenTask, rules: Rules | None = None) -> Built:
+    """Check a request and make its task, unsaved: :func:`open_task` saves it and tells the
+    unit; the demo saves a year of them at once (``demo/rectification_data.py``)."""
     _check_open(actor, request)
-    now = timezone.now()
-    opened_at = request.opened_at or now
+    opened_at = request.opened_at or timezone.now()
     title = _text(request.title, "title", "问题", TITLE_LIMIT)
-    problems = [p for p in request.problems if (p.title or "").strip()] or [ProblemIn(title)]
-    rules = Rules.current()
+    asked = [p for p in request.problems if (p.title or "").strip()] or [ProblemIn(title)]
+    rules = rules or Rules.current()
     flow = request.flow
     if flow == Task.Flow.PLAN:
         if request.complete_by is None:
@@ -472,7 +480,6 @@ def open_task(actor: Actor, request: OpenTask) -> Task:
         and Task.objects.filter(source_kind=source.kind, source_id=source.id).exists()
     ):
         raise ValidationError(f"{source.label}已立整改任务，不能重复立项")
-    limit = request.limit_days or rules.plan_days
     task = Task(
         source_kind=source.kind,
         source_id=source.id,
@@ -491,7 +498,7 @@ def open_task(actor: Actor, request: OpenTask) -> Task:
         opened_by=_user(actor),
         opened_by_name=actor_name(actor)[:150],
         leader=request.leader,
-        limit_days=limit,
+        limit_days=request.limit_days or rules.plan_days,
         needs_visit=request.needs_visit or flow == Task.Flow.VERIFY,
         progress_every_days=request.progress_every_days,
         progress_dates=sorted(d.isoformat() for d in request.progress_dates),
@@ -501,22 +508,24 @@ def open_task(actor: Actor, request: OpenTask) -> Task:
         task.complete_by = task.due_at  # the verification is the rectification
     else:
         task.complete_by = end_of(request.complete_by)  # type: ignore[arg-type]
+    problems = tuple(
+        Problem(task=task, order=n, title=p.title.strip()[:200], detail=(p.detail or "").strip())
+        for n, p in enumerate(asked, start=1)
+    )
+    return Built(task, problems, f"{source.label}。{_stage_note(task)}")
+
+
+@transaction.atomic
+def open_task(actor: Actor, request: OpenTask) -> Task:
+    """立项: the task with its problems and its first deadline; the unit's liaison hears."""
+    built = build_task(actor, request)
+    task, source = built.task, request.source
     try:
         with transaction.atomic():
             task.save()
     except IntegrityError:
         raise ValidationError(f"{source.label}已立整改任务，不能重复立项") from None
-    Problem.objects.bulk_create(
-        [
-            Problem(
-                task=task,
-                order=n,
-                title=p.title.strip()[:200],
-                detail=(p.detail or "").strip(),
-            )
-            for n, p in enumerate(problems, start=1)
-        ]
-    )
+    Problem.objects.bulk_create(built.problems)
     audit.record(
         actor,
         audit.Action.CREATE,
@@ -524,8 +533,8 @@ def open_task(actor: Actor, request: OpenTask) -> Task:
         after=audit.snapshot(task),
         summary=f"立整改任务（{task.get_source_kind_display()}，{task.get_level_display()}）",
     )
-    _event(task, TaskEvent.Kind.OPEN, actor, f"{source.label}。{_stage_note(task)}", at=opened_at)
-    if flow == Task.Flow.VERIFY:
+    _event(task, TaskEvent.Kind.OPEN, actor, built.note, at=task.opened_at)
+    if task.flow == Task.Flow.VERIFY:
         heading, what = f"请核实整改：{task.title}", "核实整改"
     else:
         heading, what = f"新的整改任务（{task.get_level_display()}）：{task.title}", "报送整改方案"

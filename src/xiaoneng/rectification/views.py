@@ -250,10 +250,11 @@ def _context(request: HttpRequest, task: Task, bound: dict | None = None) -> dic
         if shown
         else []
     )
+    actions = services.available(user, task)
     return {
         "t": task,
         "now": timezone.now(),
-        "actions": services.available(user, task),
+        "actions": actions,
         "forms": _forms(task, approved, bound),
         "problems": list(task.problems.all()),
         "plans": plans,
@@ -267,7 +268,7 @@ def _context(request: HttpRequest, task: Task, bound: dict | None = None) -> dic
         "pending_extension": task.extensions.filter(status=Extension.Status.PENDING).first(),
         "events": task.events.select_related("actor"),
         "source_url": source_link(user, task),
-        "may_plan": "submit_plan" in services.available(user, task),
+        "may_plan": "submit_plan" in actions,
         "legacy_audit": task.legacy_ref if user.effective_role in OFFICE else "",
     }
 
