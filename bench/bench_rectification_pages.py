@@ -8,8 +8,9 @@ Needs the demo built in that data directory (``xiaoneng demo``) and its static f
 (``xiaoneng collectstatic --noinput``; ``./run-demo`` does both). Requests go through Django's
 test client with the production settings — the whole view: middleware, session, queries,
 template — as the demo's 效能办 (``office``), 单位联络员 (``liaison``) and the public. Nothing is
-written except the login sessions. Each page once ("first"), then ``--requests`` more (median
-and max). Target: < 300 ms for every page.
+written except the login sessions. First the process warms up as ``wsgi.py`` makes it do; then
+each page once ("first"), then ``--requests`` more (median and max). Target: < 300 ms for every
+page; the Excel export of the whole board (a download): < 1 s.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiaoneng.settings")
 
 TARGET_MS = 300
+EXPORT_TARGET_MS = 1000
 
 
 def main() -> None:
@@ -55,6 +57,12 @@ def main() -> None:
         f"tasks: {Task.objects.count()}; load average: "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
+    # What a web process does when it starts (wsgi.py runs it in a thread), off the request path.
+    from xiaoneng.web.warmup import warm_up
+
+    started = time.perf_counter()
+    warm_up()
+    print(f"process warm-up (wsgi.py, off the request path): {ms(started):.0f} ms")
     pages = [
         ("office", "看板 board", "/office/rectification/"),
         ("office", "看板 未办结+超期", "/office/rectification/?status=open&late=1"),
@@ -78,7 +86,7 @@ def main() -> None:
 
     print(f"\n| page | user | first | median of {args.requests} | max |")
     print("|---|---|---:|---:|---:|")
-    worst, failed = 0.0, []
+    worst, worst_export, failed = 0.0, 0.0, []
     for username, label, url in pages:
         client = clients[username]
         first, status = timed(client, url)
@@ -88,13 +96,18 @@ def main() -> None:
             print(f"| {label} `{url}` | {who} | HTTP {status} | | |")
             continue
         runs = [timed(client, url)[0] for _ in range(args.requests)]
-        worst = max(worst, first, *runs)
+        if url.endswith(".xlsx"):
+            worst_export = max(worst_export, first, *runs)
+        else:
+            worst = max(worst, first, *runs)
         print(
             f"| {label} `{url}` | {who} | {first:.0f} ms | "
             f"{statistics.median(runs):.0f} ms | {max(runs):.0f} ms |"
         )
     verdict = "met" if worst < TARGET_MS and not failed else "NOT met"
-    print(f"\nslowest request: {worst:.0f} ms; target < {TARGET_MS} ms {verdict}")
+    print(f"\nslowest page: {worst:.0f} ms; target < {TARGET_MS} ms {verdict}")
+    verdict = "met" if worst_export < EXPORT_TARGET_MS else "NOT met"
+    print(f"slowest export: {worst_export:.0f} ms; target < {EXPORT_TARGET_MS} ms {verdict}")
     if failed:
         sys.exit(f"failed: {', '.join(failed)}")
 
