@@ -144,3 +144,21 @@ def test_rectification_filed_without_a_person_names_the_unit(client, make_case, 
     client.force_login(users[Role.OFFICE])
     page = client.get(reverse("rectification:detail", args=[rect.pk])).content.decode()
     assert "None" not in page and f"{rect.unit} ·" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_old_rectification_links_lead_to_the_task(client, make_case, users):
+    """Notifications sent before the move link /office/ratings/rectifications/<old id>/."""
+    from xiaoneng.ratings import services
+
+    case = make_case()
+    task = services.rate_online(case.number, case.query_code, 1, "慢").task
+    Task.objects.filter(pk=task.pk).update(legacy_ref="ratings.rectification:77")
+    client.force_login(users[Role.OFFICE])
+    old = client.get(reverse("ratings:rectification", args=[77]))
+    assert old.status_code == 302 and old["Location"] == reverse(
+        "rectification:detail", args=[task.pk]
+    )
+    assert client.get(reverse("ratings:rectification", args=[78])).status_code == 404
+    listing = client.get(reverse("ratings:rectifications"))
+    assert listing["Location"] == f"{reverse('rectification:board')}?source=rating"
