@@ -102,7 +102,7 @@ class ProgressIn(BaseModel):
     text: str = Field(min_length=1, max_length=5000, description="进展情况")
 
 
-class FiledOut(Schema):
+class ProgressFiledOut(Schema):
     number: str
     report_id: str
     due_on: date | None
@@ -295,7 +295,7 @@ def _parse(raw: Any) -> ProgressIn:
 
 @router.post(
     "/tasks/{number}/progress",
-    response={200: FiledOut, 201: FiledOut, **WRITE_ERRORS},
+    response={200: ProgressFiledOut, 201: ProgressFiledOut, **WRITE_ERRORS},
     summary="报告整改进展 File progress",
     description=(
         "201：已报告（填入进展报告计划中最早未报的一期，没有则作为主动报告）；200：同一 "
