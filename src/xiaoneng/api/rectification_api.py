@@ -31,6 +31,9 @@ from .models import ApiKey
 router = Router()
 PAGE_MAX = 500
 NUMBER = re.compile(r"ZG(\d{4})(\d{6,})")
+#: What the document promises, so that a client (and schemathesis) knows what is well formed.
+CURSOR = r"^[0-9]{1,18}$"
+NOT_BLANK = r"\S"
 
 
 # ---- schemas ---------------------------------------------------------------------------------
@@ -97,9 +100,12 @@ class ProgressIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     report_id: str = Field(
-        min_length=1, max_length=100, description="来源系统的报告编号（幂等：重发只记一次）"
+        min_length=1,
+        max_length=100,
+        pattern=NOT_BLANK,
+        description="来源系统的报告编号（幂等：重发只记一次）",
     )
-    text: str = Field(min_length=1, max_length=5000, description="进展情况")
+    text: str = Field(min_length=1, max_length=5000, pattern=NOT_BLANK, description="进展情况")
 
 
 class ProgressFiledOut(Schema):
@@ -126,6 +132,7 @@ _MESSAGES = {
     "string_too_short": "不能为空",
     "string_too_long": "太长",
     "extra_forbidden": "不认识的字段",
+    "string_pattern_mismatch": "不能为空白",
     "model_type": "应为 JSON 对象",
 }
 
@@ -181,7 +188,9 @@ class TaskFilter(Schema):
     )
     updated_since: AwareDatetime | None = Field(None, description="只要此时刻（含）以后变化过的")
     limit: int = Field(100, ge=1, le=PAGE_MAX, description=f"每页条数，最多 {PAGE_MAX}")
-    cursor: str | None = Field(None, max_length=40, description="上一页返回的 next_cursor")
+    cursor: str | None = Field(
+        None, pattern=CURSOR, description="上一页返回的 next_cursor，原样传回；第一页不传"
+    )
 
 
 @router.get(
@@ -207,8 +216,6 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilter]):
                 422, "invalid", "updated_since：时间超出范围", "updated_since"
             ) from error
     if filters.cursor:
-        if not re.fullmatch(r"[0-9]{1,18}", filters.cursor):
-            raise ApiError(422, "invalid", "cursor：应为上一页返回的 next_cursor", "cursor")
         qs = qs.filter(pk__gt=int(filters.cursor))
     rows = list(qs.order_by("pk")[: filters.limit + 1])
     more = len(rows) > filters.limit
