@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "xiaoneng.workcalendar",
     "xiaoneng.catalog",
     "xiaoneng.supervision",
+    "xiaoneng.rectification",
     "xiaoneng.cases",
     "xiaoneng.complaints",
     "xiaoneng.bulletins",

@@ -177,7 +177,10 @@ def build(fig: Figures) -> bytes:
     else:
         para(doc, "本期各环节均在规定时限内办理，未发现超期情况。")
 
-    heading(doc, 5, "下一步要求")
+    heading(doc, 5, "整改落实情况")
+    _rectification(doc, fig)
+
+    heading(doc, 6, "下一步要求")
     for text in (
         "（一）各单位要严格落实有诉必理、有理必果、有果必复的要求，在规定时限内查明情况、"
         "提交调查结论，杜绝超期。",
@@ -199,6 +202,35 @@ def build(fig: Figures) -> bytes:
             size=9,
         )
     return to_bytes(doc)
+
+
+def _rectification(doc, fig: Figures) -> None:
+    total = fig.rectification_total
+    if total is None or not total.due:
+        para(doc, "本期没有到期的整改任务。")
+        return
+    para(
+        doc,
+        f"本期到期的整改任务{total.due}件，已完成{total.completed}件，其中按期完成"
+        f"{total.on_time}件；整改完成率{_rate(total.completion_rate)}，按期完成率"
+        f"{_rate(total.on_time_rate)}；超过整改时限仍未完成{total.overdue_open}件。各单位情况如下：",
+    )
+    _table(
+        doc,
+        ["单位", "应完成", "已完成", "按期完成", "整改完成率", "按期完成率", "超期未完成"],
+        [
+            [
+                r.name,
+                r.due,
+                r.completed,
+                r.on_time,
+                r.completion_rate,
+                r.on_time_rate,
+                r.overdue_open,
+            ]
+            for r in fig.rectification
+        ],
+    )
 
 
 def _value(value, unit: str) -> str:

@@ -24,6 +24,9 @@ from xiaoneng.audit import services as audit
 from xiaoneng.audit.services import Anchor
 from xiaoneng.complaints.models import Category, Complaint, ComplaintEvent, ComplaintRules
 from xiaoneng.org.models import Unit
+from xiaoneng.rectification import figures as rectification
+from xiaoneng.rectification.figures import Rates
+from xiaoneng.rectification.models import Task
 from xiaoneng.workcalendar.services import get_calendar
 
 PERIOD_RE = re.compile(r"^(\d{4})-(?:(\d{1,2})|[Qq]([1-4]))$")
@@ -270,6 +273,9 @@ class Figures:
     closed: int = 0
     overdue: list[OverdueItem] = field(default_factory=list)
     ranking: list[UnitRank] = field(default_factory=list)
+    #: 整改完成率 and 按期完成率 of the rectification tasks due in the period, per unit.
+    rectification: list[Rates] = field(default_factory=list)
+    rectification_total: Rates | None = None
     previous: Figures | None = None
     #: Where the audit chain stood when the bulletin was made: printed on it, so that every
     #: archived bulletin can later show the chain was not cut back or rewritten (security.md).
@@ -339,6 +345,20 @@ class Figures:
     @property
     def is_empty(self) -> bool:
         return self.total == 0 and not self.overdue
+
+
+def _rectification(
+    fig: Figures, user: User, unit: Unit | None, period: Period, as_of: datetime
+) -> None:
+    """整改落实情况: the tasks whose 整改时限 falls in the period (docs/rectification.md)."""
+    tasks = Task.objects.visible_to(user)
+    if unit is not None:
+        tasks = tasks.filter(unit__path__startswith=unit.path)
+    last = period.next_first_day - timedelta(days=1)
+    fig.rectification = rectification.by_unit(tasks, period.first_day, last, now=as_of)
+    fig.rectification_total = rectification.total(
+        tasks, period.first_day, last, now=as_of, name="合计"
+    )
 
 
 def _share(n: int, total: int) -> float | None:
@@ -443,6 +463,7 @@ def compute(
 
     _timeliness(fig, qs, as_of)
     fig.overdue += _earlier_overdue(scoped, period, as_of)
+    _rectification(fig, user, unit, period, as_of)
     if with_previous:
         fig.previous = compute(user, period.previous(), unit, now=as_of, with_previous=False)
         fig.audit_anchor = audit.anchor()

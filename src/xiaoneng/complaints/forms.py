@@ -124,6 +124,22 @@ class VisitForm(forms.Form):
     )
 
 
+class RectifyForm(forms.Form):
+    """立整改任务 for a 属实/部分属实 complaint."""
+
+    problem = forms.CharField(
+        label="需整改的问题",
+        max_length=200,
+        help_text="将在整改情况公示中公开：写明问题，不要写姓名、电话等个人信息",
+    )
+    complete_by = forms.DateField(label="整改时限", widget=forms.DateInput(attrs={"type": "date"}))
+    level = forms.ChoiceField(
+        label="督办级别",
+        choices=[("normal", "一般督办"), ("key", "重点督办"), ("listed", "挂牌督办")],
+    )
+    needs_visit = forms.BooleanField(label="整改验收后回访投诉人", required=False)
+
+
 class LookupForm(forms.Form):
     number = forms.CharField(label="投诉编号", max_length=30)
     code = forms.CharField(label="查询码", max_length=12, help_text="提交投诉后显示的8位查询码")

@@ -31,6 +31,7 @@ from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Staff, Unit
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
+from xiaoneng.web import uploads
 from xiaoneng.workcalendar.services import get_calendar
 
 from . import crypto
@@ -39,22 +40,12 @@ from .models import OFFICE_ROLES, Attachment, Category, Complaint, ComplaintEven
 TEXT_LIMIT = 5000
 TITLE_LIMIT = 100
 REASON_LIMIT = 2000
-MAX_FILES = 5
-MAX_FILE_BYTES = 5 * 1024 * 1024
 QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out on the phone
 QUERY_CODE_LENGTH = 8
 #: Office steps warn one working day ahead; the unit's step has its own rule.
 OFFICE_WARN_DAYS = 1
 #: Every field except the encrypted identity and the code digest: what the audit log may keep.
 AUDIT_EXCLUDE = {"identity_token", "code_digest", "external_digest"}
-#: Magic bytes per allowed extension: the extension alone proves nothing.
-FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "gif": ("image/gif", (b"GIF87a", b"GIF89a")),
-    "pdf": ("application/pdf", (b"%PDF-",)),
-}
 PHONE_RE = re.compile(r"^[0-9+\-（）() ]{5,20}$")
 
 # ---- small helpers ---------------------------------------------------------------------------
@@ -218,32 +209,14 @@ def new_number(now: datetime) -> str:
 
 
 def check_attachment(upload: UploadedFile) -> tuple[str, str]:
-    """(content type, extension) of an allowed image or PDF; refuses by size and magic bytes."""
-    name = upload.name or ""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in FILE_TYPES:
-        raise ValidationError(
-            {"attachments": f"附件“{name}”的类型不允许：只接受 PNG、JPG、GIF 图片和 PDF 文件"}
-        )
-    if upload.size > MAX_FILE_BYTES:
-        raise ValidationError({"attachments": f"附件“{name}”超过5MB"})
-    if upload.size == 0:
-        raise ValidationError({"attachments": f"附件“{name}”是空文件"})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    content_type, magics = FILE_TYPES[ext]
-    if not any(head.startswith(m) for m in magics):
-        raise ValidationError(
-            {"attachments": f"附件“{name}”的内容与扩展名不符（不是真正的{ext.upper()}文件）"}
-        )
-    return content_type, ext
+    """(content type, extension) of an allowed image or PDF; refuses by size and magic bytes
+    (the rules shared with rectification evidence, ``web/uploads.py``)."""
+    checked = uploads.check_upload(upload)
+    return checked.content_type, checked.extension
 
 
 def check_attachments(files: list[UploadedFile]) -> list[tuple[UploadedFile, str, str]]:
-    if len(files) > MAX_FILES:
-        raise ValidationError({"attachments": f"附件最多{MAX_FILES}个"})
-    return [(f, *check_attachment(f)) for f in files]
+    return [(c.upload, c.content_type, c.extension) for c in uploads.check_uploads(files)]
 
 
 def _store_attachments(complaint: Complaint, checked: list[tuple[UploadedFile, str, str]]) -> None:
@@ -997,5 +970,61 @@ def dashboard_queue(user, now: datetime | None = None) -> ComplaintQueue | None:
         tuple(
             QueueTile(key, label, counts[key], query, alert and counts[key] > 0)
             for key, label, _q, query, alert in spec
+        ),
+    )
+
+
+# ---- rectification (有理必果) -----------------------------------------------------------------
+
+#: Findings after which the office may ask the unit to rectify (a 整改任务, C7).
+RECTIFIABLE = (Complaint.Finding.TRUE, Complaint.Finding.PARTLY)
+
+
+def may_open_rectification(complaint: Complaint) -> bool:
+    """属实/部分属实 and the finding stands (the office approved it)."""
+    return complaint.finding in RECTIFIABLE and complaint.status in (
+        Complaint.Status.APPROVED,
+        Complaint.Status.REPLIED,
+        Complaint.Status.CLOSED,
+    )
+
+
+def open_rectification(
+    actor,
+    complaint: Complaint,
+    *,
+    problem: str,
+    complete_by,
+    level: str = "normal",
+    needs_visit: bool | None = None,
+):
+    """立整改任务: the office decides that a 属实/部分属实 finding needs a rectification by the
+    handling unit. ``problem`` is what the unit must fix, in words fit for the public 整改情况
+    公示 (no names). The complainant is called back once the fix is accepted, if named."""
+    from xiaoneng.rectification import services as rectification
+    from xiaoneng.rectification.sources import SourceKind, SourceRef
+
+    _require_office(actor, "立整改任务")
+    if not may_open_rectification(complaint):
+        raise ValidationError("投诉经审核属实或部分属实后才能立整改任务")
+    problem = _text(problem, "problem", "需整改的问题", 200)
+    return rectification.open_task(
+        actor,
+        rectification.OpenTask(
+            source=SourceRef(
+                SourceKind.COMPLAINT,
+                complaint.pk,
+                f"投诉{complaint.number}（{complaint.category.name}，经查"
+                f"{complaint.get_finding_display()}）",
+                f"/office/complaints/{complaint.pk}/",
+                public=True,
+            ),
+            unit=complaint.handling_unit,
+            title=problem,
+            problems=(rectification.ProblemIn(problem, complaint.finding_text),),
+            description=complaint.finding_text,
+            level=level,
+            complete_by=complete_by,
+            needs_visit=not complaint.anonymous if needs_visit is None else needs_visit,
         ),
     )

@@ -3,6 +3,8 @@ rules live in ``services``; a refused action shows its Chinese message and keeps
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,7 +16,10 @@ from django.views.decorators.http import require_POST
 
 from xiaoneng.accounts.roles import Role
 from xiaoneng.org.models import Unit
-from xiaoneng.web.decorators import office_required
+from xiaoneng.rectification import services as rectification
+from xiaoneng.rectification.models import Task
+from xiaoneng.rectification.sources import SourceKind
+from xiaoneng.web.decorators import office_required, user_may_open
 from xiaoneng.web.forms import apply_errors
 from xiaoneng.web.throttle import over_limit
 
@@ -28,6 +33,7 @@ from .forms import (
     PublicReopenForm,
     PublicVisitForm,
     ReasonForm,
+    RectifyForm,
     ReplyForm,
     VisitForm,
 )
@@ -272,6 +278,7 @@ def _detail_context(request, complaint: Complaint, **forms) -> dict:
         "reason_form": forms.get("reason_form") or ReasonForm(),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "visit_form": forms.get("visit_form") or VisitForm(),
+        **_rectification(user, complaint, forms.get("rectify_form")),
         "failed": forms.get("failed", ""),
         "now": timezone.now(),
     }
@@ -343,6 +350,52 @@ def act(request, pk: int, action: str):
             messages.success(request, DONE[action])
             return redirect("complaints:detail", pk)
     context = _detail_context(request, complaint, **{name: form, "failed": action})
+    return render(request, "complaints/detail.html", context, status=400)
+
+
+def _rectification(user, complaint: Complaint, form=None) -> dict:
+    """The complaint's 整改任务, read from the rectification side by the source reference, and
+    the form to open one when the finding calls for it."""
+    task = rectification.task_for(SourceKind.COMPLAINT, complaint.pk)
+    context = {"task": task, "task_opens": False, "rectify_form": None}
+    if task is not None:
+        context["task_opens"] = user_may_open(user, "rectification:detail") and (
+            Task.objects.visible_to(user).filter(pk=task.pk).exists()
+        )
+    elif services.is_office(user) and services.may_open_rectification(complaint):
+        context["rectify_form"] = form or RectifyForm(
+            initial={
+                "problem": complaint.title,
+                "complete_by": timezone.localdate() + timedelta(days=60),
+                "needs_visit": not complaint.anonymous,
+            }
+        )
+    return context
+
+
+@office_required(Role.ADMIN, Role.OFFICE)
+@require_POST
+def rectify(request, pk: int):
+    """立整改任务: the office decides that the finding needs a rectification by the unit."""
+    complaint = _complaint(request, pk)
+    form = RectifyForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            task = services.open_rectification(
+                request.user,
+                complaint,
+                problem=d["problem"],
+                complete_by=d["complete_by"],
+                level=d["level"],
+                needs_visit=d["needs_visit"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"已立整改任务{task.number}，并通知{task.unit.name}")
+            return redirect("complaints:detail", pk)
+    context = _detail_context(request, complaint, rectify_form=form, failed="rectify")
     return render(request, "complaints/detail.html", context, status=400)
 
 

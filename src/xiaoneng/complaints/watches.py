@@ -7,40 +7,18 @@ are told, and an overdue unit step raises a 黄牌 (投诉办理超期) once per
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
 from xiaoneng.notifications import services as notifications
-from xiaoneng.org.models import Unit
+from xiaoneng.notifications.services import LeaderCache
 from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
 from xiaoneng.supervision.watches import Watch, on_calendar_change, register
 
 from . import services
 from .models import Complaint, ComplaintEvent
-
-
-class LeaderCache:
-    """Leaders (role 领导) by unit, read once per batch; ``nearest`` walks up the unit's chain."""
-
-    def __init__(self) -> None:
-        self.by_unit: dict[int | None, list[User]] = defaultdict(list)
-        for user in User.objects.filter(is_active=True, role=Role.LEADER).order_by("id"):
-            self.by_unit[user.unit_id].append(user)
-        self.top = [u for uid, users in self.by_unit.items() for u in users if uid is None]
-        roots = set(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
-        self.top += [u for uid in roots for u in self.by_unit.get(uid, [])]
-
-    def nearest(self, unit: Unit | None) -> list[User]:
-        if unit is None:
-            return self.top
-        chain = [int(p) for p in unit.path.strip("/").split("/") if p]
-        for unit_id in reversed(chain):
-            if self.by_unit.get(unit_id):
-                return self.by_unit[unit_id]
-        return self.top
 
 
 def _body(complaint: Complaint, now: datetime) -> str:

@@ -39,6 +39,7 @@ from .cases_data import delete_cases
 from .catalog_data import delete_catalog, write_catalog
 from .evaluation_data import delete_campaigns
 from .names import courtesy_name, unique_person_name
+from .rectification_data import delete_rectification
 
 DEFAULT_SEED = 2026
 DEFAULT_PASSWORD = "demo2026!"
@@ -805,6 +806,8 @@ def reset_demo_data() -> dict[str, int]:
     counts: dict[str, int] = {}
     try:
         with transaction.atomic():
+            # 整改任务 and 专项活动 point at units, staff and accounts (plans name people).
+            counts["整改任务"] = delete_rectification()
             # Campaigns first: they point at units (CampaignUnit) and at the demo accounts.
             counts["评议活动"] = delete_campaigns()
             counts["办件"] = delete_cases()

@@ -1,11 +1,12 @@
 """Service ratings (好差评) for the demo's finished cases, with their 差评核实整改.
 
 About 30% of finished cases are rated, about 90% of those well; every 差评 carries a comment and
-its obligation with the real deadline (15 working days from the rating by the calendar). Old
-obligations are mostly closed (verified in time, return visit done), some were answered late,
-a few are still unanswered and overdue; recent ones are open. Ratings and obligations are bulk
-inserted with one summarising audit entry; a sweep of the rating watch then raises the warnings,
-overdue notices and yellow cards exactly as in operation.
+its 核实整改 task (``xiaoneng.rectification``, source 差评) with the real deadline (15 working
+days from the rating by the calendar). Old tasks are mostly closed (verified in time, return
+visit done), some were answered late, a few are still unanswered and overdue; recent ones are
+open. Ratings and tasks are bulk inserted with one summarising audit entry (a year of history
+through the per-step services would take minutes); a sweep of the task watch then raises the
+warnings, overdue notices, 督办 and yellow cards exactly as in operation.
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ from django.utils import timezone
 
 from xiaoneng.audit import services as audit
 from xiaoneng.cases.models import Case
+from xiaoneng.catalog.models import ServiceItem
 from xiaoneng.ratings import services
-from xiaoneng.ratings.models import Rating, Rectification
+from xiaoneng.ratings.models import Level, Rating
+from xiaoneng.rectification import services as rectification
+from xiaoneng.rectification.models import Problem, Task, TaskEvent
+from xiaoneng.rectification.sources import SourceKind
 from xiaoneng.supervision.watches import sweep
 from xiaoneng.workdays import SHANGHAI
 
@@ -91,10 +96,11 @@ def write_ratings(seed: int, today: date) -> RatingsSummary:
             status__in=services.FINISHED, finished_at__isnull=False, rating__isnull=True
         )
         .order_by("pk")
-        .values_list("pk", "unit_id", "window_id", "item_id", "finished_at")
+        .values_list("pk", "unit_id", "window_id", "item_id", "finished_at", "number")
     )
     ratings: list[Rating] = []
-    for pk, unit_id, window_id, item_id, finished_at in finished.iterator():
+    numbers: dict[int, str] = {}
+    for pk, unit_id, window_id, item_id, finished_at, number in finished.iterator():
         if rng.random() >= SHARE_RATED:
             continue
         rated_at = _moment(rng, finished_at, today)
@@ -102,6 +108,8 @@ def write_ratings(seed: int, today: date) -> RatingsSummary:
             continue
         level = _pick(rng, WEIGHTS)
         bad = level <= 2
+        if bad:
+            numbers[pk] = number
         ratings.append(
             Rating(
                 case_id=pk,
@@ -119,78 +127,139 @@ def write_ratings(seed: int, today: date) -> RatingsSummary:
     ids = dict(
         Rating.objects.filter(case_id__in=[r.case_id for r in bad]).values_list("case_id", "pk")
     )
-    limit = services.rectify_limit_days()
-    rects: list[Rectification] = []
+    items = dict(
+        ServiceItem.objects.filter(pk__in={r.item_id for r in bad}).values_list("pk", "name")
+    )
+    limit, warn = services.rectify_limit_days(), services.rectify_warn_days()
+    tasks: list[Task] = []
     for r in bad:
         d = services.deadline(r.rated_at, limit)
-        rect = Rectification(
-            rating_id=ids[r.case_id],
+        title = f"差评：{items[r.item_id]}（{Level(r.level).label}）"
+        task = Task(
+            source_kind=SourceKind.RATING,
+            source_id=ids[r.case_id],
+            source_label=f"办件{numbers[r.case_id]}的差评",
+            source_link=f"/office/cases/{r.case_id}/",
+            source_public=True,
+            public=True,
             unit_id=r.window_id or r.unit_id,
+            window_id=r.window_id,
+            title=title,
+            description=r.comment,
+            flow=Task.Flow.VERIFY,
+            status=Task.Status.VERIFYING,
             opened_at=r.rated_at,
+            opened_by_name=services.SYSTEM_ACTOR,
             limit_days=limit,
+            complete_by=d.due_at,
+            stage_started_at=r.rated_at,
+            stage_days=limit,
+            stage_warn_days=warn,
+            needs_visit=True,
             due_at=d.due_at,
             warn_at=d.warn_at,
             deadline_provisional=d.provisional,
         )
-        _advance(rng, rect, now)
-        rects.append(rect)
-    Rectification.objects.bulk_create(rects, batch_size=2000)
+        _advance(rng, task, now)
+        tasks.append(task)
+    Task.objects.bulk_create(tasks, batch_size=2000)
+    _history(tasks)
     audit.record(
         "演示数据生成",
         audit.Action.CREATE,
         object_type=Rating._meta.label_lower,
         object_id=f"{len(ratings)}",
         object_repr=f"好差评 {len(ratings)} 条",
-        summary=f"演示数据：好差评 {len(ratings)} 条，差评核实整改 {len(rects)} 件",
-        after={"ratings": len(ratings), "rectifications": len(rects), "seed": seed},
+        summary=f"演示数据：好差评 {len(ratings)} 条，差评核实整改 {len(tasks)} 件",
+        after={"ratings": len(ratings), "rectifications": len(tasks), "seed": seed},
     )
     late = list(
-        Rectification.objects.filter(verified_at__gt=F("due_at")).select_related(
-            "unit", "rating__case"
-        )
+        Task.objects.filter(
+            source_kind=SourceKind.RATING, verified_at__gt=F("due_at")
+        ).select_related("unit")
     )
-    late_cards = services._overdue_cards(late, now)
+    late_cards = rectification.overdue_cards(late, now, stage=Task.Status.VERIFYING)
     # The sweep warns, reports overdue and raises the yellow cards, as the worker would.
-    report = sweep(now=now, watches=["ratings.rectification"])
-    open_rects = Rectification.objects.open()
+    report = sweep(now=now, watches=["rectification.task"])
+    open_tasks = services.rating_tasks().open()
     return RatingsSummary(
         ratings=len(ratings),
         bad=len(bad),
-        open_rectifications=open_rects.count(),
-        overdue_rectifications=open_rects.filter(
-            status=Rectification.Status.VERIFYING, due_at__lt=now
+        open_rectifications=open_tasks.count(),
+        overdue_rectifications=open_tasks.filter(
+            status=Task.Status.VERIFYING, due_at__lt=now
         ).count(),
-        cards=len(late_cards) + report.overdue.get("ratings.rectification", 0),
+        cards=len(late_cards) + report.overdue.get("rectification.task", 0),
     )
 
 
-def _advance(rng: random.Random, rect: Rectification, now: datetime) -> None:
-    """Move an obligation along as the unit and the office would have by ``now``."""
+def _history(tasks: list[Task]) -> None:
+    """Each task's problem and the lines of its history (立项, 核实整改, 回访)."""
+    Problem.objects.bulk_create(
+        [Problem(task=t, order=1, title=t.title, detail=t.description) for t in tasks],
+        batch_size=2000,
+    )
+    events = []
+    for t in tasks:
+        events.append(
+            TaskEvent(
+                task=t,
+                kind=TaskEvent.Kind.OPEN,
+                at=t.opened_at,
+                actor_name=services.SYSTEM_ACTOR,
+                note=f"{t.source_label}。请于{t.due_at.astimezone(SHANGHAI):%Y-%m-%d}前核实整改",
+            )
+        )
+        if t.verified_at:
+            events.append(
+                TaskEvent(
+                    task=t,
+                    kind=TaskEvent.Kind.VERIFY,
+                    at=t.verified_at,
+                    actor_name="责任单位联络员",
+                    note=f"{t.get_finding_display()}。{t.verification}",
+                )
+            )
+        if t.visited_at:
+            events.append(
+                TaskEvent(
+                    task=t,
+                    kind=TaskEvent.Kind.VISIT,
+                    at=t.visited_at,
+                    actor_name="效能办",
+                    note=t.visit_note,
+                )
+            )
+    TaskEvent.objects.bulk_create(events, batch_size=2000)
+
+
+def _advance(rng: random.Random, task: Task, now: datetime) -> None:
+    """Move a 核实整改 along as the unit and the office would have by ``now``."""
     roll = rng.random()
-    if rect.due_at < now:
+    if task.due_at < now:
         if roll < 0.12:
             return  # never answered: overdue, the sweep raises the card
-        answered = rect.opened_at + timedelta(days=rng.randint(3, 18) if roll < 0.8 else 28)
+        answered = task.opened_at + timedelta(days=rng.randint(3, 18) if roll < 0.8 else 28)
     else:
         if roll < 0.6:
             return  # still being verified
-        answered = rect.opened_at + timedelta(days=rng.randint(1, 6))
+        answered = task.opened_at + timedelta(days=rng.randint(1, 6))
     if answered > now:
         return
     finding = "true" if rng.random() < 0.55 else "false"
-    rect.finding = finding
-    rect.verification, rect.measures = VERIFICATIONS[finding]
-    rect.verified_at = answered
-    rect.status = Rectification.Status.VISIT
-    rect.deadline_open = False
-    if answered > rect.due_at:
+    task.finding = finding
+    task.verification, task.measures = VERIFICATIONS[finding]
+    task.verified_at = task.completed_at = answered
+    task.status = Task.Status.VISIT
+    task.deadline_open = False
+    if answered > task.due_at:
         # Answered late: marked as handled; write_ratings raises its yellow card afterwards.
-        rect.warned_at, rect.overdue_at = rect.warn_at, rect.due_at
+        task.warned_at, task.overdue_at = task.warn_at, task.due_at
     visit = answered + timedelta(days=rng.randint(1, 5))
     if visit <= now and rng.random() < 0.85:
-        rect.visit_satisfied = rng.random() < 0.8
-        rect.visit_note = "电话回访申请人，" + (
-            "对整改结果表示满意。" if rect.visit_satisfied else "仍有意见，已做解释。"
+        task.visit_satisfied = rng.random() < 0.8
+        task.visit_note = "电话回访申请人，" + (
+            "对整改结果表示满意。" if task.visit_satisfied else "仍有意见，已做解释。"
         )
-        rect.visited_at = visit
-        rect.status = Rectification.Status.CLOSED
+        task.visited_at = task.closed_at = visit
+        task.status = Task.Status.CLOSED

@@ -4,6 +4,7 @@ typed, calls a service, and on a refusal shows the Chinese message beside what w
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,7 @@ from xiaoneng.org.models import Unit, UnitCategory
 from xiaoneng.web.decorators import office_required
 from xiaoneng.web.forms import apply_errors
 
-from . import mixing, pool, presentation, results, services, sheets
+from . import mixing, pool, presentation, rectify, results, services, sheets
 from .forms import (
     CampaignForm,
     FinalizeForm,
@@ -974,6 +975,14 @@ def campaign_results(request, pk: int):
             if action == "publish":
                 results.publish(request.user, campaign)
                 messages.success(request, "评议结果已公布")
+            elif action == "issue_notices":
+                when = request.POST.get("complete_by", "")
+                try:
+                    complete_by = date.fromisoformat(when) if when else None
+                except ValueError:
+                    raise ValidationError("整改时限的日期格式不对") from None
+                tasks = rectify.issue_notices(request.user, campaign, complete_by=complete_by)
+                messages.success(request, f"已下发整改通知书，立整改任务{len(tasks)}件")
             elif action == "reopen":
                 form = ReasonForm(request.POST)
                 if not form.is_valid():
@@ -988,6 +997,8 @@ def campaign_results(request, pk: int):
     if campaign.has_results:
         history = results.overall_history(campaign, public=False)
         context = {
+            "notice_tasks": len(rectify.issued(campaign)),
+            "default_complete_by": timezone.localdate() + timedelta(days=90),
             "categories": presentation.categories(campaign, public=False),
             "years": presentation.history_years(campaign, public=False),
             "trend": presentation.trend_chart(history),
@@ -1029,7 +1040,9 @@ def unit_notice(request, pk: int, cu_pk: int):
         raise Http404("该单位还没有可以下载的整改通知书")
     from . import notice
 
-    return _download(notice.build(cu), notice.filename(cu), DOCX)
+    # Once issued, the notice keeps its issue date (its 15 working days count from it).
+    data = notice.build(cu, issued_on=rectify.issued_on(cu.campaign))
+    return _download(data, notice.filename(cu), DOCX)
 
 
 @office_required(*OFFICE)
@@ -1038,7 +1051,7 @@ def all_notices(request, pk: int):
 
     campaign = _campaign(request, pk)
     try:
-        data = notice.build_all(campaign)
+        data = notice.build_all(campaign, issued_on=rectify.issued_on(campaign))
     except ValidationError as error:
         _refused(request, error)
         return redirect("evaluation:results", campaign.pk)

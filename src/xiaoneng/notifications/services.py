@@ -363,6 +363,28 @@ class RecipientCache:
         return self._found[key]
 
 
+class LeaderCache:
+    """Leaders (role 领导) by unit, read once per batch; ``nearest`` walks up the unit's chain:
+    whom an overdue matter is escalated to (督办) — a complaint, a rectification task."""
+
+    def __init__(self) -> None:
+        self.by_unit: dict[int | None, list[User]] = defaultdict(list)
+        for user in User.objects.filter(is_active=True, role=Role.LEADER).order_by("id"):
+            self.by_unit[user.unit_id].append(user)
+        self.top = [u for uid, users in self.by_unit.items() for u in users if uid is None]
+        roots = set(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+        self.top += [u for uid in roots for u in self.by_unit.get(uid, [])]
+
+    def nearest(self, unit: Unit | None) -> list[User]:
+        if unit is None:
+            return self.top
+        chain = [int(p) for p in unit.path.strip("/").split("/") if p]
+        for unit_id in reversed(chain):
+            if self.by_unit.get(unit_id):
+                return self.by_unit[unit_id]
+        return self.top
+
+
 def responsible_recipients(unit: Unit | None, staff: Staff | None = None) -> list[User]:
     """责任人及联络员: the person responsible and their unit liaison.
 

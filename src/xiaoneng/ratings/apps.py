@@ -6,4 +6,16 @@ class RatingsConfig(AppConfig):
     verbose_name = "好差评"
 
     def ready(self) -> None:
-        from . import watches  # noqa: F401  (registers the rectification watch with the sweeper)
+        from xiaoneng.cases.models import Case
+        from xiaoneng.rectification import sources
+
+        # A 差评's task links to the case page, which shows the rating: it opens for those who
+        # may see the case.
+        sources.register(
+            sources.SourceType(
+                sources.SourceKind.RATING,
+                lambda user, rating_id: (
+                    Case.objects.visible_to(user).filter(rating__pk=rating_id).exists()
+                ),
+            )
+        )

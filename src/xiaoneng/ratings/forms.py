@@ -6,7 +6,7 @@ from django import forms
 
 from xiaoneng.web.forms import ArithmeticCaptcha
 
-from .models import Level, Rating, Rectification
+from .models import Level, Rating
 from .services import COMMENT_MAX, GROUPS
 
 LEVEL_CHOICES = [(str(v), label) for v, label in Level.choices]
@@ -40,28 +40,6 @@ class WindowRatingForm(_LevelComment):
         ],
     )
     field_order = ["number", "channel", "level", "comment"]
-
-
-class VerificationForm(forms.Form):
-    finding = forms.ChoiceField(
-        label="核实结果", choices=Rectification.Finding.choices, widget=forms.RadioSelect
-    )
-    verification = forms.CharField(label="核实情况", widget=forms.Textarea(attrs={"rows": 3}))
-    measures = forms.CharField(
-        label="整改措施",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="差评属实的必填",
-    )
-
-
-class VisitForm(forms.Form):
-    satisfied = forms.ChoiceField(
-        label="回访结果",
-        choices=[("1", "满意"), ("0", "不满意")],
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(label="回访情况", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class StatsForm(forms.Form):

@@ -1,4 +1,5 @@
-"""Service rating (好差评, C5): one rating per finished case; a bad one opens 核实整改.
+"""Service rating (好差评, C5): one rating per finished case; a bad one opens 核实整改 — a
+rectification task (``xiaoneng.rectification``) of source 差评 that refers back to the rating.
 
 A rating copies the case's unit, window and item so that the statistics group by them without
 joining the cases table (tens of millions of rows in a large installation).
@@ -10,7 +11,9 @@ from django.db import models
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
-from xiaoneng.supervision.models import DeadlineFields
+from xiaoneng.rectification.models import Task
+from xiaoneng.rectification.services import task_for
+from xiaoneng.rectification.sources import SourceKind
 
 RATING_VIEW = {
     Role.ADMIN: Reach.ALL,
@@ -23,8 +26,6 @@ RATING_VIEW = {
 }
 # Ratings themselves are never edited; entering one at the window is checked against the case.
 RATING_EDIT = {Role.ADMIN: Reach.ALL, Role.OFFICE: Reach.ALL}
-# The unit's liaison records verification and measures; the office records the return visit.
-RECTIFY_EDIT = {Role.ADMIN: Reach.ALL, Role.OFFICE: Reach.ALL, Role.LIAISON: Reach.SUBTREE}
 
 
 class Level(models.IntegerChoices):
@@ -109,73 +110,7 @@ class Rating(models.Model):
     def is_bad(self) -> bool:
         return self.level in BAD_LEVELS
 
-
-class RectificationQuerySet(ScopedQuerySet):
-    window_paths = ("rating__window__path",)
-    view_reach = RATING_VIEW
-    edit_reach = RECTIFY_EDIT
-
-    def open(self) -> RectificationQuerySet:
-        return self.exclude(status=Rectification.Status.CLOSED)
-
-
-class Rectification(DeadlineFields):
-    """差评核实整改: the responsible unit verifies a bad rating and rectifies; the office calls
-    back (回访).
-
-    The time limit covers the unit's part (verification and measures); the return visit (回访)
-    is the office's and closes the obligation.
-    """
-
-    class Status(models.TextChoices):
-        VERIFYING = "verifying", "待核实整改"
-        VISIT = "visit", "待回访"
-        CLOSED = "closed", "已办结"
-
-    class Finding(models.TextChoices):
-        TRUE = "true", "属实"
-        FALSE = "false", "不属实"
-
-    rating = models.OneToOneField(
-        Rating, verbose_name="差评", on_delete=models.CASCADE, related_name="rectification"
-    )
-    unit = models.ForeignKey(
-        "org.Unit", verbose_name="责任单位", on_delete=models.PROTECT, related_name="+"
-    )
-    status = models.CharField(
-        "状态", max_length=10, choices=Status.choices, default=Status.VERIFYING, db_index=True
-    )
-    opened_at = models.DateTimeField("开始时间")
-    limit_days = models.PositiveSmallIntegerField("时限（工作日）")
-    finding = models.CharField("核实结果", max_length=6, choices=Finding.choices, blank=True)
-    verification = models.TextField("核实情况", blank=True)
-    measures = models.TextField("整改措施", blank=True)
-    verified_at = models.DateTimeField("核实整改时间", null=True, blank=True)
-    verified_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    visit_satisfied = models.BooleanField("回访满意", null=True, blank=True)
-    visit_note = models.TextField("回访情况", blank=True)
-    visited_at = models.DateTimeField("回访时间", null=True, blank=True)
-    visited_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    objects = RectificationQuerySet.as_manager()
-
-    class Meta(DeadlineFields.Meta):
-        ordering = ["-opened_at", "-pk"]
-        verbose_name = "差评核实整改"
-        verbose_name_plural = "差评核实整改"
-        indexes = [*DeadlineFields.Meta.indexes, models.Index(fields=["unit", "status"])]
-
-    def __str__(self) -> str:
-        return f"差评整改 {self.rating_id}"
-
-    def late(self, now) -> bool:
-        """Still unverified after the due instant, or verified after it (超期)."""
-        if self.due_at is None:
-            return False
-        if self.verified_at is not None:
-            return self.verified_at > self.due_at
-        return now > self.due_at
+    @property
+    def task(self) -> Task | None:
+        """The 差评's 核实整改 task, or None for a good rating."""
+        return task_for(SourceKind.RATING, self.pk) if self.is_bad else None

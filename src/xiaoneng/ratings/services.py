@@ -4,10 +4,11 @@
   unique key on the case is the guarantee, the pre-check only gives a kinder message.
 - The public rates with the receipt's number and query code; a wrong pair gets the same answer as
   an unknown number, so the form cannot be used to probe which numbers exist.
-- A 差评 (不满意/非常不满意) opens a rectification obligation for the responsible unit: the window
-  the case was registered at when it has one (the rating is about the service the applicant met
-  there), else the case's unit. Its limit (default 15 working days) is watched by the sweeper like
-  every other deadline.
+- A 差评 (不满意/非常不满意) opens a 核实整改 task (``xiaoneng.rectification``, source 差评) for
+  the responsible unit: the window the case was registered at when it has one (the rating is
+  about the service the applicant met there), else the case's unit. Its limit (default 15
+  working days) is watched by the sweeper like every other deadline; verification, the return
+  visit and the rest are the rectification app's (docs/rectification.md).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from xiaoneng.accounts.roles import Role
@@ -27,14 +28,14 @@ from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.audit import services as audit
 from xiaoneng.cases import services as cases
 from xiaoneng.cases.models import Case
-from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Unit
-from xiaoneng.supervision import services as supervision
-from xiaoneng.supervision.models import Card
-from xiaoneng.workcalendar.services import get_calendar
+from xiaoneng.rectification import deadlines
+from xiaoneng.rectification import services as rectification
+from xiaoneng.rectification.models import Task, late_q
+from xiaoneng.rectification.sources import SourceKind, SourceRef
 from xiaoneng.workdays import SHANGHAI
 
-from .models import BAD_LEVELS, GOOD_LEVELS, Level, Rating, Rectification
+from .models import BAD_LEVELS, GOOD_LEVELS, Level, Rating
 
 FINISHED = (Case.Status.APPROVED, Case.Status.DENIED)
 COMMENT_MAX = 500
@@ -43,6 +44,8 @@ NOT_FOUND = "没有找到与该申请号和查询码相符的办件，请核对�
 ALREADY_RATED = "该办件已经评价过，每件办件只能评价一次。"
 NOT_FINISHED = "该办件尚未办结，办结后才能评价。"
 OFFICE_ROLES = (Role.ADMIN, Role.OFFICE)
+#: Who opens the 核实整改 of a 差评 in the audit log and the task's history.
+SYSTEM_ACTOR = "电子监察"
 
 
 def rectify_limit_days() -> int:
@@ -60,27 +63,14 @@ def responsible_unit(case: Case) -> Unit:
     return case.window if case.window_id else case.unit
 
 
-@dataclass(frozen=True)
-class Deadline:
-    due_at: datetime
-    warn_at: datetime
-    provisional: bool
-
-
-def deadline(opened_at: datetime, limit_days: int, warn_days: int | None = None) -> Deadline:
+def deadline(
+    opened_at: datetime, limit_days: int, warn_days: int | None = None
+) -> deadlines.Deadline:
     """Due at the end of the ``limit_days``-th working day after ``opened_at``; warned from the
     start of the working day after which ``warn_days`` remain (stored, like cases do, as the end
     of the working day before it)."""
-    calendar = get_calendar()
     warn_days = rectify_warn_days() if warn_days is None else warn_days
-    due = calendar.add_workdays(opened_at, limit_days)
-    before = limit_days - warn_days - 1
-    if before >= 1:
-        warn = calendar.add_workdays(opened_at, before)
-        warn_at, provisional = warn.due, due.provisional or warn.provisional
-    else:
-        warn_at, provisional = opened_at, due.provisional
-    return Deadline(due.due, warn_at, provisional)
+    return deadlines.after_workdays(opened_at, limit_days, warn_days)
 
 
 # ---- rating ----------------------------------------------------------------------------------
@@ -172,152 +162,40 @@ def _rate(case: Case, level: int, comment: str, channel: str, *, actor) -> Ratin
     return rating
 
 
-def open_rectification(rating: Rating, case: Case, now: datetime) -> Rectification:
+def open_rectification(rating: Rating, case: Case, now: datetime) -> Task:
     """差评 → 核实整改 for the responsible unit, with its deadline; the unit's liaison hears."""
-    limit = rectify_limit_days()
-    d = deadline(rating.rated_at, limit)
-    unit = responsible_unit(case)
-    rect = Rectification.objects.create(
-        rating=rating,
-        unit=unit,
-        opened_at=rating.rated_at,
-        limit_days=limit,
-        due_at=d.due_at,
-        warn_at=d.warn_at,
-        deadline_provisional=d.provisional,
+    title = f"差评：{case.item.name}（{rating.get_level_display()}）"
+    return rectification.open_task(
+        SYSTEM_ACTOR,
+        rectification.OpenTask(
+            source=SourceRef(
+                SourceKind.RATING,
+                rating.pk,
+                f"办件{case.number}的差评",
+                f"/office/cases/{case.pk}/",
+                public=True,
+            ),
+            unit=responsible_unit(case),
+            window=case.window,
+            title=title,
+            problems=(rectification.ProblemIn(title, rating.comment),),
+            description=rating.comment,
+            flow=Task.Flow.VERIFY,
+            limit_days=rectify_limit_days(),
+            warn_days=rectify_warn_days(),
+            opened_at=rating.rated_at,
+            needs_visit=True,
+        ),
     )
-    audit.record(
-        "电子监察",
-        audit.Action.CREATE,
-        rect,
-        after=audit.snapshot(rect),
-        summary=f"差评转核实整改，时限{limit}个工作日",
-    )
-    notifications.notify_many(
-        [
-            notifications.Message(
-                recipients=notifications.responsible_recipients(unit),
-                kind="info",
-                title=f"收到差评，请核实整改：{case.number}",
-                body=f"{case.item.name}，评价“{rating.get_level_display()}”，"
-                f"请于{_local(d.due_at):%Y-%m-%d}前核实并整改。",
-                link=f"/office/ratings/rectifications/{rect.pk}/",
-                dedupe_key=f"rating-rectify:{rect.pk}:opened",
-            )
-        ],
-        summary="差评核实整改",
-    )
-    return rect
 
 
 def _local(moment: datetime) -> datetime:
     return moment.astimezone(SHANGHAI)
 
 
-# ---- rectification ---------------------------------------------------------------------------
-
-
-def _locked(rect: Rectification) -> Rectification:
-    return (
-        Rectification.objects.select_for_update(of=("self",))
-        .select_related("unit", "rating", "rating__case")
-        .get(pk=rect.pk)
-    )
-
-
-@transaction.atomic
-def record_verification(
-    actor, rect: Rectification, *, finding: str, verification: str, measures: str
-) -> Rectification:
-    """核实整改: the responsible unit's liaison (or the office) records what it found and did."""
-    rect = _locked(rect)
-    if actor.effective_role not in (*OFFICE_ROLES, Role.LIAISON) or not can_edit(actor, rect):
-        raise PermissionDenied("只有责任单位联络员或效能办可以填报核实整改情况")
-    if rect.status != Rectification.Status.VERIFYING:
-        raise ValidationError(f"该差评当前状态为“{rect.get_status_display()}”，不能再填报核实整改")
-    if finding not in Rectification.Finding.values:
-        raise ValidationError({"finding": "请选择核实结果"})
-    verification, measures = (verification or "").strip(), (measures or "").strip()
-    if not verification:
-        raise ValidationError({"verification": "请填写核实情况"})
-    if finding == Rectification.Finding.TRUE and not measures:
-        raise ValidationError({"measures": "差评属实的，请填写整改措施"})
-    before = audit.snapshot(rect)
-    now = timezone.now()
-    rect.finding, rect.verification, rect.measures = finding, verification, measures
-    rect.verified_at, rect.verified_by = now, actor
-    rect.status = Rectification.Status.VISIT
-    # The limit is the unit's: once it has answered, the sweeper stops watching.
-    rect.deadline_open = False
-    rect.save()
-    audit.record(
-        actor,
-        audit.Action.UPDATE,
-        rect,
-        before=before,
-        after=audit.snapshot(rect),
-        summary="核实整改",
-    )
-    if rect.due_at is not None and now > rect.due_at:
-        # Answered late before the sweeper noticed: the card is owed all the same (once).
-        _overdue_cards([rect], now)
-    return rect
-
-
-@transaction.atomic
-def record_return_visit(actor, rect: Rectification, *, satisfied: bool, note: str) -> Rectification:
-    """回访: the office calls the applicant back after the unit's answer; this closes the matter."""
-    rect = _locked(rect)
-    if actor.effective_role not in OFFICE_ROLES:
-        raise PermissionDenied("只有效能办可以登记回访")
-    if rect.status != Rectification.Status.VISIT:
-        raise ValidationError(
-            "责任单位核实整改后才能回访" if rect.status == "verifying" else "已回访"
-        )
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": "请填写回访情况"})
-    before = audit.snapshot(rect)
-    rect.visit_satisfied, rect.visit_note = bool(satisfied), note
-    rect.visited_at, rect.visited_by = timezone.now(), actor
-    rect.status = Rectification.Status.CLOSED
-    rect.save()
-    audit.record(
-        actor, audit.Action.UPDATE, rect, before=before, after=audit.snapshot(rect), summary="回访"
-    )
-    return rect
-
-
-def _overdue_cards(rects: list[Rectification], now: datetime) -> list[Card]:
-    return supervision.raise_cards(
-        [
-            dict(
-                color=Card.Color.YELLOW,
-                cause=Card.Cause.RATING_RECTIFY_OVERDUE,
-                cause_key=f"rating:{r.rating_id}:rectify-overdue",
-                at=r.due_at,
-                unit=r.unit,
-                subject=r.rating.case,
-                window_id=r.rating.window_id,
-                summary=f"办件{r.rating.case.number}的差评未在{r.limit_days}个工作日内核实整改",
-            )
-            for r in rects
-        ],
-        at=now,
-    )
-
-
-def recompute_provisional(batch: int = 1000) -> int:
-    """After a calendar import: recompute open deadlines that were provisional."""
-    touched = 0
-    rows = list(Rectification.objects.filter(deadline_open=True, deadline_provisional=True)[:batch])
-    for rect in rows:
-        d = deadline(rect.opened_at, rect.limit_days)
-        Rectification.objects.filter(pk=rect.pk).update(
-            due_at=d.due_at, warn_at=d.warn_at, deadline_provisional=d.provisional
-        )
-        touched += 1
-    return touched
+def rating_tasks() -> QuerySet:
+    """The 核实整改 tasks of 差评 (whatever became of them)."""
+    return Task.objects.filter(source_kind=SourceKind.RATING)
 
 
 # ---- statistics ------------------------------------------------------------------------------
@@ -375,7 +253,8 @@ def statistics(ratings: QuerySet, by: str = "unit", now: datetime | None = None)
     """Counts per level, 满意率, 差评, open and overdue obligations, grouped by ``by``.
 
     "Overdue" (超期) counts obligations still unverified after their due instant and those
-    verified after it: both broke the limit.
+    verified after it: both broke the limit. One query: each rating carries whether its task
+    is open and whether it is late.
     """
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by}")
@@ -385,33 +264,32 @@ def statistics(ratings: QuerySet, by: str = "unit", now: datetime | None = None)
 
         key = "month"
         ratings = ratings.annotate(month=TruncMonth("rated_at", tzinfo=SHANGHAI))
-        rect_key = "month"
     else:
         key = f"{by}_id"
-        rect_key = f"rating__{by}_id"
+    task = rating_tasks().filter(source_id=OuterRef("pk"))
+    ratings = ratings.annotate(
+        task_open=Exists(task.exclude(status=Task.Status.CLOSED)),
+        task_late=Exists(task.filter(late_q(now))),
+    )
     rows: dict[object, StatRow] = {}
-    for r in ratings.order_by().values(key).annotate(total=Count("pk"), **_level_counts()):
+    for r in (
+        ratings.order_by()
+        .values(key)
+        .annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=Q(task_open=True)),
+            overdue=Count("pk", filter=Q(task_late=True)),
+            **_level_counts(),
+        )
+    ):
         rows[r[key]] = StatRow(
             key=r[key],
             name="",
             levels={v: r[f"n{v}"] for v in Level.values},
             total=r["total"],
+            open=r["open"],
+            overdue=r["overdue"],
         )
-    rects = Rectification.objects.filter(rating__in=ratings.values("pk"))
-    if by == "month":
-        rects = rects.annotate(month=TruncMonth("rating__rated_at", tzinfo=SHANGHAI))
-    late = Q(status=Rectification.Status.VERIFYING, due_at__lt=now) | Q(verified_at__gt=F("due_at"))
-    for r in (
-        rects.order_by()
-        .values(rect_key)
-        .annotate(
-            open=Count("pk", filter=~Q(status=Rectification.Status.CLOSED)),
-            overdue=Count("pk", filter=late),
-        )
-    ):
-        row = rows.get(r[rect_key])
-        if row is not None:
-            row.open, row.overdue = r["open"], r["overdue"]
     _name(rows, by)
     return sorted(rows.values(), key=lambda row: (-row.total, row.name))
 
@@ -460,24 +338,25 @@ def unit_rating_summary(unit: Unit, since: date | None = None) -> UnitSummary:
     rectification obligations the subtree carries (as window or as unit)."""
     return rating_summary(
         Rating.objects.filter(unit__path__startswith=unit.path),
-        Rectification.objects.filter(unit__path__startswith=unit.path),
+        Task.objects.filter(unit__path__startswith=unit.path),
         since,
     )
 
 
-def rating_summary(ratings: QuerySet, rects: QuerySet, since: date | None = None) -> UnitSummary:
-    """The same figures over any ratings and obligations, e.g. those a user may see (a window's
-    staff: the ratings of the cases registered at their window)."""
+def rating_summary(ratings: QuerySet, tasks: QuerySet, since: date | None = None) -> UnitSummary:
+    """The same figures over any ratings and tasks (only those of 差评 count), e.g. those a
+    user may see (a window's staff: the ratings of the cases registered at their window)."""
     now = timezone.now()
     ratings = ratings.filter(period_bounds(since, None))
     counts = ratings.aggregate(total=Count("pk"), **_level_counts())
     levels = {v: counts[f"n{v}"] for v in Level.values}
+    tasks = tasks.filter(source_kind=SourceKind.RATING)
     if since:
-        rects = rects.filter(opened_at__gte=datetime.combine(since, time.min, SHANGHAI))
-    open_count = rects.open().count()
-    overdue = rects.filter(
-        Q(status=Rectification.Status.VERIFYING, due_at__lt=now) | Q(verified_at__gt=F("due_at"))
-    ).count()
+        tasks = tasks.filter(opened_at__gte=datetime.combine(since, time.min, SHANGHAI))
+    counted = tasks.aggregate(
+        open=Count("pk", filter=~Q(status=Task.Status.CLOSED)),
+        overdue=Count("pk", filter=late_q(now)),
+    )
     good = sum(levels[v] for v in GOOD_LEVELS)
     total = counts["total"]
     return UnitSummary(
@@ -485,6 +364,6 @@ def rating_summary(ratings: QuerySet, rects: QuerySet, since: date | None = None
         good=good,
         bad=sum(levels[v] for v in BAD_LEVELS),
         rate=good / total if total else None,
-        open_rectifications=open_count,
-        overdue_rectifications=overdue,
+        open_rectifications=counted["open"],
+        overdue_rectifications=counted["overdue"],
     )

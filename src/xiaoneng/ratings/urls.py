@@ -7,10 +7,11 @@ urlpatterns = [
     path("ratings/new/", views.public_rate, name="new"),
     path("office/ratings/", views.office, name="office"),
     path("office/ratings/new/", views.window_entry, name="enter"),
-    path("office/ratings/rectifications/", views.rectification_list, name="rectifications"),
+    # Before the move onto rectification tasks (old notifications link here).
+    path("office/ratings/rectifications/", views.legacy_rectifications, name="rectifications"),
     path(
         "office/ratings/rectifications/<int:pk>/",
-        views.rectification_detail,
+        views.legacy_rectification,
         name="rectification",
     ),
 ]

@@ -1,23 +1,24 @@
-"""Rating pages: the public rates a finished case; staff enter ratings, verify and call back."""
+"""Rating pages: the public rates a finished case; staff enter ratings and read the figures.
+(Verifying a 差评 and calling back are the rectification task's pages.)"""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
 
 from xiaoneng.accounts.roles import Role
-from xiaoneng.accounts.scoping import can_edit
+from xiaoneng.rectification import services as rectification
+from xiaoneng.rectification.models import Task
+from xiaoneng.rectification.sources import SourceKind
 from xiaoneng.web.decorators import office_required
 from xiaoneng.web.forms import apply_errors
 from xiaoneng.web.throttle import over_limit
 
 from . import services
-from .forms import OnlineRatingForm, StatsForm, VerificationForm, VisitForm, WindowRatingForm
-from .models import Level, Rating, Rectification
+from .forms import OnlineRatingForm, StatsForm, WindowRatingForm
+from .models import Level, Rating
 
 STAFF_ROLES = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON, Role.WINDOW)
 ENTRY_ROLES = (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.WINDOW)
@@ -111,15 +112,19 @@ def office(request):
     rows = services.statistics(ratings, by)
     recent_bad = (
         ratings.filter(level__in=[v.value for v in services.BAD_LEVELS])
-        .select_related("case", "item", "unit", "rectification")
+        .select_related("case", "item", "unit")
         .order_by("-rated_at")[:10]
     )
     # A bad rating of this unit's case may be the window's to rectify: link only what opens.
-    visible_rectifications = set(
-        Rectification.objects.visible_to(user)
-        .filter(rating__in=[r.pk for r in recent_bad])
+    recent_bad = list(recent_bad)
+    tasks = rectification.tasks_for(SourceKind.RATING, [r.pk for r in recent_bad])
+    openable = set(
+        Task.objects.visible_to(user)
+        .filter(pk__in=[t.pk for t in tasks.values()])
         .values_list("pk", flat=True)
     )
+    for r in recent_bad:
+        r.rect_task = tasks.get(r.pk)
     return render(
         request,
         "ratings/office.html",
@@ -133,96 +138,22 @@ def office(request):
             "levels": Level.choices,
             "chart": _chart(rows),
             "recent_bad": recent_bad,
-            "visible_rectifications": visible_rectifications,
+            "openable_tasks": openable,
             "can_enter": user.effective_role in ENTRY_ROLES,
         },
     )
 
 
 @office_required(*STAFF_ROLES)
-def rectification_list(request):
-    user = request.user
-    rects = Rectification.objects.visible_to(user).select_related(
-        "unit", "rating", "rating__case", "rating__item"
-    )
-    status = request.GET.get("status", "open")
-    now = timezone.now()
-    if status == "open":
-        rects = rects.open()
-    elif status == "overdue":
-        rects = rects.filter(
-            Q(status=Rectification.Status.VERIFYING, due_at__lt=now)
-            | Q(overdue_at__isnull=False, status=Rectification.Status.VERIFYING)
-        )
-    elif status in Rectification.Status.values:
-        rects = rects.filter(status=status)
-    page = Paginator(rects.order_by("due_at", "pk"), 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "ratings/rectification_list.html",
-        {
-            "page": page,
-            "status": status,
-            "statuses": Rectification.Status.choices,
-            "now": now,
-        },
-    )
+def legacy_rectifications(request):
+    """The old list of 差评核实整改 (links in old notifications): the tasks of source 差评."""
+    return redirect(f"{reverse('rectification:board')}?source={SourceKind.RATING}")
 
 
 @office_required(*STAFF_ROLES)
-def rectification_detail(request, pk: int):
-    user = request.user
-    rect = get_object_or_404(
-        Rectification.objects.visible_to(user).select_related(
-            "unit", "rating", "rating__case", "rating__item", "verified_by", "visited_by"
-        ),
-        pk=pk,
+def legacy_rectification(request, pk: int):
+    """An old 差评核实整改 page: the task it became (its audit entries stay under the old name)."""
+    task = get_object_or_404(
+        Task.objects.visible_to(request.user), legacy_ref=f"ratings.rectification:{pk}"
     )
-    may_verify = (
-        rect.status == Rectification.Status.VERIFYING
-        and user.effective_role in (Role.ADMIN, Role.OFFICE, Role.LIAISON)
-        and can_edit(user, rect)
-    )
-    may_visit = rect.status == Rectification.Status.VISIT and user.effective_role in (
-        Role.ADMIN,
-        Role.OFFICE,
-    )
-    verify_form = VerificationForm(request.POST if "verify" in request.POST else None)
-    visit_form = VisitForm(request.POST if "visit" in request.POST else None)
-    if request.method == "POST":
-        try:
-            if "verify" in request.POST and verify_form.is_valid():
-                d = verify_form.cleaned_data
-                services.record_verification(
-                    user,
-                    rect,
-                    finding=d["finding"],
-                    verification=d["verification"],
-                    measures=d["measures"],
-                )
-                messages.success(request, "已填报核实整改情况，等待效能办回访")
-                return redirect("ratings:rectification", rect.pk)
-            if "visit" in request.POST and visit_form.is_valid():
-                d = visit_form.cleaned_data
-                services.record_return_visit(
-                    user, rect, satisfied=d["satisfied"] == "1", note=d["note"]
-                )
-                messages.success(request, "已登记回访，该差评核实整改已办结")
-                return redirect("ratings:rectification", rect.pk)
-        except PermissionDenied:
-            raise
-        except ValidationError as error:
-            apply_errors(verify_form if "verify" in request.POST else visit_form, error)
-    return render(
-        request,
-        "ratings/rectification_detail.html",
-        {
-            "rect": rect,
-            "rating": rect.rating,
-            "late": rect.late(timezone.now()),
-            "may_verify": may_verify,
-            "may_visit": may_visit,
-            "verify_form": verify_form,
-            "visit_form": visit_form,
-        },
-    )
+    return redirect("rectification:detail", task.pk)

@@ -80,6 +80,8 @@ class Card(models.Model):
         COMPLAINT_OVERDUE = "complaint_overdue", "投诉办理超期"
         COMPLAINT_SUBSTANTIATED = "complaint_true", "效能投诉属实"
         RATING_RECTIFY_OVERDUE = "rating_rectify_overdue", "差评整改超期"
+        RECTIFY_PLAN_OVERDUE = "rectify_plan_overdue", "整改方案逾期未报"
+        RECTIFY_OVERDUE = "rectify_overdue", "整改逾期未完成"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "有效"

@@ -61,6 +61,24 @@ NAV = [
         "/office/ratings/",
     ),
     NavItem(
+        _("整改督办"),
+        "rectification:board",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON, Role.WINDOW, Role.SUPERVISOR),
+        "/office/rectification/",
+    ),
+    NavItem(
+        _("我督办的"),
+        "rectification:supervised",
+        (Role.LEADER,),
+        "/office/rectification/supervised/",
+    ),
+    NavItem(
+        _("专项活动"),
+        "rectification:drives",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON),
+        "/office/rectification/drives/",
+    ),
+    NavItem(
         _("群众评议"),
         "evaluation:list",
         (Role.ADMIN, Role.OFFICE, Role.LEADER),
@@ -105,6 +123,9 @@ GROUPS = {
     "casestats:dashboard": _("监察"),
     "bulletins:page": _("监察"),
     "ratings:office": _("监察"),
+    "rectification:board": _("整改督办"),
+    "rectification:supervised": _("整改督办"),
+    "rectification:drives": _("整改督办"),
     "evaluation:list": _("评议与考评"),
     "evaluation:mine": _("评议与考评"),
     "org:unit_tree": _("组织"),
@@ -139,9 +160,16 @@ def navigation(request):
                 "label": item.label,
                 "url": url,
                 "active": active,
+                "section": len(item.section),
                 "group": GROUPS.get(item.url_name, SYSTEM_GROUP),
             }
         )
+    # Nested sections (整改督办 /office/rectification/ and 专项活动 …/drives/): the most
+    # specific one is the page the user is on.
+    longest = max((e["section"] for e in items if e["active"]), default=0)
+    for entry in items:
+        length = entry.pop("section")
+        entry["active"] = entry["active"] and length == longest
     # A callable: templates count unread notifications only if they show the badge, once.
     unread = partial(request_unread_count, request)
     groups: dict[str, list[dict]] = {}

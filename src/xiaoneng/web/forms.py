@@ -45,3 +45,23 @@ class ArithmeticCaptcha(forms.Form):
         if not self.expected or answer != self.expected:
             raise forms.ValidationError("验证码答案不正确，请重新计算")
         return answer
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; ``clean`` gives a list (the services check each file)."""
+
+    def __init__(self, *args, accept: str = ".png,.jpg,.jpeg,.gif,.pdf", **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": accept}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        single = super().clean  # a comprehension has no zero-argument super()
+        return [single(f, initial) for f in files]

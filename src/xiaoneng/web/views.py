@@ -95,6 +95,7 @@ def office_home(request):
             "cover_total": affected.count(),
             "recent_inquiries": inquiries.select_related("unit", "received_by")[:8],
             "complaint_queue": _complaint_queue(user),
+            "rectification": _rectification(user),
             "category_chart": chart,
             "ratings": _rating_summary(user, today),
             "lights": _open_case_lights(user),
@@ -119,18 +120,26 @@ def _complaint_queue(user):
     return dashboard_queue(user)
 
 
+def _rectification(user):
+    """整改督办 tiles and this year's 整改完成率 (None for roles without a section)."""
+    from xiaoneng.rectification.figures import dashboard
+
+    return dashboard(user)
+
+
 def _rating_summary(user, today):
     """好差评 of the last 90 days the user may see: their unit subtree (the whole city for the
     office), and for window staff the ratings of the cases registered at their window."""
-    from xiaoneng.ratings.models import Rating, Rectification
+    from xiaoneng.ratings.models import Rating
     from xiaoneng.ratings.services import rating_summary
+    from xiaoneng.rectification.models import Task
 
     unit = user.unit or Unit.objects.filter(parent__isnull=True).order_by("pk").first()
     if unit is None:
         return None
     summary = rating_summary(
         Rating.objects.visible_to(user),
-        Rectification.objects.visible_to(user),
+        Task.objects.visible_to(user),
         today - timedelta(days=90),
     )
     return {"unit": unit, "summary": summary}

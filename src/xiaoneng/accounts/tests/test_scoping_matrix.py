@@ -15,7 +15,8 @@ from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_edit, can_view
 from xiaoneng.cases.models import Case, CaseEvent
 from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit
-from xiaoneng.ratings.models import Rating, Rectification
+from xiaoneng.ratings.models import Rating
+from xiaoneng.rectification.models import DriveReport, Task
 from xiaoneng.supervision.models import Card
 from xiaoneng.testing.factories import (
     AbsenceFactory,
@@ -80,6 +81,27 @@ MATRIX = {
         Role.SUPERVISOR: NOTHING,
         Role.API_CLIENT: NOTHING,
     },
+    # A 督查督办 task on A's section and one on B: the unit's liaison works on its own, leaders
+    # and supervisors read, window staff see their unit's.
+    Task: {
+        Role.ADMIN: EVERYTHING,
+        Role.OFFICE: EVERYTHING,
+        Role.LEADER: SEE_ALL_EDIT_NONE,
+        Role.LIAISON: SEE_A_EDIT_A,
+        Role.WINDOW: SEE_A_EDIT_NONE,
+        Role.SUPERVISOR: SEE_ALL_EDIT_NONE,
+        Role.API_CLIENT: NOTHING,
+    },
+    # A 专项活动 report of A's section and one of B.
+    DriveReport: {
+        Role.ADMIN: EVERYTHING,
+        Role.OFFICE: EVERYTHING,
+        Role.LEADER: SEE_ALL_EDIT_NONE,
+        Role.LIAISON: SEE_A_EDIT_A,
+        Role.WINDOW: NOTHING,
+        Role.SUPERVISOR: NOTHING,
+        Role.API_CLIENT: NOTHING,
+    },
 }
 
 
@@ -87,14 +109,37 @@ MATRIX = {
 def objects(org):
     """One row of each model in department A's subtree (a section of A) and one in B."""
 
+    from xiaoneng.rectification import services as rectification
+    from xiaoneng.rectification.models import Drive, DrivePhase
+
+    drive = Drive.objects.create(name="专项活动", created_at=datetime.datetime.now(datetime.UTC))
+    phase = DrivePhase.objects.create(
+        drive=drive,
+        order=1,
+        name="学习动员",
+        report_name="实施方案",
+        report_due=datetime.date(2026, 5, 15),
+    )
+
     def make(unit):
         staff = StaffFactory(unit=unit)
+        task = rectification.open_task(
+            "测试",
+            rectification.OpenTask(
+                source=rectification.SourceRef("manual", None, "督查督办"),
+                unit=unit,
+                title="督办事项",
+                complete_by=datetime.date(2099, 6, 30),
+            ),
+        )
         return {
             Unit: unit,
             Staff: staff,
             Post: PostFactory(unit=unit),
             Absence: AbsenceFactory(staff=staff),
             FirstInquiry: FirstInquiryFactory(unit=unit, received_by=staff),
+            Task: task,
+            DriveReport: DriveReport.objects.create(phase=phase, unit=unit),
         }
 
     return {"A": make(org.section_a), "B": make(org.dept_b)}
@@ -120,7 +165,7 @@ def test_role_matrix(model, role, users, objects):
 
 
 # Rows a service window handles without owning them (Reach.WINDOW): a case department B owns but
-# registered at a window in department A, the case's events, its rating, the rectification of a
+# registered at a window in department A, the case's events, its rating, the 核实整改 task of a
 # bad rating (the window is the responsible unit) and its card. Each cell reads: may the user
 # (liaison/window/API client in department A) (view A's row, view B's row, view B's row registered
 # at A's window, edit A's, edit B's, edit B's at A's window)?
@@ -152,7 +197,7 @@ HANDLED = {
         Role.SUPERVISOR: SEE_ALL,
         Role.API_CLIENT: NONE_OF_IT,
     },
-    Rectification: {
+    Task: {
         Role.ADMIN: ALL_OF_IT,
         Role.OFFICE: ALL_OF_IT,
         Role.LEADER: SEE_ALL,
@@ -214,7 +259,7 @@ def handled(org):
             Case: case,
             CaseEvent: case.events.first(),
             Rating: rating,
-            Rectification: rating.rectification,
+            Task: rating.task,
             Card: card,
         }
     return rows
@@ -255,6 +300,17 @@ def test_department_leader_sees_only_own_subtree(org, objects):
     assert can_view(leader, objects["B"][Staff])
     assert not can_view(leader, objects["A"][Staff])
     assert not can_edit(leader, objects["B"][Staff])
+
+
+def test_a_leader_also_sees_what_they_supervise(org, objects):
+    """领导督办: a task outside a leader's subtree that the leader opened or is named on."""
+    leader = UserFactory(role=Role.LEADER, unit=org.dept_b)
+    task_a = objects["A"][Task]
+    assert not can_view(leader, task_a)
+    Task.objects.filter(pk=task_a.pk).update(leader=leader)
+    assert can_view(leader, task_a) and not can_edit(leader, task_a)
+    Task.objects.filter(pk=task_a.pk).update(leader=None, opened_by=leader)
+    assert can_view(leader, task_a)
 
 
 # The same matrix through the pages: a row out of scope is a 404 (its existence is not

@@ -245,7 +245,8 @@ def test_word_download(client, users, org, month):
         "二、分类情况",
         "三、办理情况",
         "四、存在问题",
-        "五、下一步要求",
+        "五、整改落实情况",
+        "六、下一步要求",
     ]
     channel_table = next(t for t in doc.tables if t.rows[0].cells[0].text == "投诉渠道")
     rows = {r.cells[0].text: r.cells[1].text for r in channel_table.rows[1:]}
@@ -315,3 +316,40 @@ def test_bulletin_prints_the_audit_anchor(client, users, org, month):
     assert f"第 {point.seq} 条，哈希 {point.hash}" in text
     assert f"xiaoneng audit verify --expect {point.seq}:{point.hash}" in text
     assert audit.verify([audit.parse_anchor(f"{point.seq}:{point.hash}")]).ok
+
+
+def test_rectification_rates_of_the_tasks_due_in_the_period(users, org, month):
+    """整改落实情况: the tasks whose 整改时限 falls in the month, completed and on time."""
+    from datetime import date
+
+    from xiaoneng.rectification import services as rectification
+    from xiaoneng.rectification.models import Task
+
+    def task(unit, day):
+        with time_machine.travel(at("2026-09-01 10:00"), tick=False):
+            return rectification.open_task(
+                "测试",
+                rectification.OpenTask(
+                    source=rectification.SourceRef("manual", None, "督查督办"),
+                    unit=unit,
+                    title="督办事项",
+                    complete_by=day,
+                ),
+            )
+
+    on_time = task(org.dept_a, date(2026, 10, 15))
+    late = task(org.dept_a, date(2026, 10, 20))
+    task(org.dept_b, date(2026, 10, 31))  # not done
+    task(org.dept_b, date(2026, 11, 30))  # due next month
+    Task.objects.filter(pk=on_time.pk).update(completed_at=at("2026-10-14 10:00"))
+    Task.objects.filter(pk=late.pk).update(completed_at=at("2026-10-25 10:00"))
+    with time_machine.travel(at(AS_OF), tick=False):
+        fig = _figures(users[Role.OFFICE])
+    total = fig.rectification_total
+    assert (total.due, total.completed, total.on_time, total.overdue_open) == (3, 2, 1, 1)
+    assert total.completion_rate == 66.7 and total.on_time_rate == 33.3
+    rows = {r.name: (r.due, r.completion_rate, r.on_time_rate) for r in fig.rectification}
+    assert rows == {"市甲局": (2, 100.0, 50.0), "市乙局": (1, 0.0, 0.0)}
+    assert [r.name for r in fig.rectification] == ["市乙局", "市甲局"]  # weakest first
+    doc = Document(io.BytesIO(bulletin_docx.build(fig)))
+    assert "整改完成率66.7%，按期完成率33.3%" in _docx_text(doc)

@@ -6,7 +6,8 @@ import time_machine
 
 from xiaoneng.demo.ratings_data import write_ratings
 from xiaoneng.ratings import services
-from xiaoneng.ratings.models import Rating, Rectification
+from xiaoneng.ratings.models import Rating
+from xiaoneng.rectification.models import Task
 
 from .conftest import at
 
@@ -17,10 +18,10 @@ def test_write_ratings(make_case, org):
         make_case(f"D{n}")
     summary = write_ratings(7, at("2026-06-30 12:00").date())
     assert 15 <= summary.ratings <= 60 and summary.ratings == Rating.objects.count()
-    assert summary.bad == Rectification.objects.count()
-    for rect in Rectification.objects.select_related("rating"):
+    assert summary.bad == Task.objects.count()
+    for rect in Task.objects.all():
         assert rect.due_at == services.deadline(rect.opened_at, 15).due_at
-        assert rect.rating.comment
+        assert Rating.objects.get(pk=rect.source_id).comment
     # A second run rates only cases still unrated: never two ratings for one case.
     again = write_ratings(8, at("2026-06-30 12:00").date())
     assert Rating.objects.count() == summary.ratings + again.ratings <= 120

@@ -1,4 +1,5 @@
-"""Rating rules: finished cases only, once per case, 差评 → 核实整改 with a watched limit."""
+"""Rating rules: finished cases only, once per case, 差评 → 核实整改 (a rectification task of
+source 差评) with a watched limit."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from xiaoneng.accounts.roles import Role
 from xiaoneng.audit.models import AuditEntry
 from xiaoneng.notifications.models import Notification
 from xiaoneng.ratings import services
-from xiaoneng.ratings.models import Rating, Rectification
+from xiaoneng.ratings.models import Rating
+from xiaoneng.rectification import services as rectification
+from xiaoneng.rectification.models import Task
 from xiaoneng.supervision import watches
 from xiaoneng.supervision.models import Card
 from xiaoneng.testing.factories import UserFactory
@@ -38,7 +41,7 @@ def test_good_online_rating_is_recorded_once(make_case):
         case.unit,
         case.item,
     )
-    assert not Rectification.objects.exists()
+    assert not Task.objects.exists()
     assert AuditEntry.objects.filter(object_type="ratings.rating").count() == 1
     with pytest.raises(ValidationError) as second:
         rate(case, 1)
@@ -83,7 +86,7 @@ def test_level_and_comment_are_checked(make_case):
 def test_bad_rating_opens_rectification_for_the_window(make_case, window_unit, window_liaison):
     case = make_case(window=window_unit)
     rating = rate(case, 2, "等了两个小时，态度生硬")
-    rect = rating.rectification
+    rect = rating.task
     assert rect.unit == window_unit and rect.limit_days == 15
     # 15 working days after Thu 5 March 2026 (the day itself not counted): Thu 26 March.
     assert rect.due_at == at("2026-03-26 23:59:59")
@@ -95,19 +98,19 @@ def test_bad_rating_opens_rectification_for_the_window(make_case, window_unit, w
 
 def test_bad_rating_without_window_goes_to_the_case_unit(make_case, org, settings):
     settings.XIAONENG_RATING_RECTIFY_DAYS = 5
-    rect = rate(make_case(), 1).rectification
+    rect = rate(make_case(), 1).task
     assert rect.unit == org.dept_a and rect.limit_days == 5
     assert rect.due_at == at("2026-03-12 23:59:59")
 
 
 def test_sweeper_warns_then_cards_once(make_case, org, liaison, users):
-    rect = rate(make_case(), 1).rectification
-    assert watches.sweep(now=at("2026-03-20 12:00"), watches=["ratings.rectification"]).total == 0
-    report = watches.sweep(now=at("2026-03-21 08:00"), watches=["ratings.rectification"])
-    assert report.warned == {"ratings.rectification": 1}
+    rect = rate(make_case(), 1).task
+    assert watches.sweep(now=at("2026-03-20 12:00"), watches=["rectification.task"]).total == 0
+    report = watches.sweep(now=at("2026-03-21 08:00"), watches=["rectification.task"])
+    assert report.warned == {"rectification.task": 1}
     assert Notification.objects.filter(kind="warning", recipient=liaison).count() == 1
-    report = watches.sweep(now=at("2026-03-27 08:00"), watches=["ratings.rectification"])
-    assert report.overdue == {"ratings.rectification": 1}
+    report = watches.sweep(now=at("2026-03-27 08:00"), watches=["rectification.task"])
+    assert report.overdue == {"rectification.task": 1}
     overdue = Notification.objects.filter(kind="overdue")
     assert {n.recipient for n in overdue} == {users[Role.OFFICE], users[Role.LIAISON], liaison}
     card = Card.objects.get()
@@ -117,18 +120,18 @@ def test_sweeper_warns_then_cards_once(make_case, org, liaison, users):
         org.dept_a,
         rect.due_at,
     )
-    assert watches.sweep(now=at("2026-03-28 08:00"), watches=["ratings.rectification"]).total == 0
+    assert watches.sweep(now=at("2026-03-28 08:00"), watches=["rectification.task"]).total == 0
     # Answering late afterwards does not raise a second card.
-    services.record_verification(
+    rectification.verify(
         liaison, rect, finding="true", verification="经核实属实", measures="加强培训"
     )
     assert Card.objects.count() == 1
 
 
 def test_late_answer_before_the_sweeper_still_gets_its_card(make_case, liaison):
-    rect = rate(make_case(), 2).rectification
+    rect = rate(make_case(), 2).task
     with time_machine.travel(at("2026-03-30 09:00"), tick=False):
-        services.record_verification(
+        rectification.verify(
             liaison, rect, finding="false", verification="经调阅录像不属实", measures=""
         )
     card = Card.objects.get()
@@ -139,34 +142,32 @@ def test_late_answer_before_the_sweeper_still_gets_its_card(make_case, liaison):
 
 @time_machine.travel(at("2026-03-10 09:00"), tick=False)
 def test_verify_and_visit_permissions_and_flow(make_case, org, liaison, users):
-    rect = rate(make_case(), 1).rectification
+    rect = rate(make_case(), 1).task
     other = UserFactory(role=Role.LIAISON, unit=org.dept_b)
     with pytest.raises(PermissionDenied):
-        services.record_verification(other, rect, finding="true", verification="x", measures="y")
+        rectification.verify(other, rect, finding="true", verification="x", measures="y")
     with pytest.raises(PermissionDenied):
-        services.record_verification(
+        rectification.verify(
             users[Role.LEADER], rect, finding="true", verification="x", measures="y"
         )
     with pytest.raises(ValidationError) as no_measures:
-        services.record_verification(
-            liaison, rect, finding="true", verification="属实", measures=""
-        )
+        rectification.verify(liaison, rect, finding="true", verification="属实", measures="")
     assert "measures" in no_measures.value.message_dict
     with pytest.raises(ValidationError):
-        services.record_return_visit(users[Role.OFFICE], rect, satisfied=True, note="过早")
-    rect = services.record_verification(
+        rectification.record_visit(users[Role.OFFICE], rect, satisfied=True, note="过早")
+    rect = rectification.verify(
         liaison, rect, finding="true", verification="属实", measures="对窗口人员批评教育"
     )
     assert rect.status == "visit" and not rect.deadline_open and rect.verified_by == liaison
     with pytest.raises(PermissionDenied):
-        services.record_return_visit(liaison, rect, satisfied=True, note="满意")
-    rect = services.record_return_visit(
+        rectification.record_visit(liaison, rect, satisfied=True, note="满意")
+    rect = rectification.record_visit(
         users[Role.OFFICE], rect, satisfied=False, note="申请人仍不满意，已解释"
     )
     assert rect.status == "closed" and rect.visit_satisfied is False
     assert not Card.objects.exists()
     with pytest.raises(ValidationError):
-        services.record_return_visit(users[Role.OFFICE], rect, satisfied=True, note="再次")
+        rectification.record_visit(users[Role.OFFICE], rect, satisfied=True, note="再次")
 
 
 def test_window_entry_permissions(make_case, org, window_unit, users):

@@ -6,8 +6,9 @@ import time_machine
 from django.urls import reverse
 
 from xiaoneng.accounts.roles import Role
-from xiaoneng.ratings.models import Rating, Rectification
+from xiaoneng.ratings.models import Rating
 from xiaoneng.ratings.services import NOT_FOUND
+from xiaoneng.rectification.models import Task
 
 from .conftest import at, query_code
 
@@ -39,7 +40,7 @@ def test_public_rating_page(client, make_case):
     assert NOT_FOUND in wrong and NOT_FOUND in unknown
     done = post(number=case.number, code=code, level="1", comment="<b>差</b>")
     assert done.status_code == 200 and "感谢您的评价" in done.content.decode()
-    assert Rating.objects.get().level == 1 and Rectification.objects.count() == 1
+    assert Rating.objects.get().level == 1 and Task.objects.count() == 1
 
 
 def test_public_rating_is_throttled(client, db):
@@ -73,19 +74,25 @@ def test_rectification_flow_through_pages(client, make_case, users):
     from xiaoneng.ratings import services
 
     case = make_case()
-    rect = services.rate_online(case.number, query_code(case), 1, "态度差").rectification
-    url = reverse("ratings:rectification", args=[rect.pk])
+    rect = services.rate_online(case.number, query_code(case), 1, "态度差").task
+    url = reverse("rectification:detail", args=[rect.pk])
     client.force_login(users[Role.LIAISON])
-    assert "rectification-table" in client.get(reverse("ratings:rectifications")).content.decode()
+    listed = client.get(reverse("rectification:board"), {"source": "rating"}).content.decode()
+    assert "task-table" in listed
     page = client.get(url).content.decode()
     assert 'data-testid="verify-form"' in page
-    missing = client.post(url, {"verify": "1", "finding": "true", "verification": "属实"})
-    assert "整改措施" in missing.content.decode() and missing.status_code == 200
-    client.post(url, {"verify": "1", "finding": "true", "verification": "属实", "measures": "培训"})
+    verify = reverse("rectification:act", args=[rect.pk, "verify"])
+    missing = client.post(verify, {"verify-finding": "true", "verify-verification": "属实"})
+    assert "整改措施" in missing.content.decode() and missing.status_code == 400
+    client.post(
+        verify,
+        {"verify-finding": "true", "verify-verification": "属实", "verify-measures": "培训"},
+    )
     rect.refresh_from_db()
     assert rect.status == "visit"
     client.force_login(users[Role.OFFICE])
-    client.post(url, {"visit": "1", "satisfied": "1", "note": "满意"})
+    visit = reverse("rectification:act", args=[rect.pk, "visit"])
+    client.post(visit, {"visit-satisfied": "1", "visit-note": "满意"})
     rect.refresh_from_db()
     assert rect.status == "closed" and rect.visit_satisfied
 
@@ -115,13 +122,13 @@ def test_recent_bad_ratings_link_only_rectifications_the_liaison_may_open(
 
     case = make_case(window=window_unit)
     services.rate_online(case.number, query_code(case), 1, "窗口态度差")
-    rect = Rectification.objects.get()
+    rect = Task.objects.get()
     assert rect.unit == window_unit
     client.force_login(liaison)
     page = client.get(reverse("ratings:office")).content.decode()
     assert "窗口态度差" in page and rect.get_status_display() in page
-    assert reverse("ratings:rectification", args=[rect.pk]) not in page
-    assert client.get(reverse("ratings:rectification", args=[rect.pk])).status_code == 404
+    assert reverse("rectification:detail", args=[rect.pk]) not in page
+    assert client.get(reverse("rectification:detail", args=[rect.pk])).status_code == 404
 
 
 @time_machine.travel(NOW, tick=False)
@@ -131,10 +138,28 @@ def test_rectification_filed_without_a_person_names_the_unit(client, make_case, 
 
     case = make_case()
     services.rate_online(case.number, query_code(case), 2, "慢")
-    rect = Rectification.objects.get()
-    Rectification.objects.filter(pk=rect.pk).update(
+    rect = Task.objects.get()
+    Task.objects.filter(pk=rect.pk).update(
         finding="true", verification="核实属实", verified_at=NOW, status="visit"
     )
     client.force_login(users[Role.OFFICE])
-    page = client.get(reverse("ratings:rectification", args=[rect.pk])).content.decode()
+    page = client.get(reverse("rectification:detail", args=[rect.pk])).content.decode()
     assert "None" not in page and f"{rect.unit} ·" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_old_rectification_links_lead_to_the_task(client, make_case, users):
+    """Notifications sent before the move link /office/ratings/rectifications/<old id>/."""
+    from xiaoneng.ratings import services
+
+    case = make_case()
+    task = services.rate_online(case.number, query_code(case), 1, "慢").task
+    Task.objects.filter(pk=task.pk).update(legacy_ref="ratings.rectification:77")
+    client.force_login(users[Role.OFFICE])
+    old = client.get(reverse("ratings:rectification", args=[77]))
+    assert old.status_code == 302 and old["Location"] == reverse(
+        "rectification:detail", args=[task.pk]
+    )
+    assert client.get(reverse("ratings:rectification", args=[78])).status_code == 404
+    listing = client.get(reverse("ratings:rectifications"))
+    assert listing["Location"] == f"{reverse('rectification:board')}?source=rating"

@@ -164,6 +164,7 @@ class Command(BaseCommand):
                 self.stdout.write(line)
             self._write_cases(seed, size, summary.today)
             self._write_campaigns(seed, size, summary.today)
+            self._write_rectification(seed, size, summary.today)
 
     def write_logins(self) -> None:
         """The demo accounts and three unused evaluation codes, read from the database."""
@@ -177,6 +178,21 @@ class Command(BaseCommand):
             self.stdout.write("  " + line)
         if codes := unused_codes():
             self.stdout.write(f"可试用评议码：{'、'.join(codes)}，在 /evaluations/answer/ 使用")
+
+    def _write_rectification(self, seed: int, size: str, today) -> None:
+        """整改任务 from every source and a 专项活动 in progress (C7)."""
+        from xiaoneng.demo.rectification_data import write_rectification
+
+        if not SIZES[size].cases:
+            return
+        result = write_rectification(seed, today, manual=10 if size == "default" else 4)
+        sources = "、".join(f"{k} {v}" for k, v in result.by_source.items())
+        self.stdout.write(
+            f"整改任务 {result.tasks} 件（{sources}；未办结 {result.open}，逾期 {result.overdue}，"
+            f"督办 {result.escalated}，验收不通过 {result.refused}，延期 {result.extended}）；"
+            f"专项活动 {result.drive} 材料 {result.drive_reports} 份（逾期 {result.drive_late}），"
+            f"用时 {result.seconds:.1f} 秒"
+        )
 
     def _write_campaigns(self, seed: int, size: str, today) -> None:
         """千人评议: last years' published campaigns and this year's open one (C6)."""
