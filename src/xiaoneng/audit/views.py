@@ -1,4 +1,3 @@
-import json
 from datetime import datetime, time, timedelta
 
 from django.core.paginator import Paginator
@@ -67,30 +66,6 @@ def entry_detail(request, seq: int):
         "audit/entry_detail.html",
         {
             "entry": entry,
-            "before": readable_json(entry.before),
-            "after": readable_json(entry.after),
             "newer": AuditEntry.objects.filter(seq=seq + 1).exists(),
         },
     )
-
-
-def readable_json(value) -> str:
-    """Indented JSON, except that a list of plain values stays on one line: a batch of a
-    thousand events reads as a thousand lines, not five thousand."""
-    if value is None:
-        return ""
-    return _format(value, 0)
-
-
-def _format(value, depth: int) -> str:
-    pad = "  " * (depth + 1)
-    if isinstance(value, dict) and value:
-        items = [
-            f"{pad}{json.dumps(k, ensure_ascii=False)}: {_format(v, depth + 1)}"
-            for k, v in value.items()
-        ]
-        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
-    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
-        items = [pad + _format(v, depth + 1) for v in value]
-        return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
-    return json.dumps(value, ensure_ascii=False)

@@ -1,24 +1,14 @@
-"""How the audit page shows an entry's object and data to a reader: the kind of record in
-words (not ``app.model #id``), and the before/after data as ``field：value`` lines, an empty
-value as “—” (the chain itself keeps the data exactly as recorded; ``audit verify`` checks it)."""
+"""How the audit entry page shows its data to a reader: the before/after data as
+``field：value`` lines, an empty value as “—” (the chain itself keeps the data exactly as
+recorded; ``audit verify`` checks it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
-from django.apps import apps
 
 register = template.Library()
-
-
-@register.filter
-def object_label(object_type: str) -> str:
-    """``rectification.task`` → 整改任务; an unknown type is shown as recorded."""
-    try:
-        return str(apps.get_model(object_type)._meta.verbose_name)
-    except (LookupError, ValueError):
-        return object_type
 
 
 def _text(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""The audit page reads as words: the kind of record, and its data as field：value lines (an
+"""The audit pages read as words: the kind of record, and its data as field：value lines (an
 empty value “—”), never ``app.model #id`` or a Python repr."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from xiaoneng.testing.walk import leaks, page_links_and_text
 
 
 def test_entries_read_as_words(client, users, org):
-    services.record(
+    entry = services.record(
         users[Role.OFFICE],
         services.Action.UPDATE,
         org.dept_a,
@@ -25,6 +25,10 @@ def test_entries_read_as_words(client, users, org):
     _links, text = page_links_and_text(html)
     assert leaks(text) == []
     assert str(Unit._meta.verbose_name) in text and "org.unit #" not in text
+    # The data is on the entry's own page.
+    html = client.get(reverse("audit:detail", args=[entry.seq])).content.decode()
+    _links, text = page_links_and_text(html)
+    assert leaks(text) == []
     # (jsonb on PostgreSQL keeps keys in its own order)
     for part in ("cards", "（1、yellow、—）", "days：3", "on：是", "parent_id"):
         assert part in text, part
