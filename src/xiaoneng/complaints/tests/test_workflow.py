@@ -438,3 +438,32 @@ def test_the_page_offers_what_the_table_allows(users, org, category):
     assert services.allowed_actions(office, complaint) == {"reopen", "reveal"}
     complaint = services.reopen(office, complaint, "回访后投诉人又来电")
     assert not services.can_reopen(complaint)
+
+
+def test_the_complainant_answers_and_reopens_on_the_lookup_page(client, users, org, category):
+    complaint, code = _through_finding(users, org, category)
+    services.approve(users[Role.OFFICE], complaint)
+    services.reply(users[Role.OFFICE], complaint, "已责令整改")
+    url = reverse("complaints:lookup")
+    found = client.post(url, {"action": "lookup", "number": complaint.number, "code": code})
+    assert found.context["visit_form"] is not None and found.context["reopen_form"] is not None
+    number = {"number": complaint.number, "code": code}
+    blank = client.post(url, {"action": "visit", **number, "note": "x"})
+    # An incomplete step shows nothing of the complaint (as before), and changes nothing.
+    assert blank.context["complaint"] is None and blank.context["visit_form"] is None
+    visit = {"action": "visit", **number, "result": "dissatisfied", "note": "没有解决"}
+    page = client.post(url, visit, follow=True)
+    assert "感谢您的评价。" in page.content.decode()
+    assert page.context["complaint"].status == Complaint.Status.CLOSED
+    assert page.context["visit_form"] is None and page.context["reopen_form"] is not None
+    reopen = {"action": "reopen", **number, "reason": "问题还在"}
+    page = client.post(url, reopen)
+    assert "已收到您的意见，投诉将重新办理。" in page.content.decode()
+    assert page.context["complaint"].status == Complaint.Status.HANDLING
+    assert page.context["reopen_form"] is None
+    again = client.post(url, reopen)
+    assert again.context["complaint"].pk == complaint.pk
+    assert again.context["reopen_form"].non_field_errors() == [
+        "该投诉已重新办理过一次，不能再次申请重新办理"
+    ]
+    assert again.context["code"] == code
