@@ -1,5 +1,9 @@
 """评议人库: importing the evaluator pool from Excel, and adding or removing one person.
 
+A service module of ``evaluation`` (with ``services``, ``sheets`` and ``results``): its writes
+begin with the campaign's table of stages (``services.STAGES``), run in a transaction and are
+audited.
+
 The workbook's first sheet has a header row with 姓名、层面、手机号码、身份证号、工作单位或住址 (any
 order; 手机号码 or 身份证号 at least one per row — they identify the same person twice). The
 import is all or nothing: every problem is listed with its row, and nothing is saved until the

@@ -2,6 +2,10 @@
 core, the careless-response review, storing the final figures, publication and the comparison
 with earlier years.
 
+A service module of ``evaluation`` (with ``services``, ``pool`` and ``sheets``): the tally, its
+undoing and the publication go through the campaign's table of stages (``services.STAGES``),
+in a transaction, audited; the rest only reads.
+
 The bootstrap of the rank intervals is seeded from the campaign's public draw (canonical seed
 and roster hash), so the published intervals can be recomputed by anyone with the answers.
 """

@@ -1,6 +1,8 @@
 """Running an evaluation campaign (评议活动): set-up, freezing the roster, the public draw,
-codes, collection and the stages in between. Answer sheets are in ``sheets.py``, the pool import
-in ``pool.py``, the tally and its results in ``results.py``.
+codes, collection and the stages in between. The service modules of ``evaluation`` are this one,
+``pool`` (the evaluator pool), ``sheets`` (answer sheets, paper entry, the review) and
+``results`` (the tally and publication); the pages call only them for a change, and ``drafts``
+for an evaluator's answers in progress.
 
 Every change goes through a function here (or there): it runs in a transaction, takes the
 campaign through the one table of what may be done in which stage (``STAGES``, the shared step

@@ -1,6 +1,10 @@
 """Answer sheets (评议表): online with a single-use code, on paper with double entry, and the
 review of careless responses before the tally.
 
+A service module of ``evaluation`` (with ``services``, ``pool`` and ``results``): its writes
+begin with the campaign's table of stages (``services.STAGES``) and run in a transaction; they
+are audited, except an evaluator's submission (below).
+
 A sheet's answers are stored as one character per (unit, dimension) in the order frozen at the
 draw (``Campaign.layout``): ``"0"``–``"9"`` is the position of the chosen option, ``"-"`` no
 answer. Online, every item must be answered (不了解 is an answer); on paper a blank is kept as a
