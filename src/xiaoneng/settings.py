@@ -5,8 +5,8 @@ Environment variables (all optional on a laptop):
 - ``XIAONENG_DATA_DIR``: where the SQLite database, uploads and keys live (default ``./var``).
 - ``DATABASE_URL``: e.g. ``postgres://postgres@127.0.0.1:5432/xiaoneng``; default SQLite in the
   data directory.
-- ``SECRET_KEY``: required when ``XIAONENG_DEBUG`` is off and not running tests; for the demo a
-  key is generated once and kept in the data directory.
+- ``SECRET_KEY``: required with ``XIAONENG_SECURE=1`` (the process refuses to start without
+  it); otherwise, on a laptop or for the demo, one is generated once into the data directory.
 - ``XIAONENG_DEBUG``: ``1`` for development.
 - ``XIAONENG_ALLOWED_HOSTS``: comma separated (default ``127.0.0.1,localhost``).
 - ``XIAONENG_SECURE``: ``1`` behind HTTPS in production (secure cookies, HSTS, SSL redirect).
@@ -58,15 +58,16 @@ def _private_dir(path: Path) -> None:
 _private_dir(DATA_DIR)
 
 
-def _generated_key(env: str, name: str, length: int) -> str:
-    """The key from the environment, or one generated once into the data directory (0600), so
-    a laptop or demo install survives restarts without anyone having to invent a secret."""
-    if key := os.environ.get(env):
+def _key_from_env_or_file(name: str, filename: str, nbytes: int) -> str:
+    """The key from the environment variable ``name``, or one of ``nbytes`` random bytes
+    generated once into ``filename`` in the data directory (0600), so that a laptop or demo
+    install survives restarts without anyone having to invent a secret."""
+    if key := os.environ.get(name):
         return key
-    key_file = DATA_DIR / name
+    key_file = DATA_DIR / filename
     if key_file.exists():
         return key_file.read_text().strip()
-    key = secrets.token_urlsafe(length)
+    key = secrets.token_urlsafe(nbytes)
     # Created 0600 from the start: a chmod after writing would leave a moment of 0644.
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
@@ -74,12 +75,16 @@ def _generated_key(env: str, name: str, length: int) -> str:
     return key
 
 
-SECRET_KEY = _generated_key("SECRET_KEY", "secret_key", 50)
+if SECURE and not os.environ.get("SECRET_KEY"):
+    # A production install must not sign its sessions with a key that sits in a file beside the
+    # data: refuse to start, in one line, rather than generate one.
+    raise SystemExit("XIAONENG_SECURE=1 时必须设置环境变量 SECRET_KEY（一段足够长的随机字符串）")
+SECRET_KEY = _key_from_env_or_file("SECRET_KEY", "secret_key", 50)
 # 投诉人身份加密密钥: comma-separated keys, the first encrypts (rotation).
-XIAONENG_IDENTITY_KEY = _generated_key("XIAONENG_IDENTITY_KEY", "identity_key", 32)
+XIAONENG_IDENTITY_KEY = _key_from_env_or_file("XIAONENG_IDENTITY_KEY", "identity_key", 32)
 # 审计链密钥: seals each audit entry (HMAC); comma-separated, the first seals (rotation). Kept
 # outside the database, so that write access to the database cannot rebuild the chain.
-XIAONENG_AUDIT_KEY = _generated_key("XIAONENG_AUDIT_KEY", "audit_key", 32)
+XIAONENG_AUDIT_KEY = _key_from_env_or_file("XIAONENG_AUDIT_KEY", "audit_key", 32)
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("XIAONENG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")

@@ -1,8 +1,10 @@
 """效能投诉 services: every change to a complaint goes through here, in a transaction, audited.
 
 有诉必理、有理必果、有果必复: submit → accept (route to a unit) or decline → the unit's finding →
-the office's review → reply → return visit (回访) → closed; one reopen back to the unit. Each
-stage has its own working-day deadline (``ComplaintRules``) watched by the sweeper.
+the office's review → reply → return visit (回访) → closed; one reopen back to the unit. The
+table ``FLOW`` says which status each step starts from, where it leads and who takes it; every
+step goes through it (``xiaoneng.workflow``). Each stage has its own working-day deadline
+(``ComplaintRules``) watched by the sweeper.
 
 The complainant's identity never leaves this module in clear text except through
 :func:`reveal_identity` (office only, with a reason, audited). Audit snapshots leave out the
@@ -33,10 +35,12 @@ from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
 from xiaoneng.web import uploads
 from xiaoneng.workcalendar.services import get_calendar
+from xiaoneng.workflow import Actor, Step, Transition, Transitions, actor_role, is_person
 
 from . import crypto
 from .models import OFFICE_ROLES, Attachment, Category, Complaint, ComplaintEvent, ComplaintRules
 
+Status = Complaint.Status
 TEXT_LIMIT = 5000
 TITLE_LIMIT = 100
 REASON_LIMIT = 2000
@@ -47,12 +51,15 @@ OFFICE_WARN_DAYS = 1
 #: Every field except the encrypted identity and the code digest: what the audit log may keep.
 AUDIT_EXCLUDE = {"identity_token", "code_digest", "external_digest"}
 PHONE_RE = re.compile(r"^[0-9+\-（）() ]{5,20}$")
+#: The complainant, who files on the public form and acts on the public lookup with the number
+#: and query code (回访、申请重新办理): named so in the audit log and the timeline.
+COMPLAINANT = "投诉人"
 
 # ---- small helpers ---------------------------------------------------------------------------
 
 
-def is_office(user) -> bool:
-    return bool(user and user.is_authenticated and user.effective_role in OFFICE_ROLES)
+def is_office(user: Actor | None) -> bool:
+    return actor_role(user) in OFFICE_ROLES
 
 
 def _require_office(user, what: str) -> None:
@@ -69,7 +76,7 @@ def _actor_name(actor) -> str:
     if isinstance(actor, str):  # another system, e.g. "接口:12345热线平台"
         return actor
     if actor is None or not getattr(actor, "is_authenticated", False):
-        return "投诉人"
+        return COMPLAINANT
     return str(actor)
 
 
@@ -90,18 +97,6 @@ def _event(
         actor_name=_actor_name(actor)[:150],
         note=note,
         office_only=office_only,
-    )
-
-
-def _save_and_audit(actor, complaint: Complaint, before: dict | None, summary: str) -> None:
-    complaint.save()
-    audit.record(
-        actor if getattr(actor, "is_authenticated", False) or isinstance(actor, str) else "投诉人",
-        audit.Action.UPDATE if before is not None else audit.Action.CREATE,
-        complaint,
-        before=before,
-        after=audit_snapshot(complaint),
-        summary=summary,
     )
 
 
@@ -162,14 +157,6 @@ def recompute_provisional(now: datetime | None = None) -> int:
 def _stop_clock(complaint: Complaint) -> None:
     complaint.stage = Complaint.Stage.NONE
     complaint.deadline_open = False
-
-
-def _lock(complaint: Complaint) -> Complaint:
-    return (
-        Complaint.objects.select_for_update(of=("self",))
-        .select_related("category", "handling_unit", "accused_staff")
-        .get(pk=complaint.pk)
-    )
 
 
 def office_users() -> list[User]:
@@ -466,7 +453,14 @@ def _file_complaint(
         )
         rules = ComplaintRules.current()
         set_deadline(complaint, Complaint.Stage.ACCEPT, now, rules.accept_days, OFFICE_WARN_DAYS)
-        _save_and_audit(actor, complaint, None, f"提交投诉（{complaint.get_channel_display()}）")
+        complaint.save()
+        audit.record(
+            actor if is_person(actor) or isinstance(actor, str) else COMPLAINANT,
+            audit.Action.CREATE,
+            complaint,
+            after=audit_snapshot(complaint),
+            summary=f"提交投诉（{complaint.get_channel_display()}）",
+        )
         _store_attachments(complaint, checked)
         _event(
             complaint, ComplaintEvent.Kind.SUBMIT, actor, complaint.get_channel_display(), at=now
@@ -476,6 +470,98 @@ def _file_complaint(
 
 
 # ---- the office's and the unit's steps -------------------------------------------------------
+
+#: The complainant's own steps, and the refusal for anyone but them and the office.
+ON_BEHALF = {"visit": "只有效能办可以回访", "reopen": "只有效能办可以代投诉人申请重新办理"}
+
+
+def _who(actor: Actor, complaint: Complaint, action: str) -> str | None:
+    """Who may act, where the table's roles do not say it all: the unit that handles the
+    complaint submits the finding; the complainant or the office on their behalf answers the
+    return visit and asks for the complaint to be handled again."""
+    if action == "finding":
+        if (
+            is_person(actor)
+            and Complaint.objects.editable_by(actor).filter(pk=complaint.pk).exists()
+        ):
+            return None
+        return "您无权办理该投诉"
+    if action in ON_BEHALF and actor != COMPLAINANT and not is_office(actor):
+        return ON_BEHALF[action]
+    return None
+
+
+def _reopened_before(complaint: Complaint) -> str | None:
+    if complaint.reopen_count >= 1:
+        return "该投诉已重新办理过一次，不能再次申请重新办理"
+    return None
+
+
+#: 投诉办理流程: which status each step starts from and leads to, and who takes it. Every step
+#: below goes through it (``xiaoneng.workflow``); the timeline event has the step's name.
+FLOW = Transitions(
+    noun="投诉",
+    actions={
+        "accept": Transition(
+            "受理",
+            {Status.SUBMITTED},
+            Status.HANDLING,
+            OFFICE_ROLES,
+            denied="只有效能办可以受理投诉",
+        ),
+        "decline": Transition(
+            "不予受理",
+            {Status.SUBMITTED},
+            Status.DECLINED,
+            OFFICE_ROLES,
+            denied="只有效能办可以作出不予受理决定",
+        ),
+        "finding": Transition("提交调查结论", {Status.HANDLING}, Status.REVIEW),
+        "approve": Transition(
+            "审核通过",
+            {Status.REVIEW},
+            Status.APPROVED,
+            OFFICE_ROLES,
+            denied="只有效能办可以审核调查结论",
+        ),
+        "send_back": Transition(
+            "退回",
+            {Status.REVIEW},
+            Status.HANDLING,
+            OFFICE_ROLES,
+            denied="只有效能办可以退回调查结论",
+        ),
+        "reply": Transition(
+            "答复投诉人",
+            {Status.APPROVED},
+            Status.REPLIED,
+            OFFICE_ROLES,
+            denied="只有效能办可以答复投诉人",
+            wrong_status="调查结论经效能办审核通过后才能答复投诉人",
+        ),
+        "visit": Transition(
+            "回访", {Status.REPLIED}, Status.CLOSED, wrong_status="答复投诉人后才能回访"
+        ),
+        # Once only; the handling unit is set whenever the status allows a reopening.
+        "reopen": Transition(
+            "重新办理",
+            {Status.REPLIED, Status.CLOSED},
+            Status.HANDLING,
+            wrong_status="投诉答复后才能申请重新办理",
+            guard=_reopened_before,
+        ),
+    },
+    may_act=_who,
+    snapshot=audit_snapshot,
+    related=("category", "handling_unit", "accused_staff"),
+)
+
+
+def _finish(step: Step[Complaint], summary: str, note: str) -> Complaint:
+    """Save the whole complaint and audit the step, then put it on the timeline."""
+    complaint = step.finish(summary=summary, fields=None)
+    _event(complaint, ComplaintEvent.Kind(step.action), step.actor, note)
+    return complaint
 
 
 @transaction.atomic
@@ -489,53 +575,39 @@ def accept(
     note: str = "",
 ) -> Complaint:
     """受理并转办: route to the responsible unit (分级负责、归口管理)."""
-    _require_office(actor, "受理投诉")
-    complaint = _lock(complaint)
-    if complaint.status != Complaint.Status.SUBMITTED:
-        raise ValidationError(f"该投诉当前为“{complaint.get_status_display()}”，不能受理")
+    step = FLOW.begin(actor, complaint, "accept")
     if unit is None or not unit.is_active:
         raise ValidationError({"unit": "请选择承办单位"})
     if accused_staff is not None and not accused_staff.unit.is_within(unit):
         raise ValidationError({"accused_staff": "被投诉人应属于承办单位或其下属单位"})
-    before = audit_snapshot(complaint)
+    c = step.record
     now = timezone.now()
-    complaint.status = Complaint.Status.HANDLING
-    complaint.handling_unit = unit
-    complaint.accused_staff = accused_staff
-    complaint.share_attachments = share_attachments
-    complaint.routed_at = now
+    c.handling_unit = unit
+    c.accused_staff = accused_staff
+    c.share_attachments = share_attachments
+    c.routed_at = now
     rules = ComplaintRules.current()
-    set_deadline(complaint, Complaint.Stage.HANDLE, now, rules.handle_days, rules.handle_warn_days)
-    _save_and_audit(actor, complaint, before, f"受理并转办{unit.name}")
-    _event(
-        complaint, ComplaintEvent.Kind.ACCEPT, actor, f"转{unit.name}办理。{note.strip()}".strip()
-    )
+    set_deadline(c, Complaint.Stage.HANDLE, now, rules.handle_days, rules.handle_warn_days)
+    _finish(step, f"受理并转办{unit.name}", f"转{unit.name}办理。{note.strip()}".strip())
     _notify(
         notifications.responsible_recipients(unit),
-        f"新的效能投诉交办：{complaint.number}",
-        complaint,
-        _due_text(complaint),
+        f"新的效能投诉交办：{c.number}",
+        c,
+        _due_text(c),
     )
-    return complaint
+    return c
 
 
 @transaction.atomic
 def decline(actor, complaint: Complaint, reason: str) -> Complaint:
     """不予受理 with a reason; the reason is what the complainant reads in the lookup."""
-    _require_office(actor, "作出不予受理决定")
-    complaint = _lock(complaint)
+    step = FLOW.begin(actor, complaint, "decline")
     reason = _text(reason, "reason", "不予受理理由", REASON_LIMIT)
-    if complaint.status != Complaint.Status.SUBMITTED:
-        raise ValidationError(f"该投诉当前为“{complaint.get_status_display()}”，不能不予受理")
-    before = audit_snapshot(complaint)
-    now = timezone.now()
-    complaint.status = Complaint.Status.DECLINED
-    complaint.decline_reason = reason
-    complaint.closed_at = now
-    _stop_clock(complaint)
-    _save_and_audit(actor, complaint, before, "不予受理")
-    _event(complaint, ComplaintEvent.Kind.DECLINE, actor, reason)
-    return complaint
+    c = step.record
+    c.decline_reason = reason
+    c.closed_at = timezone.now()
+    _stop_clock(c)
+    return _finish(step, "不予受理", reason)
 
 
 @transaction.atomic
@@ -543,57 +615,44 @@ def submit_finding(
     actor, complaint: Complaint, *, finding: str, text: str, accused_staff: Staff | None = None
 ) -> Complaint:
     """承办单位提交调查结论: 属实 / 部分属实 / 不属实, with the facts it rests on."""
-    complaint = _lock(complaint)
-    if not Complaint.objects.editable_by(actor).filter(pk=complaint.pk).exists():
-        raise PermissionDenied("您无权办理该投诉")
-    if complaint.status != Complaint.Status.HANDLING:
-        raise ValidationError(f"该投诉当前为“{complaint.get_status_display()}”，不能提交调查结论")
+    step = FLOW.begin(actor, complaint, "finding")
     if finding not in Complaint.Finding.values:
         raise ValidationError({"finding": "请选择调查结论"})
     text = _text(text, "text", "调查情况及依据")
-    if accused_staff is not None and not accused_staff.unit.is_within(complaint.handling_unit):
+    c = step.record
+    if accused_staff is not None and not accused_staff.unit.is_within(c.handling_unit):
         raise ValidationError({"accused_staff": "责任人应属于承办单位或其下属单位"})
-    before = audit_snapshot(complaint)
     now = timezone.now()
-    complaint.status = Complaint.Status.REVIEW
-    complaint.finding = finding
-    complaint.finding_text = text
-    complaint.finding_at = now
+    c.finding = finding
+    c.finding_text = text
+    c.finding_at = now
     if accused_staff is not None:
-        complaint.accused_staff = accused_staff
+        c.accused_staff = accused_staff
     rules = ComplaintRules.current()
-    set_deadline(complaint, Complaint.Stage.REVIEW, now, rules.review_days, OFFICE_WARN_DAYS)
-    _save_and_audit(actor, complaint, before, f"提交调查结论：{complaint.get_finding_display()}")
-    _event(
-        complaint, ComplaintEvent.Kind.FINDING, actor, f"{complaint.get_finding_display()}。{text}"
-    )
-    _notify(office_users(), f"投诉调查结论待审核：{complaint.number}", complaint)
-    return complaint
+    set_deadline(c, Complaint.Stage.REVIEW, now, rules.review_days, OFFICE_WARN_DAYS)
+    shown = c.get_finding_display()
+    _finish(step, f"提交调查结论：{shown}", f"{shown}。{text}")
+    _notify(office_users(), f"投诉调查结论待审核：{c.number}", c)
+    return c
 
 
 @transaction.atomic
 def send_back(actor, complaint: Complaint, reason: str) -> Complaint:
     """退回重办: the office sends the finding back; the unit gets ``resubmit_days`` more."""
-    _require_office(actor, "退回调查结论")
-    complaint = _lock(complaint)
+    step = FLOW.begin(actor, complaint, "send_back")
     reason = _text(reason, "reason", "退回理由", REASON_LIMIT)
-    if complaint.status != Complaint.Status.REVIEW:
-        raise ValidationError(f"该投诉当前为“{complaint.get_status_display()}”，不能退回")
-    before = audit_snapshot(complaint)
-    now = timezone.now()
-    complaint.status = Complaint.Status.HANDLING
+    c = step.record
     rules = ComplaintRules.current()
     days = rules.resubmit_days
-    set_deadline(complaint, Complaint.Stage.HANDLE, now, days, min(rules.handle_warn_days, days))
-    _save_and_audit(actor, complaint, before, "退回重办")
-    _event(complaint, ComplaintEvent.Kind.SEND_BACK, actor, reason)
+    set_deadline(c, Complaint.Stage.HANDLE, timezone.now(), days, min(rules.handle_warn_days, days))
+    _finish(step, "退回重办", reason)
     _notify(
-        notifications.responsible_recipients(complaint.handling_unit),
-        f"投诉调查结论被退回：{complaint.number}",
-        complaint,
-        _due_text(complaint),
+        notifications.responsible_recipients(c.handling_unit),
+        f"投诉调查结论被退回：{c.number}",
+        c,
+        _due_text(c),
     )
-    return complaint
+    return c
 
 
 def _finding_card(complaint: Complaint, now: datetime) -> list[Card]:
@@ -623,44 +682,32 @@ def _finding_card(complaint: Complaint, now: datetime) -> list[Card]:
 @transaction.atomic
 def approve(actor, complaint: Complaint, note: str = "") -> Complaint:
     """审核通过: the finding stands; a 属实/部分属实 finding raises its card now."""
-    _require_office(actor, "审核调查结论")
-    complaint = _lock(complaint)
-    if complaint.status != Complaint.Status.REVIEW:
-        raise ValidationError(f"该投诉当前为“{complaint.get_status_display()}”，不能审核通过")
-    before = audit_snapshot(complaint)
+    step = FLOW.begin(actor, complaint, "approve")
+    c = step.record
     now = timezone.now()
-    complaint.status = Complaint.Status.APPROVED
-    complaint.approved_at = now
+    c.approved_at = now
     rules = ComplaintRules.current()
-    set_deadline(complaint, Complaint.Stage.REPLY, now, rules.reply_days, OFFICE_WARN_DAYS)
-    _save_and_audit(actor, complaint, before, "审核通过")
-    _event(complaint, ComplaintEvent.Kind.APPROVE, actor, note.strip())
-    _finding_card(complaint, now)
-    return complaint
+    set_deadline(c, Complaint.Stage.REPLY, now, rules.reply_days, OFFICE_WARN_DAYS)
+    _finish(step, "审核通过", note.strip())
+    _finding_card(c, now)
+    return c
 
 
 @transaction.atomic
 def reply(actor, complaint: Complaint, text: str) -> Complaint:
     """答复投诉人: the text the complainant reads in the public lookup."""
-    _require_office(actor, "答复投诉人")
-    complaint = _lock(complaint)
+    step = FLOW.begin(actor, complaint, "reply")
     text = _text(text, "text", "答复内容")
-    if complaint.status != Complaint.Status.APPROVED:
-        raise ValidationError("调查结论经效能办审核通过后才能答复投诉人")
-    before = audit_snapshot(complaint)
-    complaint.status = Complaint.Status.REPLIED
-    complaint.reply_text = text
-    complaint.replied_at = timezone.now()
-    _save_and_audit(actor, complaint, before, "答复投诉人")
-    _event(complaint, ComplaintEvent.Kind.REPLY, actor, text)
-    return complaint
+    c = step.record
+    c.reply_text = text
+    c.replied_at = timezone.now()
+    return _finish(step, "答复投诉人", text)
 
 
 @transaction.atomic
 def record_visit(actor, complaint: Complaint, *, result: str, note: str = "") -> Complaint:
     """回访 and close. Anonymous complaints are closed with the visit marked as not possible."""
-    _require_office(actor, "回访")
-    return _visit(actor, _lock(complaint), result, note)
+    return _visit(FLOW.begin(actor, complaint, "visit"), result, note)
 
 
 @transaction.atomic
@@ -672,68 +719,53 @@ def visit_public(number: str, code: str, result: str, note: str = "") -> Complai
         raise ValidationError(NOT_FOUND)
     if result not in (Complaint.Visit.SATISFIED, Complaint.Visit.DISSATISFIED):
         raise ValidationError({"result": "请选择满意或不满意"})
-    return _visit(None, _lock(complaint), result, note)
+    return _visit(FLOW.begin(COMPLAINANT, complaint, "visit"), result, note)
 
 
-def _visit(actor, complaint: Complaint, result: str, note: str) -> Complaint:
-    if complaint.status != Complaint.Status.REPLIED:
-        raise ValidationError("答复投诉人后才能回访")
+def _visit(step: Step[Complaint], result: str, note: str) -> Complaint:
     if result not in Complaint.Visit.values:
         raise ValidationError({"result": "请选择回访结果"})
     if len(note) > REASON_LIMIT:
         raise ValidationError({"note": f"回访记录不能超过{REASON_LIMIT}字"})
-    before = audit_snapshot(complaint)
+    c = step.record
     now = timezone.now()
-    complaint.status = Complaint.Status.CLOSED
-    complaint.visit_result = result
-    complaint.visit_note = note.strip()
-    complaint.visited_at = now
-    complaint.closed_at = now
-    _stop_clock(complaint)
-    _save_and_audit(actor, complaint, before, f"回访：{complaint.get_visit_result_display()}")
-    _event(
-        complaint,
-        ComplaintEvent.Kind.VISIT,
-        actor,
-        f"{complaint.get_visit_result_display()}。{note.strip()}".strip("。"),
-    )
-    return complaint
+    c.visit_result = result
+    c.visit_note = note.strip()
+    c.visited_at = now
+    c.closed_at = now
+    _stop_clock(c)
+    shown = c.get_visit_result_display()
+    return _finish(step, f"回访：{shown}", f"{shown}。{note.strip()}".strip("。"))
 
 
-def _reopen(actor, complaint: Complaint, reason: str) -> Complaint:
+def _reopen(step: Step[Complaint], reason: str) -> Complaint:
     reason = _text(reason, "reason", "不满意的理由", REASON_LIMIT)
-    if complaint.reopen_count >= 1:
-        raise ValidationError("该投诉已重新办理过一次，不能再次申请重新办理")
-    if complaint.status not in (Complaint.Status.REPLIED, Complaint.Status.CLOSED):
-        raise ValidationError("投诉答复后才能申请重新办理")
-    if complaint.handling_unit_id is None:
+    c = step.record
+    if c.handling_unit_id is None:
         raise ValidationError("该投诉没有承办单位，不能重新办理")
-    before = audit_snapshot(complaint)
-    now = timezone.now()
-    complaint.status = Complaint.Status.HANDLING
-    complaint.reopen_count += 1
-    complaint.closed_at = None
-    complaint.approved_at = None
-    if complaint.visit_result == "":
-        complaint.visit_result = Complaint.Visit.DISSATISFIED
+    c.reopen_count += 1
+    c.closed_at = None
+    c.approved_at = None
+    if c.visit_result == "":
+        c.visit_result = Complaint.Visit.DISSATISFIED
     rules = ComplaintRules.current()
-    set_deadline(complaint, Complaint.Stage.HANDLE, now, rules.handle_days, rules.handle_warn_days)
-    _save_and_audit(actor, complaint, before, "不满意，重新办理")
-    _event(complaint, ComplaintEvent.Kind.REOPEN, actor, reason)
-    _notify(
-        [*notifications.responsible_recipients(complaint.handling_unit), *office_users()],
-        f"投诉人不满意，重新办理：{complaint.number}",
-        complaint,
-        _due_text(complaint),
+    set_deadline(
+        c, Complaint.Stage.HANDLE, timezone.now(), rules.handle_days, rules.handle_warn_days
     )
-    return complaint
+    _finish(step, "不满意，重新办理", reason)
+    _notify(
+        [*notifications.responsible_recipients(c.handling_unit), *office_users()],
+        f"投诉人不满意，重新办理：{c.number}",
+        c,
+        _due_text(c),
+    )
+    return c
 
 
 @transaction.atomic
 def reopen(actor, complaint: Complaint, reason: str) -> Complaint:
     """重新办理 on the complainant's behalf (e.g. after a dissatisfied 回访); once only."""
-    _require_office(actor, "代投诉人申请重新办理")
-    return _reopen(actor, _lock(complaint), reason)
+    return _reopen(FLOW.begin(actor, complaint, "reopen"), reason)
 
 
 @transaction.atomic
@@ -742,7 +774,7 @@ def reopen_public(number: str, code: str, reason: str) -> Complaint:
     complaint = lookup_public(number, code)
     if complaint is None:
         raise ValidationError(NOT_FOUND)
-    return _reopen(None, _lock(complaint), reason)
+    return _reopen(FLOW.begin(COMPLAINANT, complaint, "reopen"), reason)
 
 
 @dataclass(frozen=True)
@@ -828,39 +860,15 @@ def public_status(complaint: Complaint) -> str:
 
 
 def can_reopen(complaint: Complaint) -> bool:
-    return (
-        complaint.reopen_count == 0
-        and complaint.handling_unit_id is not None
-        and complaint.status in (Complaint.Status.REPLIED, Complaint.Status.CLOSED)
-    )
+    """May the complainant ask for the complaint to be handled again now?"""
+    return FLOW.permits(COMPLAINANT, complaint, "reopen")
 
 
 def allowed_actions(user, complaint: Complaint) -> set[str]:
     """What the page offers this user now; the services check again on every action."""
-    actions: set[str] = set()
-    office = is_office(user)
-    status = complaint.status
-    if office:
-        if status == Complaint.Status.SUBMITTED:
-            actions |= {"accept", "decline"}
-        elif status == Complaint.Status.REVIEW:
-            actions |= {"approve", "send_back"}
-        elif status == Complaint.Status.APPROVED:
-            actions.add("reply")
-        elif status == Complaint.Status.REPLIED:
-            actions.add("visit")
-        if can_reopen(complaint):
-            actions.add("reopen")
-        if has_secrets(complaint):
-            actions.add("reveal")
-    if status == Complaint.Status.HANDLING and (
-        office
-        or (
-            user.effective_role == Role.LIAISON
-            and Complaint.objects.editable_by(user).filter(pk=complaint.pk).exists()
-        )
-    ):
-        actions.add("finding")
+    actions = set(FLOW.available(user, complaint))
+    if is_office(user) and has_secrets(complaint):
+        actions.add("reveal")
     return actions
 
 

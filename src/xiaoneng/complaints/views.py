@@ -3,8 +3,11 @@ rules live in ``services``; a refused action shows its Chinese message and keeps
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -106,75 +109,95 @@ def public_thanks(request):
     return render(request, "complaints/public_thanks.html", {"receipt": receipt})
 
 
+@dataclass(frozen=True)
+class PublicStep:
+    """A step the complainant takes on the lookup page with the number and query code."""
+
+    form: type[LookupForm]
+    act: Callable[[dict], Complaint]
+    done: str
+
+
+PUBLIC_STEPS = {
+    "reopen": PublicStep(
+        PublicReopenForm,
+        lambda d: services.reopen_public(d["number"], d["code"], d["reason"]),
+        "已收到您的意见，投诉将重新办理。",
+    ),
+    "visit": PublicStep(
+        PublicVisitForm,
+        lambda d: services.visit_public(d["number"], d["code"], d["result"], d["note"]),
+        "感谢您的评价。",
+    ),
+}
+
+
+@dataclass
+class Lookup:
+    """What the lookup page shows: the complaint found, if any, and the complainant's forms."""
+
+    complaint: Complaint | None = None
+    not_found: bool = False
+    throttled: bool = False
+    #: The posted step's form when it was refused (shown again with its errors).
+    refused: dict[str, forms.Form] = field(default_factory=dict)
+
+    def context(self, request) -> dict:
+        c = self.complaint
+        visit = self.refused.get("visit")
+        reopen = self.refused.get("reopen")
+        if c is not None and visit is None and c.status == Complaint.Status.REPLIED:
+            visit = PublicVisitForm(initial={"number": c.number})
+        if c is not None and reopen is None and services.can_reopen(c):
+            reopen = PublicReopenForm(initial={"number": c.number})
+        return {
+            "complaint": c,
+            "public_status": services.public_status(c) if c else "",
+            "reopen_form": reopen if c is not None else None,
+            "visit_form": visit if c is not None else None,
+            "code": request.POST.get("code", "") if c is not None else "",
+            "not_found": self.not_found,
+            "not_found_message": services.NOT_FOUND,
+            "throttled": self.throttled,
+        }
+
+
+def _take(request, name: str, step: PublicStep) -> Lookup:
+    form = step.form(request.POST)
+    if not form.is_valid():
+        return Lookup(refused={name: form})
+    d = form.cleaned_data
+    try:
+        complaint = step.act(d)
+    except ValidationError as error:
+        apply_errors(form, error)
+        found = services.lookup_public(d["number"], d["code"])
+        return Lookup(found, not_found=found is None, refused={name: form})
+    messages.success(request, step.done)
+    return Lookup(complaint)
+
+
 def public_lookup(request):
-    """投诉查询: number + query code; throttled; one message for any mismatch."""
-    form = LookupForm(
-        request.POST if request.POST.get("action") not in ("reopen", "visit") else None
-    )
-    reopen_form = visit_form = None
-    complaint = None
-    not_found = throttled = False
+    """投诉查询: number + query code; throttled; one message for any mismatch. The complainant
+    also answers the return visit and asks for a reopening here (``PUBLIC_STEPS``)."""
+    name = request.POST.get("action")
+    step = PUBLIC_STEPS.get(name)
+    form = LookupForm(request.POST if step is None else None)
+    lookup = Lookup()
     if request.method == "POST":
         if _throttled(request, "lookup", LOOKUP_LIMIT, 600):
-            throttled = True
-        elif request.POST.get("action") == "reopen":
-            reopen_form = PublicReopenForm(request.POST)
+            lookup.throttled = True
+        elif step is not None:
             form = LookupForm(initial=request.POST)
-            if reopen_form.is_valid():
-                d = reopen_form.cleaned_data
-                try:
-                    complaint = services.reopen_public(d["number"], d["code"], d["reason"])
-                except ValidationError as error:
-                    apply_errors(reopen_form, error)
-                    complaint = services.lookup_public(d["number"], d["code"])
-                    not_found = complaint is None
-                else:
-                    messages.success(request, "已收到您的意见，投诉将重新办理。")
-                    reopen_form = None
-        elif request.POST.get("action") == "visit":
-            visit_form = PublicVisitForm(request.POST)
-            form = LookupForm(initial=request.POST)
-            if visit_form.is_valid():
-                d = visit_form.cleaned_data
-                try:
-                    complaint = services.visit_public(
-                        d["number"], d["code"], d["result"], d["note"]
-                    )
-                except ValidationError as error:
-                    apply_errors(visit_form, error)
-                    complaint = services.lookup_public(d["number"], d["code"])
-                    not_found = complaint is None
-                else:
-                    messages.success(request, "感谢您的评价。")
-                    visit_form = None
+            lookup = _take(request, name, step)
         elif form.is_valid():
-            complaint = services.lookup_public(
-                form.cleaned_data["number"], form.cleaned_data["code"]
-            )
-            not_found = complaint is None
-    if (
-        complaint is not None
-        and complaint.status == Complaint.Status.REPLIED
-        and visit_form is None
-    ):
-        visit_form = PublicVisitForm(initial={"number": complaint.number})
-    if complaint is not None and services.can_reopen(complaint) and reopen_form is None:
-        reopen_form = PublicReopenForm(initial={"number": complaint.number})
+            found = services.lookup_public(form.cleaned_data["number"], form.cleaned_data["code"])
+            lookup = Lookup(found, not_found=found is None)
     return render(
         request,
         "complaints/public_lookup.html",
-        {
-            "form": form,
-            "complaint": complaint,
-            "public_status": services.public_status(complaint) if complaint else "",
-            "reopen_form": reopen_form if complaint is not None else None,
-            "visit_form": visit_form if complaint is not None else None,
-            "code": request.POST.get("code", "") if complaint is not None else "",
-            "not_found": not_found,
-            "not_found_message": services.NOT_FOUND,
-            "throttled": throttled,
-        },
-        status=429 if throttled else 200,
+        {"form": form, **lookup.context(request)},
+        status=429 if lookup.throttled else 200,
     )
 
 

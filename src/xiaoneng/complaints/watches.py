@@ -3,6 +3,11 @@
 Warning: the unit's liaisons for the unit's step (办理), the office for the office's steps.
 Overdue: 督办 — the complaint is marked, the nearest leaders of the handling unit and the office
 are told, and an overdue unit step raises a 黄牌 (投诉办理超期) once per deadline.
+
+Like every watch, it writes derived fields only — the 督办 mark (``escalated``), the timeline's
+电子监察 lines and the sweeper's handled instants — in bulk and without audit entries of their
+own: they follow from the deadline and the clock. The card goes through
+``supervision.services.raise_cards``, which audits it.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 yet submitted, kept on the server so that they can stop and come back with the same code, on the
 same or another device, with or without JavaScript.
 
+The one writer outside the service modules, on purpose: a draft is the evaluator's own scratch
+space, written unaudited (see below), and deleted by ``sheets`` when the code is used.
+
 The questionnaire has three steps: (1) pick the units one knows — every unit not picked is
 answered 不了解 on all dimensions; (2) rate the picked units, one category at a time; (3) review
 and submit once. The draft holds the picks, the ratings and the opinions; the submitted sheet is

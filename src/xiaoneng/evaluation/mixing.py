@@ -1,6 +1,10 @@
 """匿名缓冲池 (the anonymity pool): how a submitted online sheet reaches the answer table without
 anything in the database pointing back to the code that submitted it.
 
+Its writes happen only inside a service's transaction (``sheets`` on a submission, ``services``
+when the collection closes), under the campaign's lock; they write no audit entry of their own
+(a batch's time would date the codes' use) — closing records how many were released.
+
 A database reader can see which codes are used (their evaluator and stratum are known to the
 office, and the stratum of a drawn number is public) and, with snapshots or PostgreSQL's
 transaction ids, in which order they were used. So a sheet must not enter the answer table

@@ -1,5 +1,9 @@
 """评议人库: importing the evaluator pool from Excel, and adding or removing one person.
 
+A service module of ``evaluation`` (with ``services``, ``sheets`` and ``results``): its writes
+begin with the campaign's table of stages (``services.STAGES``), run in a transaction and are
+audited.
+
 The workbook's first sheet has a header row with 姓名、层面、手机号码、身份证号、工作单位或住址 (any
 order; 手机号码 or 身份证号 at least one per row — they identify the same person twice). The
 import is all or nothing: every problem is listed with its row, and nothing is saved until the
@@ -233,10 +237,7 @@ def check_people(campaign: Campaign, people: list[Person]) -> list[str]:
 @transaction.atomic
 def import_pool(actor, campaign: Campaign, data: bytes) -> int:
     """导入评议人库: all rows or none. Returns how many people were added."""
-    services.require_office(actor)
-    campaign = services._locked(campaign)
-    if not campaign.pool_editable:
-        raise ValidationError("名册已经冻结，评议人库不能再修改")
+    campaign = services.STAGES.begin(actor, campaign, "edit_pool").record
     people = read_people(data)
     errors = check_people(campaign, people)
     if errors:
@@ -269,10 +270,7 @@ def import_pool(actor, campaign: Campaign, data: bytes) -> int:
 def add_person(actor, campaign: Campaign, person: Person) -> Evaluator:
     """One person typed in on the pool page: the same checks as a file of one row."""
     with transaction.atomic():
-        services.require_office(actor)
-        campaign = services._locked(campaign)
-        if not campaign.pool_editable:
-            raise ValidationError("名册已经冻结，评议人库不能再修改")
+        campaign = services.STAGES.begin(actor, campaign, "edit_pool").record
         errors = [e.split("：", 1)[-1] for e in check_people(campaign, [person])]
         if errors:
             raise ValidationError(errors)
@@ -296,10 +294,7 @@ def add_person(actor, campaign: Campaign, person: Person) -> Evaluator:
 
 @transaction.atomic
 def remove_person(actor, evaluator: Evaluator) -> None:
-    services.require_office(actor)
-    campaign = services._locked(evaluator.campaign)
-    if not campaign.pool_editable:
-        raise ValidationError("名册已经冻结，评议人库不能再修改")
+    services.STAGES.begin(actor, evaluator.campaign, "edit_pool")
     audit.record(
         actor,
         audit.Action.DELETE,

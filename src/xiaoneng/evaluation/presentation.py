@@ -1,5 +1,7 @@
-"""What the results pages show, shared by the office and the public: rankings per category,
-charts (ECharts options) and the year-over-year comparison. Reads stored results only."""
+"""What the evaluation pages show: the rankings per category, charts (ECharts options) and the
+year-over-year comparison that the office and the public share, and the rows of the office's
+pages (units to choose, the pool, the draw, the review). Reads only; views pass what is shown
+here to their templates."""
 
 from __future__ import annotations
 
@@ -7,11 +9,24 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from . import results
-from .models import Campaign, CampaignUnit
+from xiaoneng import scoring
+from xiaoneng.org.models import Unit, UnitCategory
+
+from . import pool, results, services
+from .models import AnswerSheet, Campaign, CampaignUnit, Evaluator, Stratum
+
+if TYPE_CHECKING:
+    from .forms import PoolFilterForm, UnitsForm
+
+#: The kinds of organisation unit that can be evaluated (not sections inside a department).
+EVALUATED_KINDS = (Unit.Kind.DEPARTMENT, Unit.Kind.CENTRE, Unit.Kind.WINDOW, Unit.Kind.DISTRICT)
 
 #: Bars and points of the satisfaction chart.
 POINT_COLOUR = "#b42318"
@@ -240,3 +255,178 @@ def seed_shown(campaign: Campaign) -> SeedShown | None:
     text = unicodedata.normalize("NFKC", campaign.seed_raw)
     groups = [re.findall(r"[0-9]+", part) for part in text.split("/")]
     return SeedShown([g for g in groups if g], campaign.seed_canonical)
+
+
+# ---- the office's pages -------------------------------------------------------------------------
+
+
+def unit_candidates(campaign: Campaign) -> list[Unit]:
+    """The units that may be evaluated (and those already chosen), in the tree's order."""
+    chosen = campaign.units.values_list("unit_id", flat=True)
+    return list(
+        Unit.objects.filter(Q(kind__in=EVALUATED_KINDS) | Q(pk__in=chosen), is_active=True)
+        .select_related("category", "parent")
+        .order_by("path")
+    )
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    """One line of the 被评议单位 page: the unit, ticked or not, its category and duty summary."""
+
+    unit: Unit
+    on: bool
+    category: str
+    duty: str
+
+
+@dataclass(frozen=True)
+class UnitsPage:
+    rows: list[UnitChoice]
+    categories: list[str]  # suggested in the category box
+    chosen_count: int
+
+
+def units_page(campaign: Campaign, candidates: list[Unit], form: UnitsForm) -> UnitsPage:
+    """The campaign's units as stored, or as just typed when the form was posted."""
+    chosen = {cu.unit_id: cu for cu in campaign.units.all()}
+    ticked = {str(v) for v in form["unit"].value() or []} if form.is_bound else set()
+    rows = []
+    for unit in candidates:
+        cu = chosen.get(unit.pk)
+        if form.is_bound:
+            on = str(unit.pk) in ticked
+            category = form[f"category_{unit.pk}"].value() if on else ""
+            duty = form[f"duty_{unit.pk}"].value() if on else ""
+        else:
+            on = cu is not None
+            category = cu.category if cu else (unit.category.name if unit.category else "")
+            duty = cu.duty_summary if cu else unit.duty_summary
+        rows.append(UnitChoice(unit, on, category or "", duty or ""))
+    categories = [
+        *services.DEFAULT_CATEGORIES,
+        *UnitCategory.objects.values_list("name", flat=True),
+        *(cu.category for cu in chosen.values()),
+    ]
+    return UnitsPage(rows, list(dict.fromkeys(categories)), len(chosen))
+
+
+@dataclass(frozen=True)
+class PoolListing:
+    page: Page
+    q: str
+    stratum: str
+    status: str
+    strata: list[tuple[Stratum, int]]  # with how many people each has in the pool
+
+
+def pool_listing(campaign: Campaign, filters: PoolFilterForm, page: str | None) -> PoolListing:
+    """The pool page's table: the people matching the search, 50 a page."""
+    people = campaign.evaluators.select_related("stratum")
+    stratum, status, q = filters.value("stratum"), filters.value("status"), filters.value("q")
+    if stratum:
+        people = people.filter(stratum__name=stratum)
+    if status:
+        people = people.filter(status=status)
+    people = pool.matching(people, q)
+    sizes = services.stratum_sizes(campaign)
+    return PoolListing(
+        Paginator(people.order_by("number"), 50).get_page(page),
+        q,
+        stratum,
+        status,
+        [(s, sizes.get(s.name, 0)) for s in campaign.strata.all()],
+    )
+
+
+@dataclass(frozen=True)
+class DrawnStratum:
+    """Who a stratum's draw chose, in draw order (with those replaced), and its reserves."""
+
+    stratum: Stratum
+    chosen: list[Evaluator]
+    reserves: int
+
+
+def drawn(campaign: Campaign, strata: list[Stratum]) -> list[DrawnStratum]:
+    """The draw's outcome per stratum; empty before the draw."""
+    if not campaign.seed_canonical:
+        return []
+    people = campaign.evaluators.exclude(status=Evaluator.Status.POOL).select_related(
+        "stratum", "replaced_by"
+    )
+    out = []
+    for s in strata:
+        members = sorted(
+            (e for e in people if e.stratum_id == s.pk), key=lambda e: e.draw_position or 0
+        )
+        out.append(
+            DrawnStratum(
+                s,
+                [e for e in members if e.status != Evaluator.Status.RESERVE],
+                sum(e.status == Evaluator.Status.RESERVE for e in members),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class FlaggedRule:
+    """A careless-response rule with what it flags and whether (and why) it was adopted."""
+
+    kind: str
+    label: str
+    text: str
+    reason: str | None
+    flags: list[dict]  # {"detail": …, "sheets": [AnswerSheet, …]}
+    sheets: int
+
+
+@dataclass(frozen=True)
+class Review:
+    rules: list[FlaggedRule]
+    preview: scoring.TallyResult | None
+    preview_rows: list[dict]  # {"name": unit name, "r": UnitResult}, by category and rank
+    refusal: ValidationError | None  # why there is no preview although there are sheets
+
+
+def review(campaign: Campaign) -> Review:
+    """可疑问卷复核: each rule that flags sheets, and a preview of the tally without intervals."""
+    if campaign.status not in (Campaign.Status.CLOSED, Campaign.Status.COLLECTING):
+        return Review([], None, [], None)
+    core = results.core_campaign(campaign)
+    report = results.quality(campaign, core)
+    flagged = {sid for f in report.flags for sid in f.sheet_ids}
+    by_id = {
+        str(s.pk): s
+        for s in AnswerSheet.objects.filter(pk__in=list(flagged)).select_related("stratum")
+    }
+    rules = []
+    for kind, (label, text) in results.RULES.items():
+        found = report.of_kind(kind)
+        if found:
+            rules.append(
+                FlaggedRule(
+                    kind.value,
+                    label,
+                    text,
+                    campaign.exclusion_rules.get(kind.value),
+                    [
+                        {"detail": f.detail, "sheets": [by_id[s] for s in f.sheet_ids]}
+                        for f in found
+                    ],
+                    len({s for f in found for s in f.sheet_ids}),
+                )
+            )
+    if campaign.status != Campaign.Status.CLOSED or not campaign.sheets.exists():
+        return Review(rules, None, [], None)
+    try:
+        preview = results.compute(campaign, replicates=0, core=core)
+    except ValidationError as error:
+        return Review(rules, None, [], error)
+    names = dict(campaign.units.values_list("pk", "unit__name"))
+    rows = sorted(
+        ({"name": names[int(u.unit)], "r": u} for u in preview.units),
+        key=lambda x: (x["r"].category, x["r"].rank or 10**6),
+    )
+    return Review(rules, preview, rows, None)

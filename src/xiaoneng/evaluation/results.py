@@ -2,6 +2,10 @@
 core, the careless-response review, storing the final figures, publication and the comparison
 with earlier years.
 
+A service module of ``evaluation`` (with ``services``, ``pool`` and ``sheets``): the tally, its
+undoing and the publication go through the campaign's table of stages (``services.STAGES``),
+in a transaction, audited; the rest only reads.
+
 The bootstrap of the rank intervals is seeded from the campaign's public draw (canonical seed
 and roster hash), so the published intervals can be recomputed by anyone with the answers.
 """
@@ -20,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xiaoneng import scoring
-from xiaoneng.audit import services as audit
 
 from . import services
 from .models import AnswerSheet, Campaign, CampaignUnit, Milestone
@@ -175,10 +178,8 @@ def _unit_json(r: scoring.UnitResult) -> dict:
 def finalize(actor, campaign: Campaign, *, flags_reviewed: bool) -> scoring.TallyResult:
     """统计计分: compute and store the results; from now on they are what is published.
     When there are careless-response flags, the office must say it has reviewed them."""
-    services.require_office(actor)
-    campaign = services._locked(campaign)
-    if campaign.status != Status.CLOSED:
-        raise services._stage_error(campaign, "统计计分")
+    step = services.STAGES.begin(actor, campaign, "tally")
+    campaign = step.record
     if campaign.pending.exists():  # close_collection releases them all; never tally without
         raise ValidationError(_("还有网上评议表在匿名缓冲池中未入库，不能计分"))
     # Exactly the sheets the adopted rules exclude (sheets.adopt_rule), whatever was marked
@@ -241,30 +242,24 @@ def finalize(actor, campaign: Campaign, *, flags_reviewed: bool) -> scoring.Tall
     }
     campaign.flags_reviewed_at = now if flags else None
     campaign.tallied_at = now
-    campaign.status = Status.TALLIED
-    campaign.save()
-    services.complete_milestone(campaign, Milestone.Kind.TALLY, now)
-    audit.record(
-        actor,
-        audit.Action.EVENT,
-        campaign,
+    step.finish(
+        summary=f"统计计分：有效评议表 {result.sheets_used} 份，剔除 {len(result.excluded)} 份",
+        fields=["summary", "flags_reviewed_at", "tallied_at"],
         after={
             "sheets_used": result.sheets_used,
             "excluded": len(result.excluded),
             "headline": result.headline_rate.value,
         },
-        summary=f"统计计分：有效评议表 {result.sheets_used} 份，剔除 {len(result.excluded)} 份",
     )
+    services.complete_milestone(campaign, Milestone.Kind.TALLY, now)
     return result
 
 
 @transaction.atomic
 def reopen(actor, campaign: Campaign, reason: str) -> Campaign:
     """撤销计分 (before publication only): back to the review, results cleared."""
-    services.require_office(actor)
-    campaign = services._locked(campaign)
-    if campaign.status != Status.TALLIED:
-        raise services._stage_error(campaign, "撤销计分")
+    step = services.STAGES.begin(actor, campaign, "undo_tally")
+    campaign = step.record
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请写明撤销计分的理由"})
@@ -279,26 +274,19 @@ def reopen(actor, campaign: Campaign, reason: str) -> Campaign:
     )
     campaign.summary = None
     campaign.tallied_at = None
-    campaign.status = Status.CLOSED
-    campaign.save(update_fields=["summary", "tallied_at", "status"])
+    step.finish(summary="撤销计分", fields=["summary", "tallied_at"], after={"reason": reason})
     Milestone.objects.filter(campaign=campaign, kind=Milestone.Kind.TALLY).update(done_at=None)
-    audit.record(actor, audit.Action.EVENT, campaign, after={"reason": reason}, summary="撤销计分")
     return campaign
 
 
 @transaction.atomic
 def publish(actor, campaign: Campaign) -> Campaign:
     """公布结果: the results page becomes public; nothing can change afterwards."""
-    services.require_office(actor)
-    campaign = services._locked(campaign)
-    if campaign.status != Status.TALLIED:
-        raise services._stage_error(campaign, "公布结果")
+    step = services.STAGES.begin(actor, campaign, "publish")
     now = timezone.now()
-    campaign.status = Status.PUBLISHED
-    campaign.published_at = now
-    campaign.save(update_fields=["status", "published_at"])
+    step.record.published_at = now
+    campaign = step.finish(summary="公布评议结果", fields=["published_at"])
     services.complete_milestone(campaign, Milestone.Kind.PUBLICATION, now)
-    audit.record(actor, audit.Action.EVENT, campaign, summary="公布评议结果")
     return campaign
 
 

@@ -1,9 +1,12 @@
 """Running an evaluation campaign (评议活动): set-up, freezing the roster, the public draw,
-codes, collection and the stages in between. Answer sheets are in ``sheets.py``, the pool import
-in ``pool.py``, the tally and its results in ``results.py``.
+codes, collection and the stages in between. The service modules of ``evaluation`` are this one,
+``pool`` (the evaluator pool), ``sheets`` (answer sheets, paper entry, the review) and
+``results`` (the tally and publication); the pages call only them for a change, and ``drafts``
+for an evaluator's answers in progress.
 
-Every change goes through a function here (or there): it checks the stage the campaign is in,
-runs in a transaction, and writes its audit entry. Stages, in order (``Campaign.Status``):
+Every change goes through a function here (or there): it runs in a transaction, takes the
+campaign through the one table of what may be done in which stage (``STAGES``, the shared step
+of ``xiaoneng.workflow``), and writes its audit entry. Stages, in order (``Campaign.Status``):
 
 筹备 DRAFT → 名册冻结 FROZEN → 已抽取 DRAWN → 评议中 COLLECTING → 回收结束 CLOSED →
 已计分 TALLIED → 已公布 PUBLISHED.
@@ -33,6 +36,7 @@ from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
 from xiaoneng.workcalendar.services import get_calendar
 from xiaoneng.workdays import SHANGHAI
+from xiaoneng.workflow import Transition, Transitions
 
 from . import mixing
 from .models import (
@@ -83,17 +87,62 @@ MAX_OPTIONS = 10  # one digit per answer in the stored sheets
 
 
 def require_office(actor) -> None:
+    """For creating a campaign; every action on an existing one checks this through STAGES."""
     if actor is None or getattr(actor, "effective_role", None) not in OFFICE_ROLES:
-        raise PermissionDenied("只有效能办可以管理评议活动")
+        raise PermissionDenied(STAGES.denied)
 
 
-def _stage_error(campaign: Campaign, doing: str) -> ValidationError:
-    return ValidationError(f"评议活动当前处于“{campaign.get_status_display()}”阶段，不能{doing}")
+ALL_STAGES = frozenset(Status.values)
+#: Said to an evaluator, and to the office entering paper forms, outside the collection.
+NOT_COLLECTING = "本次评议现在不接受评议表（尚未开始或已经结束）。"
+#: How the anonymous evaluator acts (with a code): never recorded, only checked.
+EVALUATOR = "评议人"
 
 
-def _locked(campaign: Campaign) -> Campaign:
-    """Re-read the campaign under a row lock: two clicks on 'draw' must not both draw."""
-    return Campaign.objects.select_for_update().get(pk=campaign.pk)
+def _office(label: str, sources, target: str | None = None, **wording) -> Transition:
+    return Transition(label, frozenset(sources), target, OFFICE_ROLES, **wording)
+
+
+#: 评议活动的阶段: in which stage each action on a campaign may be taken, and to which stage it
+#: leads. Every action here and in ``pool``, ``sheets`` and ``results`` begins with it: it locks
+#: the campaign (two clicks on “draw” must not both draw) and checks who and when.
+STAGES = Transitions(
+    noun="评议活动",
+    denied="只有效能办可以管理评议活动",
+    wrong_status="评议活动当前处于“{status}”阶段，不能{label}",
+    actions={
+        "edit": _office("修改评议活动", ALL_STAGES),
+        "edit_form": _office(
+            "修改评议表",
+            {Status.DRAFT, Status.FROZEN},
+            wrong_status="评议人抽取完成后，评议表（被评议单位、评议内容、选项和权重）不能再修改",
+        ),
+        "set_assessment": _office(
+            "修改工作考核得分", ALL_STAGES - {Status.TALLIED, Status.PUBLISHED}
+        ),
+        "edit_pool": _office(
+            "修改评议人库", {Status.DRAFT}, wrong_status="名册已经冻结，评议人库不能再修改"
+        ),
+        "freeze": _office("冻结名册", {Status.DRAFT}, Status.FROZEN),
+        "announce_seed": _office("公告种子来源", {Status.FROZEN}),
+        "draw": _office("抽取评议人", {Status.FROZEN}, Status.DRAWN),
+        "set_mode": _office(
+            "修改参评方式", {Status.DRAFT, Status.FROZEN, Status.DRAWN, Status.COLLECTING}
+        ),
+        "replace_evaluator": _office("替补评议人", {Status.DRAWN, Status.COLLECTING}),
+        "issue_codes": _office("发放评议码", {Status.DRAWN, Status.COLLECTING}),
+        "open": _office("开始评议", {Status.DRAWN}, Status.COLLECTING),
+        "answer_online": Transition(
+            "提交评议表", {Status.COLLECTING}, None, wrong_status=NOT_COLLECTING
+        ),
+        "enter_paper": _office("录入纸质评议表", {Status.COLLECTING}, wrong_status=NOT_COLLECTING),
+        "close": _office("结束回收", {Status.COLLECTING}, Status.CLOSED),
+        "review": _office("采用或撤销剔除规则", {Status.CLOSED}),
+        "tally": _office("统计计分", {Status.CLOSED}, Status.TALLIED),
+        "undo_tally": _office("撤销计分", {Status.TALLIED}, Status.CLOSED),
+        "publish": _office("公布结果", {Status.TALLIED}, Status.PUBLISHED),
+    },
+)
 
 
 def _snapshot(campaign: Campaign) -> dict:
@@ -220,8 +269,7 @@ def update_campaign(
     actor, campaign: Campaign, *, name: str, year: int, description: str, dates: MilestoneDates
 ) -> Campaign:
     """Name, year, description and the milestone dates (a done milestone keeps its date)."""
-    require_office(actor)
-    campaign = _locked(campaign)
+    campaign = STAGES.begin(actor, campaign, "edit").record
     name, year = _clean_name(name, year)
     dates.check()
     if year != campaign.year and not campaign.pool_editable:
@@ -242,13 +290,6 @@ def update_campaign(
     return campaign
 
 
-def _require_form_editable(campaign: Campaign) -> None:
-    if not campaign.form_editable:
-        raise ValidationError(
-            "评议人抽取完成后，评议表（被评议单位、评议内容、选项和权重）不能再修改"
-        )
-
-
 def _weight(value, what: str) -> float:
     try:
         w = float(value)
@@ -262,9 +303,7 @@ def _weight(value, what: str) -> float:
 @transaction.atomic
 def set_dimensions(actor, campaign: Campaign, rows: Iterable[tuple[str, object]]) -> None:
     """评议内容 and their weights, in order (replaces the list)."""
-    require_office(actor)
-    campaign = _locked(campaign)
-    _require_form_editable(campaign)
+    campaign = STAGES.begin(actor, campaign, "edit_form").record
     clean: list[tuple[str, float]] = []
     for name, weight in rows:
         name = (name or "").strip()
@@ -309,9 +348,7 @@ class OptionRow:
 @transaction.atomic
 def set_options(actor, campaign: Campaign, rows: Iterable[OptionRow], headline: str) -> None:
     """The answer scale (选项、分值、计入哪个满意率) and which rate is published."""
-    require_office(actor)
-    campaign = _locked(campaign)
-    _require_form_editable(campaign)
+    campaign = STAGES.begin(actor, campaign, "edit_form").record
     clean: list[OptionRow] = []
     for row in rows:
         label = (row.label or "").strip()
@@ -365,9 +402,7 @@ def set_options(actor, campaign: Campaign, rows: Iterable[OptionRow], headline: 
 
 @transaction.atomic
 def apply_preset(actor, campaign: Campaign, preset: str) -> None:
-    require_office(actor)
-    campaign = _locked(campaign)
-    _require_form_editable(campaign)
+    campaign = STAGES.begin(actor, campaign, "edit_form").record
     before = _snapshot(campaign)
     apply_preset_values(campaign, preset)
     campaign.save()
@@ -393,9 +428,7 @@ def set_strata(actor, campaign: Campaign, rows: Iterable[StratumRow]) -> None:
     """层面, their quotas and weights. Names can change only while the pool is editable (the
     pool refers to them); quotas are fixed at the freeze (they are published with the roster);
     weights until the draw."""
-    require_office(actor)
-    campaign = _locked(campaign)
-    _require_form_editable(campaign)
+    campaign = STAGES.begin(actor, campaign, "edit_form").record
     existing = {s.name: s for s in campaign.strata.all()}
     clean: list[tuple[str, int, float]] = []
     for row in rows:
@@ -482,9 +515,7 @@ def set_units(actor, campaign: Campaign, rows: Iterable[UnitRow]) -> None:
     """被评议单位 with their category and published duty summary (replaces the list)."""
     from xiaoneng.org.models import Unit
 
-    require_office(actor)
-    campaign = _locked(campaign)
-    _require_form_editable(campaign)
+    campaign = STAGES.begin(actor, campaign, "edit_form").record
     rows = list(rows)
     units = Unit.objects.in_bulk([r.unit_id for r in rows])
     seen: set[int] = set()
@@ -535,9 +566,7 @@ def set_category_weights(
 ) -> None:
     """Other weights for one category's units; an empty mapping goes back to the defaults.
     Every stratum (or dimension) must get a weight, so that a typo cannot zero one silently."""
-    require_office(actor)
-    campaign = _locked(campaign)
-    _require_form_editable(campaign)
+    campaign = STAGES.begin(actor, campaign, "edit_form").record
     if kind not in CategoryWeight.Kind.values:
         raise ValidationError("权重类型不正确")
     if not campaign.units.filter(category=category).exists():
@@ -583,10 +612,7 @@ def set_assessment(
 ) -> None:
     """Combination with the work assessment (与工作考核结合, e.g. 70/30) and the scores per unit.
     Both weights empty: the questionnaire alone."""
-    require_office(actor)
-    campaign = _locked(campaign)
-    if campaign.has_results:
-        raise _stage_error(campaign, "修改工作考核得分")
+    campaign = STAGES.begin(actor, campaign, "set_assessment").record
     q_empty = str(questionnaire or "").strip() == ""
     a_empty = str(assessment or "").strip() == ""
     if q_empty != a_empty:
@@ -703,10 +729,8 @@ def roster_rows(campaign: Campaign) -> list[tuple[str, str]]:
 def freeze_roster(actor, campaign: Campaign) -> Campaign:
     """冻结名册: the canonical roster file and its SHA-256 are fixed and published, with the
     quotas. Nothing in the pool can change afterwards."""
-    require_office(actor)
-    campaign = _locked(campaign)
-    if campaign.status != Status.DRAFT:
-        raise _stage_error(campaign, "冻结名册")
+    step = STAGES.begin(actor, campaign, "freeze")
+    campaign = step.record
     rows = roster_rows(campaign)
     if not rows:
         raise ValidationError("评议人库是空的，请先导入评议人")
@@ -730,30 +754,21 @@ def freeze_roster(actor, campaign: Campaign) -> Campaign:
     missing = [u for u in ("units", "dimensions", "options") if not getattr(campaign, u).exists()]
     if missing:
         raise ValidationError("请先设置被评议单位、评议内容和答案选项")
-    now = timezone.now()
     campaign.roster_csv = data.decode("utf-8")
     campaign.roster_hash = roster.hash
     campaign.quotas_json = draw.canonical_quotas(clean).decode("utf-8")
-    campaign.frozen_at = now
-    campaign.status = Status.FROZEN
-    campaign.save()
-    audit.record(
-        actor,
-        audit.Action.EVENT,
-        campaign,
-        after={"roster_hash": roster.hash, "strata": roster.strata, "quotas": clean},
+    campaign.frozen_at = timezone.now()
+    return step.finish(
         summary=f"冻结评议人名册（{len(rows)} 人），名册哈希 {roster.hash}",
+        fields=["roster_csv", "roster_hash", "quotas_json", "frozen_at"],
+        after={"roster_hash": roster.hash, "strata": roster.strata, "quotas": clean},
     )
-    return campaign
 
 
 @transaction.atomic
 def announce_seed_source(actor, campaign: Campaign, text: str) -> Campaign:
     """预告种子来源: which public draw will give the seed, announced before it happens."""
-    require_office(actor)
-    campaign = _locked(campaign)
-    if campaign.status != Status.FROZEN:
-        raise _stage_error(campaign, "公告种子来源")
+    campaign = STAGES.begin(actor, campaign, "announce_seed").record
     text = (text or "").strip()
     if len(text) < 8:
         raise ValidationError({"seed_source": "请写明种子取自哪一期公开开奖及录入方式（至少8字）"})
@@ -783,10 +798,8 @@ def campaign_layout(campaign: Campaign) -> dict[str, list[int]]:
 @transaction.atomic
 def enter_seed_and_draw(actor, campaign: Campaign, seed: str) -> draw.DrawResult:
     """录入种子并抽取: canonical seed, then the public draw; the form is frozen with it."""
-    require_office(actor)
-    campaign = _locked(campaign)
-    if campaign.status != Status.FROZEN:
-        raise _stage_error(campaign, "抽取评议人")
+    step = STAGES.begin(actor, campaign, "draw")
+    campaign = step.record
     if not campaign.seed_source:
         raise ValidationError("请先公告随机种子的来源，开奖后再录入号码")
     try:
@@ -816,17 +829,13 @@ def enter_seed_and_draw(actor, campaign: Campaign, seed: str) -> draw.DrawResult
     campaign.seed_canonical = result.canonical_seed
     campaign.drawn_at = now
     campaign.layout = campaign_layout(campaign)
-    campaign.status = Status.DRAWN
-    campaign.save()
-    complete_milestone(campaign, Milestone.Kind.DRAW, now)
-    audit.record(
-        actor,
-        audit.Action.EVENT,
-        campaign,
-        after={"seed": result.seed, "canonical_seed": result.canonical_seed},
+    step.finish(
         summary=f"录入种子并抽取评议人 {len(result.selected_ids)} 名"
         f"（规范种子 {result.canonical_seed}）",
+        fields=["seed_raw", "seed_canonical", "drawn_at", "layout"],
+        after={"seed": result.seed, "canonical_seed": result.canonical_seed},
     )
+    complete_milestone(campaign, Milestone.Kind.DRAW, now)
     return result
 
 
@@ -845,10 +854,7 @@ def draw_result(campaign: Campaign) -> draw.DrawResult | None:
 def replace_evaluator(actor, evaluator: Evaluator, reason: str) -> Evaluator:
     """替补: a selected evaluator who cannot take part is replaced by the next reserve of the
     same stratum, in draw order — never by someone picked by hand. Returns the reserve."""
-    require_office(actor)
-    campaign = _locked(evaluator.campaign)
-    if campaign.status not in (Status.DRAWN, Status.COLLECTING):
-        raise _stage_error(campaign, "替补评议人")
+    campaign = STAGES.begin(actor, evaluator.campaign, "replace_evaluator").record
     evaluator = Evaluator.objects.select_for_update().get(pk=evaluator.pk)
     reason = (reason or "").strip()
     if not reason:
@@ -888,15 +894,7 @@ def replace_evaluator(actor, evaluator: Evaluator, reason: str) -> Evaluator:
 @transaction.atomic
 def set_mode(actor, evaluator: Evaluator, mode: str) -> None:
     """网上 or 纸质: how a drawn evaluator takes part (before their code is issued)."""
-    require_office(actor)
-    campaign = _locked(evaluator.campaign)
-    if campaign.status not in (
-        Status.DRAFT,
-        Status.FROZEN,
-        Status.DRAWN,
-        Status.COLLECTING,
-    ):
-        raise _stage_error(campaign, "修改参评方式")
+    STAGES.begin(actor, evaluator.campaign, "set_mode")
     if mode not in Evaluator.Mode.values:
         raise ValidationError("参评方式不正确")
     if AccessCode.objects.filter(evaluator=evaluator).exists() and mode == Evaluator.Mode.PAPER:
@@ -933,10 +931,7 @@ def code_digests(code: str) -> list[str]:
 def issue_codes(actor, campaign: Campaign) -> int:
     """评议码: one single-use code for every selected online evaluator who has none yet. Only a
     keyed hash (to check it) and an encrypted copy (to print letters again) are stored."""
-    require_office(actor)
-    campaign = _locked(campaign)
-    if campaign.status not in (Status.DRAWN, Status.COLLECTING):
-        raise _stage_error(campaign, "发放评议码")
+    campaign = STAGES.begin(actor, campaign, "issue_codes").record
     pending = list(
         campaign.evaluators.filter(
             status=Evaluator.Status.SELECTED,
@@ -974,29 +969,19 @@ def code_of(access: AccessCode) -> str:
     return format_code(crypto.decrypt_identity(access.sealed)["code"])
 
 
-# ---- stages --------------------------------------------------------------------------------------
-
-
-def _advance(actor, campaign: Campaign, expected: Status, target: Status, doing: str) -> Campaign:
-    require_office(actor)
-    campaign = _locked(campaign)
-    if campaign.status != expected:
-        raise _stage_error(campaign, doing)
-    campaign.status = target
-    return campaign
+# ---- collection --------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def open_collection(actor, campaign: Campaign) -> Campaign:
     """开始评议: codes work and paper forms can be entered from now on."""
-    campaign = _advance(actor, campaign, Status.DRAWN, Status.COLLECTING, "开始评议")
+    step = STAGES.begin(actor, campaign, "open")
     now = timezone.now()
-    campaign.collection_opened_at = now
-    campaign.save(update_fields=["status", "collection_opened_at"])
-    complete_milestone(campaign, Milestone.Kind.DISTRIBUTION, now)
-    audit.record(
-        actor, audit.Action.EVENT, campaign, summary="开始评议：评议码生效，可录入纸质评议表"
+    step.record.collection_opened_at = now
+    campaign = step.finish(
+        summary="开始评议：评议码生效，可录入纸质评议表", fields=["collection_opened_at"]
     )
+    complete_milestone(campaign, Milestone.Kind.DISTRIBUTION, now)
     return campaign
 
 
@@ -1005,7 +990,8 @@ def close_collection(actor, campaign: Campaign) -> Campaign:
     """结束回收: no more answers; every paper form must have been entered twice and agreed."""
     from .models import PaperForm
 
-    campaign = _advance(actor, campaign, Status.COLLECTING, Status.CLOSED, "结束回收")
+    step = STAGES.begin(actor, campaign, "close")
+    campaign = step.record
     pending = campaign.paper_forms.exclude(status=PaperForm.Status.ACCEPTED).count()
     if pending:
         raise ValidationError(
@@ -1013,7 +999,6 @@ def close_collection(actor, campaign: Campaign) -> Campaign:
         )
     now = timezone.now()
     campaign.collection_closed_at = now
-    campaign.save(update_fields=["status", "collection_closed_at"])
     complete_milestone(campaign, Milestone.Kind.COLLECTION, now)
     # The online sheets still in the anonymity pool enter the answer table, all strata in one
     # shuffled batch; submissions wait on the campaign's lock, so none can arrive after this.
@@ -1025,19 +1010,16 @@ def close_collection(actor, campaign: Campaign) -> Campaign:
     )
     online, paper = by_channel.get("online", 0), by_channel.get("paper", 0)
     # The one record of the online sheets' arrival: how many, now, never one by one.
-    audit.record(
-        actor,
-        audit.Action.EVENT,
-        campaign,
+    return step.finish(
+        summary=f"结束回收评议表：网上 {online} 份，纸质 {paper} 份",
+        fields=["collection_closed_at"],
         after={
             "online": online,
             "paper": paper,
             "released_at_close": released,
             "drafts_deleted": drafts_deleted,
         },
-        summary=f"结束回收评议表：网上 {online} 份，纸质 {paper} 份",
     )
-    return campaign
 
 
 def next_number(campaign: Campaign) -> int:

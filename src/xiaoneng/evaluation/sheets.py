@@ -1,6 +1,10 @@
 """Answer sheets (评议表): online with a single-use code, on paper with double entry, and the
 review of careless responses before the tally.
 
+A service module of ``evaluation`` (with ``services``, ``pool`` and ``results``): its writes
+begin with the campaign's table of stages (``services.STAGES``) and run in a transaction; they
+are audited, except an evaluator's submission (below).
+
 A sheet's answers are stored as one character per (unit, dimension) in the order frozen at the
 draw (``Campaign.layout``): ``"0"``–``"9"`` is the position of the chosen option, ``"-"`` no
 answer. Online, every item must be answered (不了解 is an answer); on paper a blank is kept as a
@@ -49,7 +53,6 @@ OPINION_MAX = 500
 SERIAL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,29}")
 #: One message for an unknown, revoked or already used code: a code cannot be probed.
 CODE_REFUSED = "评议码无效或已经使用过。每个评议码只能提交一次；如有疑问请联系评议办公室。"
-NOT_COLLECTING = "本次评议现在不接受评议表（尚未开始或已经结束）。"
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,7 @@ def usable_code(code: str) -> AccessCode:
     if access is None:
         raise ValidationError({"code": CODE_REFUSED})
     if not access.campaign.is_collecting:
-        raise ValidationError(NOT_COLLECTING)
+        raise ValidationError(services.NOT_COLLECTING)
     return access
 
 
@@ -258,9 +261,9 @@ def _store_online(
     with transaction.atomic():
         # One pool change at a time, and none after the collection closed (closing releases
         # the pool under the same lock).
-        campaign = services._locked(access.campaign)
-        if not campaign.is_collecting:
-            raise ValidationError(NOT_COLLECTING)
+        campaign = services.STAGES.begin(
+            services.EVALUATOR, access.campaign, "answer_online"
+        ).record
         # Only if still unused: a double click or a second tab loses.
         if not AccessCode.objects.filter(pk=access.pk, revoked=False, used=False).update(used=True):
             raise ValidationError({"code": CODE_REFUSED})
@@ -403,10 +406,7 @@ def enter_paper(
 
     ``layout``: the campaign's :func:`layout_of`, when the caller enters many forms in a row
     (reading it costs more than the rest of an entry)."""
-    services.require_office(actor)
-    campaign = services._locked(campaign)
-    if not campaign.is_collecting:
-        raise ValidationError(NOT_COLLECTING)
+    campaign = services.STAGES.begin(actor, campaign, "enter_paper").record
     serial = clean_serial(serial)
     stratum, layout, answers, notes = _typed_form(campaign, stratum_id, rows, opinions, layout)
     form, created = PaperForm.objects.select_for_update().get_or_create(
@@ -461,10 +461,7 @@ def resolve_paper(
 ) -> AnswerSheet:
     """核对原件: someone looks at the paper and enters what it really says; that becomes the
     sheet (the two earlier entries stay as they were, for the record)."""
-    services.require_office(actor)
-    campaign = services._locked(form.campaign)
-    if not campaign.is_collecting:
-        raise ValidationError(NOT_COLLECTING)
+    campaign = services.STAGES.begin(actor, form.campaign, "enter_paper").record
     form = PaperForm.objects.select_for_update().get(pk=form.pk)
     if form.status != PaperForm.Status.MISMATCH:
         raise ValidationError("这份评议表没有待核对的不一致")
@@ -517,10 +514,7 @@ def adopt_rule(actor, campaign: Campaign, kind: str, reason: str) -> int:
     """采用剔除规则: every sheet the careless-response rule flags is left out of the tally — all
     of them, whatever option a straight-lined sheet repeats; of identical sheets all but the
     first. Returns how many sheets are excluded in all."""
-    services.require_office(actor)
-    campaign = services._locked(campaign)
-    if campaign.status != Campaign.Status.CLOSED:
-        raise services._stage_error(campaign, "采用或撤销剔除规则")
+    campaign = services.STAGES.begin(actor, campaign, "review").record
     rule = _rule(kind)
     reason = (reason or "").strip()
     if not reason:
@@ -541,10 +535,7 @@ def adopt_rule(actor, campaign: Campaign, kind: str, reason: str) -> int:
 @transaction.atomic
 def withdraw_rule(actor, campaign: Campaign, kind: str) -> int:
     """撤销剔除规则: the sheets only that rule excluded count again."""
-    services.require_office(actor)
-    campaign = services._locked(campaign)
-    if campaign.status != Campaign.Status.CLOSED:
-        raise services._stage_error(campaign, "采用或撤销剔除规则")
+    campaign = services.STAGES.begin(actor, campaign, "review").record
     rule = _rule(kind)
     campaign.exclusion_rules = {k: v for k, v in campaign.exclusion_rules.items() if k != rule}
     campaign.save(update_fields=["exclusion_rules"])

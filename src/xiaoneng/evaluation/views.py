@@ -18,26 +18,36 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from xiaoneng.accounts.roles import Role
-from xiaoneng.org.models import Unit, UnitCategory
 from xiaoneng.web.decorators import office_required
 from xiaoneng.web.forms import apply_errors
 
 from . import mixing, pool, presentation, rectify, results, services, sheets
 from .forms import (
+    PAPER_OPINIONS,
+    AssessmentForm,
     CampaignForm,
+    CategoryWeightsForm,
+    DimensionsForm,
+    EvaluatorForm,
     FinalizeForm,
     ModeForm,
     NewCampaignForm,
+    OptionsForm,
+    PaperEntryForm,
     PersonForm,
+    PoolFilterForm,
     PoolImportForm,
     PresetForm,
     ReasonForm,
+    ReplaceForm,
+    RuleForm,
     SeedForm,
     SeedSourceForm,
+    StrataForm,
+    UnitsForm,
 )
 from .models import (
     AccessCode,
-    AnswerSheet,
     Campaign,
     CampaignUnit,
     CategoryWeight,
@@ -49,8 +59,6 @@ OFFICE = (Role.ADMIN, Role.OFFICE)
 READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-#: The kinds of organisation unit that can be evaluated (not sections inside a department).
-EVALUATED_KINDS = (Unit.Kind.DEPARTMENT, Unit.Kind.CENTRE, Unit.Kind.WINDOW, Unit.Kind.DISTRICT)
 
 TABS = [
     ("detail", "概况"),
@@ -89,6 +97,36 @@ def _page(request, template: str, campaign: Campaign, tab: str, **context):
 def _refused(request, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
+
+
+def _posted(request, chosen: bool) -> tuple:
+    """The arguments that bind a page's form to the POST when its button was the one pressed."""
+    return (request.POST, request.FILES) if request.method == "POST" and chosen else (None,)
+
+
+def _done(request, form, act) -> bool:
+    """Validate the posted form and call ``act``; a refusal goes to the page's messages."""
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return False
+    try:
+        act()
+    except ValidationError as error:
+        _refused(request, error)
+        return False
+    return True
+
+
+def _about_an_evaluator(form: EvaluatorForm) -> bool:
+    """Is this posted step about an evaluator of the campaign, and valid? An evaluator the
+    campaign does not have answers 404, as a stale link would."""
+    if not form.is_bound:
+        return False
+    if form.unknown_evaluator:
+        raise Http404
+    return form.is_valid()
 
 
 def _download(data: bytes, filename: str, content_type: str) -> FileResponse:
@@ -253,11 +291,6 @@ def campaign_edit(request, pk: int):
 # ---- the form: dimensions, scale, strata, units, weights ----------------------------------------
 
 
-def _rows(post, *names: str) -> list[tuple[str, ...]]:
-    lists = [post.getlist(n) for n in names]
-    return list(zip(*lists, strict=False))
-
-
 @office_required(*OFFICE)
 def campaign_form(request, pk: int):
     """评议表: 评议内容 and weights, the answer scale, or a preset."""
@@ -268,43 +301,34 @@ def campaign_form(request, pk: int):
         for o in campaign.options.all()
     ]
     headline = campaign.headline
-    preset_form = PresetForm(initial={"preset": campaign.preset})
-    if request.method == "POST":
-        section = request.POST.get("section")
-        try:
-            if section == "dimensions":
-                dims = _rows(request.POST, "dim_name", "dim_weight")
-                services.set_dimensions(request.user, campaign, dims)
-            elif section == "options":
-                labels = request.POST.getlist("opt_label")
-                values = request.POST.getlist("opt_value")
-                top2 = set(request.POST.getlist("opt_top2"))
-                top3 = set(request.POST.getlist("opt_top3"))
-                headline = request.POST.get("headline", "")
-                options = [
-                    (label, value, str(i) in top2, str(i) in top3)
-                    for i, (label, value) in enumerate(zip(labels, values, strict=False))
-                ]
-                rows = []
-                for label, value, t2, t3 in options:
-                    if not label.strip():
-                        continue
-                    try:
-                        number = float(value) if value.strip() else None
-                    except ValueError:
-                        raise ValidationError(f"选项“{label}”的分值“{value}”不是数字") from None
-                    rows.append(services.OptionRow(label, number, t2, t3))
-                services.set_options(request.user, campaign, rows, headline)
-            elif section == "preset":
-                preset_form = PresetForm(request.POST)
-                if preset_form.is_valid():
-                    services.apply_preset(
-                        request.user, campaign, preset_form.cleaned_data["preset"]
-                    )
-            messages.success(request, "已保存")
-            return redirect("evaluation:form", campaign.pk)
-        except ValidationError as error:
-            _refused(request, error)
+    section = request.POST.get("section")
+    dims_form = DimensionsForm(*_posted(request, section == "dimensions"))
+    options_form = OptionsForm(*_posted(request, section == "options"))
+    preset_form = PresetForm(
+        *_posted(request, section == "preset"), initial={"preset": campaign.preset}
+    )
+    user = request.user
+    saved = False
+    # The two tables' forms take any text (the services word what is wrong): always valid.
+    if dims_form.is_bound and dims_form.is_valid():
+        dims = dims_form.rows()
+        saved = _done(request, dims_form, lambda: services.set_dimensions(user, campaign, dims))
+    elif options_form.is_bound and options_form.is_valid():
+        options, headline = options_form.typed(), options_form.cleaned_data["headline"]
+        saved = _done(
+            request,
+            options_form,
+            lambda: services.set_options(user, campaign, options_form.rows(), headline),
+        )
+    elif preset_form.is_bound:
+        saved = _done(
+            request,
+            preset_form,
+            lambda: services.apply_preset(user, campaign, preset_form.cleaned_data["preset"]),
+        )
+    if saved:
+        messages.success(request, "已保存")
+        return redirect("evaluation:form", campaign.pk)
     blank = 3 if campaign.form_editable else 0
     return _page(
         request,
@@ -325,13 +349,11 @@ def campaign_strata(request, pk: int):
     campaign = _campaign(request, pk)
     sizes = services.stratum_sizes(campaign)
     rows = [(s.name, str(s.quota), f"{s.weight:g}") for s in campaign.strata.all()]
-    if request.method == "POST":
-        rows = _rows(request.POST, "name", "quota", "weight")
-        try:
-            services.set_strata(request.user, campaign, [services.StratumRow(*row) for row in rows])
-        except ValidationError as error:
-            _refused(request, error)
-        else:
+    form = StrataForm(*_posted(request, True))
+    if form.is_bound and form.is_valid():  # any text: the service words what is wrong
+        rows = form.rows()
+        strata = [services.StratumRow(*row) for row in rows]
+        if _done(request, form, lambda: services.set_strata(request.user, campaign, strata)):
             messages.success(request, "已保存")
             return redirect("evaluation:strata", campaign.pk)
     blank = 2 if campaign.pool_editable else 0
@@ -349,61 +371,22 @@ def campaign_strata(request, pk: int):
 def campaign_units(request, pk: int):
     """被评议单位: which units, their category and the published duty summary (职责汇编)."""
     campaign = _campaign(request, pk)
-    chosen = {cu.unit_id: cu for cu in campaign.units.all()}
-    candidates = list(
-        Unit.objects.filter(Q(kind__in=EVALUATED_KINDS) | Q(pk__in=chosen), is_active=True)
-        .select_related("category", "parent")
-        .order_by("path")
-    )
-    categories = list(
-        dict.fromkeys(
-            [
-                *services.DEFAULT_CATEGORIES,
-                *UnitCategory.objects.values_list("name", flat=True),
-                *(cu.category for cu in chosen.values()),
-            ]
-        )
-    )
-    posted = None
-    if request.method == "POST":
-        posted = {
-            int(uid): (
-                request.POST.get(f"category_{uid}", ""),
-                request.POST.get(f"duty_{uid}", ""),
-            )
-            for uid in request.POST.getlist("unit")
-            if uid.isdigit()
-        }
-        try:
-            services.set_units(
-                request.user,
-                campaign,
-                [services.UnitRow(uid, cat, duty) for uid, (cat, duty) in posted.items()],
-            )
-        except ValidationError as error:
-            _refused(request, error)
-        else:
-            messages.success(request, f"已设置被评议单位 {len(posted)} 个")
-            return redirect("evaluation:units", campaign.pk)
-    rows = []
-    for unit in candidates:
-        cu = chosen.get(unit.pk)
-        if posted is not None:
-            on = unit.pk in posted
-            category, duty = posted.get(unit.pk, ("", ""))
-        else:
-            on = cu is not None
-            category = cu.category if cu else (unit.category.name if unit.category else "")
-            duty = cu.duty_summary if cu else unit.duty_summary
-        rows.append({"unit": unit, "on": on, "category": category, "duty": duty})
+    candidates = presentation.unit_candidates(campaign)
+    form = UnitsForm(request.POST or None, units=candidates)
+    if form.is_bound and _done(
+        request, form, lambda: services.set_units(request.user, campaign, form.rows())
+    ):
+        messages.success(request, f"已设置被评议单位 {len(form.rows())} 个")
+        return redirect("evaluation:units", campaign.pk)
+    page = presentation.units_page(campaign, candidates, form)
     return _page(
         request,
         "evaluation/office_units.html",
         campaign,
         "units",
-        rows=rows,
-        categories=categories,
-        chosen_count=len(chosen),
+        rows=page.rows,
+        categories=page.categories,
+        chosen_count=page.chosen_count,
     )
 
 
@@ -414,31 +397,42 @@ def campaign_weights(request, pk: int):
     cats = list(dict.fromkeys(campaign.units.values_list("category", flat=True)))
     strata = list(campaign.strata.values_list("name", flat=True))
     dims = list(campaign.dimensions.values_list("name", flat=True))
-    if request.method == "POST":
-        try:
-            if request.POST.get("section") == "category":
-                category = request.POST.get("category", "")
-                kind = request.POST.get("kind", "")
-                keys = strata if kind == CategoryWeight.Kind.STRATUM else dims
-                services.set_category_weights(
-                    request.user,
-                    campaign,
-                    category,
-                    kind,
-                    {k: request.POST.get(f"w_{i}", "") for i, k in enumerate(keys)},
-                )
-            else:
-                services.set_assessment(
-                    request.user,
-                    campaign,
-                    request.POST.get("questionnaire_weight", ""),
-                    request.POST.get("assessment_weight", ""),
-                    {cu.pk: request.POST.get(f"a_{cu.pk}", "") for cu in campaign.units.all()},
-                )
-            messages.success(request, "已保存")
-            return redirect("evaluation:weights", campaign.pk)
-        except ValidationError as error:
-            _refused(request, error)
+    user = request.user
+    by_category = request.POST.get("section") == "category"
+    category_form = CategoryWeightsForm(
+        *_posted(request, by_category), strata=strata, dimensions=dims
+    )
+    assessment_form = AssessmentForm(
+        *_posted(request, not by_category), units=list(campaign.units.all())
+    )
+    saved = False
+    if category_form.is_bound:
+        saved = _done(
+            request,
+            category_form,
+            lambda: services.set_category_weights(
+                user,
+                campaign,
+                category_form.cleaned_data["category"],
+                category_form.cleaned_data["kind"],
+                category_form.weights(),
+            ),
+        )
+    elif assessment_form.is_bound:
+        saved = _done(
+            request,
+            assessment_form,
+            lambda: services.set_assessment(
+                user,
+                campaign,
+                assessment_form.cleaned_data["questionnaire_weight"],
+                assessment_form.cleaned_data["assessment_weight"],
+                assessment_form.scores(),
+            ),
+        )
+    if saved:
+        messages.success(request, "已保存")
+        return redirect("evaluation:weights", campaign.pk)
     existing: dict[tuple[str, str], dict[str, float]] = {}
     for cw in campaign.category_weights.all():
         existing.setdefault((cw.category, cw.kind), {})[cw.key] = cw.weight
@@ -473,75 +467,50 @@ def campaign_weights(request, pk: int):
 
 @office_required(*OFFICE)
 def campaign_pool(request, pk: int):
+    """评议人库: import a file, add or remove one person (while in 筹备), find people."""
     campaign = _campaign(request, pk)
-    import_form = PoolImportForm()
-    person_form = PersonForm(campaign=campaign)
+    action = request.POST.get("action")
+    import_form = PoolImportForm(*_posted(request, action == "import"))
+    person_form = PersonForm(*_posted(request, action == "add"), campaign=campaign)
+    remove_form = EvaluatorForm(*_posted(request, action == "remove"), campaign=campaign)
     import_errors: list[str] = []
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "import":
-                import_form = PoolImportForm(request.POST, request.FILES)
-                if import_form.is_valid():
-                    added = pool.import_pool(
-                        request.user, campaign, import_form.cleaned_data["file"].read()
-                    )
-                    messages.success(request, f"已导入评议人 {added} 人")
-                    return redirect("evaluation:pool", campaign.pk)
-            elif action == "add":
-                person_form = PersonForm(request.POST, campaign=campaign)
-                if person_form.is_valid():
-                    d = person_form.cleaned_data
-                    evaluator = pool.add_person(
-                        request.user,
-                        campaign,
-                        pool.Person(
-                            0,
-                            d["name"].strip(),
-                            d["stratum"],
-                            pool.normalise_phone(d["phone"]),
-                            d["id_number"].strip().upper(),
-                            d["organisation"].strip(),
-                        ),
-                    )
-                    messages.success(request, f"已加入评议人库：{evaluator.number}")
-                    return redirect("evaluation:pool", campaign.pk)
-            elif action == "remove":
-                evaluator = get_object_or_404(
-                    campaign.evaluators, pk=request.POST.get("evaluator", "0")
-                )
-                pool.remove_person(request.user, evaluator)
-                messages.success(request, f"已从评议人库删除 {evaluator.number}")
-                return redirect("evaluation:pool", campaign.pk)
-        except pool.PoolError as error:
-            import_errors = error.messages
-        except ValidationError as error:
-            if action == "add":
+    try:
+        if import_form.is_bound and import_form.is_valid():
+            data = import_form.cleaned_data["file"].read()
+            added = pool.import_pool(request.user, campaign, data)
+            messages.success(request, f"已导入评议人 {added} 人")
+            return redirect("evaluation:pool", campaign.pk)
+        if person_form.is_bound and person_form.is_valid():
+            try:
+                evaluator = pool.add_person(request.user, campaign, person_form.person())
+            except ValidationError as error:
                 apply_errors(person_form, error)
             else:
-                _refused(request, error)
-    people = campaign.evaluators.select_related("stratum")
-    stratum = request.GET.get("stratum", "")
-    if stratum:
-        people = people.filter(stratum__name=stratum)
-    status = request.GET.get("status", "")
-    if status in Evaluator.Status.values:
-        people = people.filter(status=status)
-    q = request.GET.get("q", "").strip()
-    people = pool.matching(people, q)
-    page = Paginator(people.order_by("number"), 50).get_page(request.GET.get("page"))
-    sizes = services.stratum_sizes(campaign)
+                messages.success(request, f"已加入评议人库：{evaluator.number}")
+                return redirect("evaluation:pool", campaign.pk)
+        if _about_an_evaluator(remove_form):
+            evaluator = remove_form.cleaned_data["evaluator"]
+            pool.remove_person(request.user, evaluator)
+            messages.success(request, f"已从评议人库删除 {evaluator.number}")
+            return redirect("evaluation:pool", campaign.pk)
+    except pool.PoolError as error:
+        import_errors = error.messages
+    except ValidationError as error:
+        _refused(request, error)
+    listing = presentation.pool_listing(
+        campaign, PoolFilterForm(request.GET), request.GET.get("page")
+    )
     return _page(
         request,
         "evaluation/office_pool.html",
         campaign,
         "pool",
-        page=page,
-        q=q,
-        stratum=stratum,
-        status=status,
+        page=listing.page,
+        q=listing.q,
+        stratum=listing.stratum,
+        status=listing.status,
         statuses=Evaluator.Status.choices,
-        strata=[(s, sizes.get(s.name, 0)) for s in campaign.strata.all()],
+        strata=listing.strata,
         import_form=import_form,
         import_errors=import_errors,
         person_form=person_form,
@@ -561,71 +530,21 @@ def pool_template(request, pk: int):
 def campaign_draw(request, pk: int):
     """冻结名册 → 公告种子来源 → 录入号码并抽取 → 替补."""
     campaign = _campaign(request, pk)
-    source_form = SeedSourceForm(initial={"seed_source": campaign.seed_source})
-    seed_form = SeedForm()
-    replace_form = ReasonForm()
+    action = request.POST.get("action")
+    source_form = SeedSourceForm(
+        *_posted(request, action == "announce"), initial={"seed_source": campaign.seed_source}
+    )
+    seed_form = SeedForm(*_posted(request, action == "seed"))
+    replace_form = ReplaceForm(*_posted(request, action == "replace"), campaign=campaign)
     if request.method == "POST":
         if request.user.effective_role not in OFFICE:
             raise PermissionDenied("只有效能办可以操作抽取")
-        action = request.POST.get("action")
-        try:
-            if action == "freeze":
-                services.freeze_roster(request.user, campaign)
-                messages.success(request, "名册已冻结，名册哈希已在活动公开页公布")
-                return redirect("evaluation:draw", campaign.pk)
-            if action == "announce":
-                source_form = SeedSourceForm(request.POST)
-                if source_form.is_valid():
-                    services.announce_seed_source(
-                        request.user, campaign, source_form.cleaned_data["seed_source"]
-                    )
-                    messages.success(request, "种子来源已公告；开奖后请按公告录入号码")
-                    return redirect("evaluation:draw", campaign.pk)
-            if action == "seed":
-                seed_form = SeedForm(request.POST)
-                if seed_form.is_valid():
-                    result = services.enter_seed_and_draw(
-                        request.user, campaign, seed_form.cleaned_data["seed"]
-                    )
-                    messages.success(
-                        request, f"已抽取评议人 {len(result.selected_ids)} 名，结果已公开"
-                    )
-                    return redirect("evaluation:draw", campaign.pk)
-            if action == "replace":
-                replace_form = ReasonForm(request.POST)
-                evaluator = get_object_or_404(
-                    campaign.evaluators, pk=request.POST.get("evaluator", "0")
-                )
-                if replace_form.is_valid():
-                    reserve = services.replace_evaluator(
-                        request.user, evaluator, replace_form.cleaned_data["reason"]
-                    )
-                    messages.success(request, f"{evaluator.number} 已由候补 {reserve.number} 替补")
-                    return redirect("evaluation:draw", campaign.pk)
-        except ValidationError as error:
-            form = {"announce": source_form, "seed": seed_form}.get(action)
-            if form is not None and form.is_bound:
-                apply_errors(form, error)
-            else:
-                _refused(request, error)
+        done = _draw_step(request, campaign, action, source_form, seed_form, replace_form)
+        if done:
+            messages.success(request, done)
+            return redirect("evaluation:draw", campaign.pk)
     strata = list(campaign.strata.all())
     sizes = services.stratum_sizes(campaign)
-    drawn = []
-    if campaign.seed_canonical:
-        people = campaign.evaluators.exclude(status=Evaluator.Status.POOL).select_related(
-            "stratum", "replaced_by"
-        )
-        for s in strata:
-            members = sorted(
-                (e for e in people if e.stratum_id == s.pk), key=lambda e: e.draw_position or 0
-            )
-            drawn.append(
-                {
-                    "stratum": s,
-                    "chosen": [e for e in members if e.status != Evaluator.Status.RESERVE],
-                    "reserves": sum(e.status == Evaluator.Status.RESERVE for e in members),
-                }
-            )
     return _page(
         request,
         "evaluation/office_draw.html",
@@ -635,9 +554,36 @@ def campaign_draw(request, pk: int):
         source_form=source_form,
         seed_form=seed_form,
         replace_form=replace_form,
-        drawn=drawn,
+        drawn=presentation.drawn(campaign, strata),
         seed=presentation.seed_shown(campaign),
     )
+
+
+def _draw_step(request, campaign, action, source_form, seed_form, replace_form) -> str | None:
+    """One step of the draw page; what to tell the user when it was taken, else None (a
+    refusal is on the form it concerns, or in the messages)."""
+    user = request.user
+    try:
+        if action == "freeze":
+            services.freeze_roster(user, campaign)
+            return "名册已冻结，名册哈希已在活动公开页公布"
+        if action == "announce" and source_form.is_valid():
+            services.announce_seed_source(user, campaign, source_form.cleaned_data["seed_source"])
+            return "种子来源已公告；开奖后请按公告录入号码"
+        if action == "seed" and seed_form.is_valid():
+            result = services.enter_seed_and_draw(user, campaign, seed_form.cleaned_data["seed"])
+            return f"已抽取评议人 {len(result.selected_ids)} 名，结果已公开"
+        if action == "replace" and _about_an_evaluator(replace_form):
+            d = replace_form.cleaned_data
+            reserve = services.replace_evaluator(user, d["evaluator"], d["reason"])
+            return f"{d['evaluator'].number} 已由候补 {reserve.number} 替补"
+    except ValidationError as error:
+        form = {"announce": source_form, "seed": seed_form}.get(action)
+        if form is not None:
+            apply_errors(form, error)
+        else:
+            _refused(request, error)
+    return None
 
 
 # ---- codes -------------------------------------------------------------------------------------
@@ -662,11 +608,9 @@ def campaign_codes(request, pk: int):
                     request, f"已生成评议码 {n} 个" if n else "没有需要生成评议码的评议人"
                 )
             elif request.POST.get("action") == "mode":
-                form = ModeForm(request.POST)
-                evaluator = get_object_or_404(
-                    campaign.evaluators, pk=request.POST.get("evaluator", "0")
-                )
-                if form.is_valid():
+                form = ModeForm(request.POST, campaign=campaign)
+                if _about_an_evaluator(form):
+                    evaluator = form.cleaned_data["evaluator"]
                     services.set_mode(request.user, evaluator, form.cleaned_data["mode"])
                     messages.success(request, f"{evaluator.number} 的参评方式已修改")
         except ValidationError as error:
@@ -739,20 +683,20 @@ def code_export(request, pk: int):
 # ---- paper forms -------------------------------------------------------------------------------
 
 
-def _paper_context(campaign: Campaign, layout: sheets.Layout, post=None, digits=None) -> dict:
+def _paper_context(layout: sheets.Layout, entry: PaperEntryForm, digits=None) -> dict:
+    """The entry grid: what was just typed, else ``digits`` (the first entry, when resolving)."""
     digits = digits or {}
     units = [
         {
             "cu": cu,
-            "value": (post.get(f"d_{cu.pk}", "") if post is not None else digits.get(cu.pk, "")),
+            "value": entry.typed(f"d_{cu.pk}") if entry.is_bound else digits.get(cu.pk, ""),
         }
         for cu in layout.units
     ]
-    opinions = []
-    for i in range(3):
-        unit = post.get(f"op_unit_{i}", "") if post is not None else ""
-        text = post.get(f"op_text_{i}", "") if post is not None else ""
-        opinions.append({"i": i, "unit": unit, "text": text})
+    opinions = [
+        {"i": i, "unit": entry.typed(f"op_unit_{i}"), "text": entry.typed(f"op_text_{i}")}
+        for i in range(PAPER_OPINIONS)
+    ]
     return {
         "layout": layout,
         "entry_units": units,
@@ -762,16 +706,11 @@ def _paper_context(campaign: Campaign, layout: sheets.Layout, post=None, digits=
     }
 
 
-def _paper_input(post, layout: sheets.Layout) -> tuple[dict[int, str], list[tuple[int, str]]]:
-    rows = {cu.pk: post.get(f"d_{cu.pk}", "") for cu in layout.units}
-    opinions = []
-    for i in range(3):
-        unit, text = post.get(f"op_unit_{i}", ""), post.get(f"op_text_{i}", "")
-        if unit.isdigit() and text.strip():
-            opinions.append((int(unit), text))
-        elif text.strip():
-            raise ValidationError("请为每条意见建议选择所指的单位")
-    return rows, opinions
+PAPER_DONE = {
+    PaperForm.Status.AWAITING_SECOND: "已保存第一次录入，等待另一位录入员第二次录入",
+    PaperForm.Status.ACCEPTED: "两次录入一致，评议表已入库",
+    PaperForm.Status.MISMATCH: "与第一次录入有 {n} 处不一致，已转“待核对原件”",
+}
 
 
 @office_required(*OFFICE)
@@ -779,35 +718,23 @@ def campaign_paper(request, pk: int):
     """纸质评议表双人录入: fast with the keyboard alone (digits per unit, Tab between units)."""
     campaign = _campaign(request, pk)
     layout = sheets.layout_of(campaign)
-    post = None
-    serial, stratum_id = "", ""
-    if request.method == "POST":
-        post = request.POST
-        serial, stratum_id = post.get("serial", ""), post.get("stratum", "")
+    entry = PaperEntryForm(*_posted(request, True), layout=layout)
+    if entry.is_bound and entry.is_valid():  # any text: the service words what is wrong
         try:
-            rows, opinions = _paper_input(post, layout)
             outcome = sheets.enter_paper(
                 request.user,
                 campaign,
-                serial,
-                int(stratum_id) if stratum_id.isdigit() else 0,
-                rows,
-                opinions,
+                entry.cleaned_data["serial"],
+                entry.stratum_id(),
+                entry.answer_rows(),
+                entry.opinions(),
             )
         except ValidationError as error:
             _refused(request, error)
         else:
-            text = {
-                PaperForm.Status.AWAITING_SECOND: "已保存第一次录入，等待另一位录入员第二次录入",
-                PaperForm.Status.ACCEPTED: "两次录入一致，评议表已入库",
-                PaperForm.Status.MISMATCH: f"与第一次录入有 {len(outcome.differences)} 处不一致，"
-                "已转“待核对原件”",
-            }[outcome.status]
-            level = (
-                messages.WARNING
-                if outcome.status == PaperForm.Status.MISMATCH
-                else messages.SUCCESS
-            )
+            text = PAPER_DONE[outcome.status].format(n=len(outcome.differences))
+            mismatch = outcome.status == PaperForm.Status.MISMATCH
+            level = messages.WARNING if mismatch else messages.SUCCESS
             messages.add_message(request, level, f"编号 {outcome.form.serial}：{text}")
             return redirect("evaluation:paper", campaign.pk)
     forms = campaign.paper_forms.exclude(status=PaperForm.Status.ACCEPTED).prefetch_related(
@@ -818,12 +745,12 @@ def campaign_paper(request, pk: int):
         "evaluation/office_paper.html",
         campaign,
         "paper",
-        serial=serial,
-        stratum_id=stratum_id,
+        serial=entry.typed("serial"),
+        stratum_id=entry.typed("stratum"),
         strata=campaign.strata.all(),
         pending=forms,
         accepted=campaign.paper_forms.filter(status=PaperForm.Status.ACCEPTED).count(),
-        **_paper_context(campaign, layout, post),
+        **_paper_context(layout, entry),
     )
 
 
@@ -835,14 +762,11 @@ def paper_resolve(request, pk: int, form_pk: int):
     layout = sheets.layout_of(campaign)
     entries = list(form.entries.select_related("clerk", "stratum"))
     diffs = sheets.differences(layout, entries[0], entries[1]) if len(entries) == 2 else []
-    post = None
-    if request.method == "POST":
-        post = request.POST
+    entry = PaperEntryForm(*_posted(request, True), layout=layout)
+    if entry.is_bound and entry.is_valid():
         try:
-            rows, opinions = _paper_input(post, layout)
-            sid = post.get("stratum", "")
             sheets.resolve_paper(
-                request.user, form, int(sid) if sid.isdigit() else 0, rows, opinions
+                request.user, form, entry.stratum_id(), entry.answer_rows(), entry.opinions()
             )
         except ValidationError as error:
             _refused(request, error)
@@ -852,7 +776,7 @@ def paper_resolve(request, pk: int, form_pk: int):
     first = entries[0] if entries else None
     digits = sheets.paper_digits(layout, first.answers) if first else {}
     differing = {d.unit for d in diffs}
-    ctx = _paper_context(campaign, layout, post, digits)
+    ctx = _paper_context(layout, entry, digits)
     for u in ctx["entry_units"]:
         u["differs"] = u["cu"].unit.name in differing
     return _page(
@@ -864,7 +788,9 @@ def paper_resolve(request, pk: int, form_pk: int):
         entries=entries,
         diffs=diffs,
         strata=campaign.strata.all(),
-        stratum_id=(post.get("stratum") if post else str(first.stratum_id if first else "")),
+        stratum_id=entry.typed("stratum")
+        if entry.is_bound
+        else str(first.stratum_id if first else ""),
         **ctx,
     )
 
@@ -877,88 +803,39 @@ def campaign_review(request, pk: int):
     """可疑问卷复核 and the tally: the careless-response rules with the sheets each flags, the
     decision per rule (adopted for every sheet it flags, with a reason, or not), a preview."""
     campaign = _campaign(request, pk)
-    finalize_form = FinalizeForm()
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
+    action = request.POST.get("action")
+    rule_form = RuleForm(*_posted(request, action in ("adopt", "withdraw")))
+    finalize_form = FinalizeForm(*_posted(request, action == "finalize"))
+    try:
+        if rule_form.is_bound and rule_form.is_valid():
+            d = rule_form.cleaned_data
             if action == "adopt":
-                total = sheets.adopt_rule(
-                    request.user,
-                    campaign,
-                    request.POST.get("rule", ""),
-                    request.POST.get("reason", ""),
-                )
-                messages.success(
-                    request, _("已采用剔除规则，现共剔除评议表 %(n)d 份") % {"n": total}
-                )
-                return redirect("evaluation:review", campaign.pk)
-            if action == "withdraw":
-                total = sheets.withdraw_rule(request.user, campaign, request.POST.get("rule", ""))
-                messages.success(
-                    request, _("已撤销剔除规则，现共剔除评议表 %(n)d 份") % {"n": total}
-                )
-                return redirect("evaluation:review", campaign.pk)
-            if action == "finalize":
-                finalize_form = FinalizeForm(request.POST)
-                if finalize_form.is_valid():
-                    results.finalize(
-                        request.user,
-                        campaign,
-                        flags_reviewed=finalize_form.cleaned_data["flags_reviewed"],
-                    )
-                    messages.success(request, "计分完成，请核对结果后公布")
-                    return redirect("evaluation:results", campaign.pk)
-        except ValidationError as error:
-            _refused(request, error)
-    rules, preview = [], None
-    if campaign.status in (Campaign.Status.CLOSED, Campaign.Status.COLLECTING):
-        core = results.core_campaign(campaign)
-        report = results.quality(campaign, core)
-        flagged = {sid for f in report.flags for sid in f.sheet_ids}
-        by_id = {
-            str(s.pk): s
-            for s in AnswerSheet.objects.filter(pk__in=list(flagged)).select_related("stratum")
-        }
-        for kind, (label, text) in results.RULES.items():
-            found = report.of_kind(kind)
-            if not found:
-                continue
-            rules.append(
-                {
-                    "kind": kind.value,
-                    "label": label,
-                    "text": text,
-                    "reason": campaign.exclusion_rules.get(kind.value),
-                    "flags": [
-                        {"detail": f.detail, "sheets": [by_id[s] for s in f.sheet_ids]}
-                        for f in found
-                    ],
-                    "sheets": len({s for f in found for s in f.sheet_ids}),
-                }
-            )
-        if campaign.status == Campaign.Status.CLOSED and campaign.sheets.exists():
-            try:
-                preview = results.compute(campaign, replicates=0, core=core)
-            except ValidationError as error:
-                _refused(request, error)
-    names = dict(campaign.units.values_list("pk", "unit__name"))
-    preview_rows = (
-        sorted(
-            ({"name": names[int(u.unit)], "r": u} for u in preview.units),
-            key=lambda x: (x["r"].category, x["r"].rank or 10**6),
-        )
-        if preview
-        else []
-    )
+                total = sheets.adopt_rule(request.user, campaign, d["rule"], d["reason"])
+                done = _("已采用剔除规则，现共剔除评议表 %(n)d 份")
+            else:
+                total = sheets.withdraw_rule(request.user, campaign, d["rule"])
+                done = _("已撤销剔除规则，现共剔除评议表 %(n)d 份")
+            messages.success(request, done % {"n": total})
+            return redirect("evaluation:review", campaign.pk)
+        if finalize_form.is_bound and finalize_form.is_valid():
+            reviewed = finalize_form.cleaned_data["flags_reviewed"]
+            results.finalize(request.user, campaign, flags_reviewed=reviewed)
+            messages.success(request, "计分完成，请核对结果后公布")
+            return redirect("evaluation:results", campaign.pk)
+    except ValidationError as error:
+        _refused(request, error)
+    review = presentation.review(campaign)
+    if review.refusal is not None:
+        _refused(request, review.refusal)
     return _page(
         request,
         "evaluation/office_review.html",
         campaign,
         "review",
-        rules=rules,
+        rules=review.rules,
         excluded=campaign.sheets.filter(excluded=True).select_related("stratum"),
-        preview=preview,
-        preview_rows=preview_rows,
+        preview=review.preview,
+        preview_rows=review.preview_rows,
         finalize_form=finalize_form,
         counts=_counts(campaign),
     )

@@ -1,5 +1,8 @@
 """What the sweeper does with campaign milestones (评议工作节点) whose dates come near or pass:
-the supervision office is reminded, then told the step is late."""
+the supervision office is reminded, then told the step is late.
+
+Like every watch, it writes derived fields only — here just the sweeper's handled instants — and
+no audit entry; a milestone is done when the service that does the step says so."""
 
 from __future__ import annotations
 

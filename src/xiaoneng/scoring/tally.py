@@ -18,7 +18,7 @@ the dimensions that have a score (renormalised); optionally combined with an ext
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -330,6 +330,82 @@ def tally(
     ``stats.BootstrapStream(seed)`` so that anyone can redo them (docs/scoring.md §4). The
     sheets are resampled in the order of ``campaign.sheet_ids``.
     """
+    _check_arguments(campaign, method, exclude, assessment, replicates)
+    excluded = set(exclude)
+    keep = np.array([sid not in excluded for sid in campaign.sheet_ids], dtype=bool)
+    answers = campaign.answers[keep] if excluded else campaign.answers
+    strata_of = campaign.sheet_strata[keep]
+    n_sheets = answers.shape[0]
+    members = [np.flatnonzero(strata_of == h) for h in range(len(campaign.strata))]
+
+    lut = _lookups(campaign.labels, method, answers)
+    idx = answers.astype(np.intp) + 1  # (S, U, D) answer codes + 1: indexes the lookups
+    counts = _count_answers(idx, lut)
+    stacked = _stratum_matrices(idx, lut, members)
+    rates = _rates(idx, lut, strata_of, members, method)
+    del idx
+
+    w_strata, w_dims = _weights(campaign, method)
+    final_of, assess = _combination(campaign, method, assessment)
+    q_score, dim_scores, stratum_scores = _scores(
+        *_stratum_sums(stacked, campaign), w_strata, w_dims
+    )
+    scores = _Scores(final_of(q_score), q_score, dim_scores, stratum_scores, assess)
+
+    cat_members = _categories(campaign.units)
+    ranks = _ranks_within(scores.final, cat_members, method.rank_decimals)
+    rank_lo = rank_hi = None
+    if replicates > 0 and n_sheets > 0:
+        b_final = final_of(
+            _scores(*_bootstrap_sums(stacked, campaign, replicates, seed), w_strata, w_dims)[0]
+        )
+        b_ranks = _ranks_within(b_final, cat_members, method.rank_decimals)
+        rank_lo, rank_hi = rank_interval(b_ranks, method.rank_quantiles)
+    status, summaries = _last_places(
+        campaign.units, cat_members, scores.final, ranks, rank_lo, rank_hi
+    )
+    ranking = _Ranking(ranks, rank_lo, rank_hi, status)
+
+    results = _unit_results(campaign, method, counts, rates, scores, ranking)
+    headline_top2 = method.headline == HeadlineRate.TOP_TWO
+    tot_valid, tot_answers = int(counts.valid.sum()), int(counts.answers.sum())
+    top2 = Rate.at(rates.top_two, 0)
+    top3 = Rate.at(rates.top_three, 0)
+    return TallyResult(
+        method=method.name,
+        units=results,
+        categories=tuple(summaries),
+        sheets_total=len(campaign.sheet_ids),
+        sheets_used=n_sheets,
+        excluded=tuple(sid for sid in campaign.sheet_ids if sid in excluded),
+        top_two=top2,
+        top_three=top3,
+        headline_rate=top2 if headline_top2 else top3,
+        awareness=int(counts.known.sum()) / tot_answers if tot_answers else None,
+        answers=tot_answers,
+        valid_answers=tot_valid,
+        replicates=replicates if n_sheets else 0,
+        seed=seed,
+        dimension_rates=MappingProxyType(
+            {d: Rate.at(rates.by_dimension, k) for k, d in enumerate(campaign.dimensions)}
+        ),
+        stratum_rates=MappingProxyType(
+            {h: Rate.at(rates.by_stratum, k) for k, h in enumerate(campaign.strata)}
+        ),
+        _by_id=MappingProxyType({r.unit: r for r in results}),
+    )
+
+
+# ---- the steps of the tally, in the order it takes them -----------------------------------------
+
+
+def _check_arguments(
+    campaign: Campaign,
+    method: ScoringMethod,
+    exclude: Collection[Hashable],
+    assessment: Mapping[str, float] | None,
+    replicates: int,
+) -> None:
     if replicates < 0:
         raise ValueError("replicates must be ≥ 0")
     unknown = set(exclude) - set(campaign.sheet_ids)
@@ -344,88 +420,131 @@ def tally(
         if any(not 0 <= float(v) <= 100 for v in assessment.values()):
             raise ValueError("assessment scores must be in [0, 100]")
 
-    excluded = set(exclude)
-    keep = np.array([sid not in excluded for sid in campaign.sheet_ids], dtype=bool)
-    answers = campaign.answers[keep] if excluded else campaign.answers
-    strata_of = campaign.sheet_strata[keep]
-    n_sheets, n_units, n_dims = answers.shape
-    n_strata = len(campaign.strata)
 
-    # Lookup tables indexed by code + 1 (index 0 = NOT_ASKED).
-    n_labels = len(campaign.labels)
+@dataclass(frozen=True)
+class _Lookups:
+    """What each answer code means under the method, indexed by code + 1 (0 = NOT_ASKED)."""
+
+    value: NDArray[np.float64]  # the option's value (0 where it has none)
+    valid: NDArray[np.bool_]  # scored: an option with a value
+    asked: NDArray[np.bool_]  # any answer at all
+    known: NDArray[np.bool_]  # asked and not an option without value (不了解): for 知晓率
+    top_two: NDArray[np.bool_]
+    top_three: NDArray[np.bool_]
+
+
+def _lookups(labels: Sequence[str], method: ScoringMethod, answers: NDArray[np.int8]) -> _Lookups:
+    """The method's meaning of each label; a label used in ``answers`` must be the method's."""
+    n_labels = len(labels)
     used = np.bincount((answers.reshape(-1).astype(np.int16) + 1), minlength=n_labels + 1)
     options = {o.label: o for o in method.options}
-    bad = [lab for k, lab in enumerate(campaign.labels) if used[k + 1] and lab not in options]
+    bad = [lab for k, lab in enumerate(labels) if used[k + 1] and lab not in options]
     if bad:
         raise ValueError(f"answers use labels the method does not know: {bad}")
-    value_lut = np.zeros(n_labels + 1)
-    valid_lut = np.zeros(n_labels + 1, dtype=bool)
-    asked_lut = np.ones(n_labels + 1, dtype=bool)
-    asked_lut[0] = False
-    top2_lut = np.zeros(n_labels + 1, dtype=bool)
-    top3_lut = np.zeros(n_labels + 1, dtype=bool)
-    for k, lab in enumerate(campaign.labels):
+    value = np.zeros(n_labels + 1)
+    valid = np.zeros(n_labels + 1, dtype=bool)
+    asked = np.ones(n_labels + 1, dtype=bool)
+    asked[0] = False
+    known = asked.copy()
+    top_two = np.zeros(n_labels + 1, dtype=bool)
+    top_three = np.zeros(n_labels + 1, dtype=bool)
+    for k, lab in enumerate(labels):
         opt = options.get(lab)
         if opt is not None and opt.value is not None:
-            value_lut[k + 1] = opt.value
-            valid_lut[k + 1] = True
-        top2_lut[k + 1] = lab in method.top_two
-        top3_lut[k + 1] = lab in method.top_three
+            value[k + 1] = opt.value
+            valid[k + 1] = True
+        if opt is not None and opt.value is None:
+            known[k + 1] = False
+        top_two[k + 1] = lab in method.top_two
+        top_three[k + 1] = lab in method.top_three
+    return _Lookups(value, valid, asked, known, top_two, top_three)
 
-    idx = answers.astype(np.intp) + 1
-    valid = valid_lut[idx]  # (S, U, D)
 
+@dataclass(frozen=True)
+class _Counts:
+    """Per unit, over the kept sheets: answers given, scored, known, and sheets that scored it."""
+
+    answers: NDArray[np.int64]
+    valid: NDArray[np.int64]
+    known: NDArray[np.int64]
+    sheets: NDArray[np.int64]
+
+
+def _count_answers(idx: NDArray[np.intp], lut: _Lookups) -> _Counts:
+    valid = lut.valid[idx]  # (S, U, D)
+    return _Counts(
+        answers=lut.asked[idx].sum(axis=(0, 2)),
+        valid=valid.sum(axis=2).astype(np.float64).sum(axis=0).astype(np.int64),
+        known=lut.known[idx].sum(axis=(0, 2)),
+        sheets=valid.any(axis=2).sum(axis=0),
+    )
+
+
+def _stratum_matrices(
+    idx: NDArray[np.intp], lut: _Lookups, members: Sequence[NDArray[np.intp]]
+) -> list[NDArray[np.float64]]:
+    """Per stratum, one row per sheet: its values, then its valid flags, over (unit, dimension).
+    The sums and every bootstrap replicate are made from these."""
+    n_sheets, n_units, n_dims = idx.shape
+    values = lut.value[idx].reshape(n_sheets, n_units * n_dims)
+    validf = lut.valid[idx].reshape(n_sheets, n_units * n_dims).astype(np.float64)
+    return [np.concatenate([values[m], validf[m]], axis=1) for m in members]
+
+
+@dataclass(frozen=True)
+class _Rates:
+    """The rates with their intervals over whole sheets (``stats.rate_intervals``)."""
+
+    unit_top_two: RateIntervals  # per unit
+    unit_top_three: RateIntervals
+    top_two: RateIntervals  # all units pooled
+    top_three: RateIntervals
+    by_dimension: RateIntervals  # the headline rate of all units
+    by_stratum: RateIntervals
+
+
+def _rates(
+    idx: NDArray[np.intp],
+    lut: _Lookups,
+    strata_of: NDArray[np.intp],
+    members: Sequence[NDArray[np.intp]],
+    method: ScoringMethod,
+) -> _Rates:
     # Per sheet and unit: valid, top-two and top-three answers (pooled over dimensions). The
-    # rates are their sums; their intervals are computed over whole sheets (stats.rate_intervals).
-    n_answers = asked_lut[idx].sum(axis=(0, 2))
+    # rates are their sums; their intervals are computed over whole sheets.
+    valid = lut.valid[idx]
     valid_su = valid.sum(axis=2).astype(np.float64)
-    top2_sud = top2_lut[idx]
-    top3_sud = top3_lut[idx]
+    top2_sud = lut.top_two[idx]
+    top3_sud = lut.top_three[idx]
     top2_su = top2_sud.sum(axis=2).astype(np.float64)
     top3_su = top3_sud.sum(axis=2).astype(np.float64)
-    n_valid = valid_su.sum(axis=0).astype(np.int64)
-    sheets_per_unit = valid.any(axis=2).sum(axis=0)
-    # 知晓率: asked answers that are not excluded (不了解). An option the method has with value
-    # None is "not known"; all others are known.
-    known_lut = asked_lut.copy()
-    for k, lab in enumerate(campaign.labels):
-        opt = options.get(lab)
-        if opt is not None and opt.value is None:
-            known_lut[k + 1] = False
-    n_known = known_lut[idx].sum(axis=(0, 2))
-
-    # Per-stratum sums and counts; the bootstrap reuses the same per-sheet matrices.
-    flat = n_units * n_dims
-    values = value_lut[idx].reshape(n_sheets, flat)
-    validf = valid.reshape(n_sheets, flat).astype(np.float64)
-    members = [np.flatnonzero(strata_of == h) for h in range(n_strata)]
-    stacked = [np.concatenate([values[m], validf[m]], axis=1) for m in members]
-    del values, validf, idx
-
     z = method.z
     headline_top2 = method.headline == HeadlineRate.TOP_TWO
-    unit_top2 = rate_intervals(top2_su, valid_su, members, z)
-    unit_top3 = rate_intervals(top3_su, valid_su, members, z)
     # The same over all units: in total, by dimension, by stratum (a sheet of another stratum
     # says nothing about a stratum: its row is 0 there).
     head_sud = top2_sud if headline_top2 else top3_sud
     total_valid = valid_su.sum(axis=1, keepdims=True)
-    total_top2 = rate_intervals(top2_su.sum(axis=1, keepdims=True), total_valid, members, z)
-    total_top3 = rate_intervals(top3_su.sum(axis=1, keepdims=True), total_valid, members, z)
-    by_dim = rate_intervals(
-        head_sud.sum(axis=1).astype(np.float64), valid.sum(axis=1).astype(np.float64), members, z
-    )
-    in_stratum = (strata_of[:, None] == np.arange(n_strata)[None, :]).astype(np.float64)
+    in_stratum = (strata_of[:, None] == np.arange(len(members))[None, :]).astype(np.float64)
     head_s = (top2_su if headline_top2 else top3_su).sum(axis=1, keepdims=True)
-    by_stratum = rate_intervals(head_s * in_stratum, total_valid * in_stratum, members, z)
-    del valid, top2_sud, top3_sud, head_sud
-    sums = np.zeros((n_strata, n_units, n_dims))
-    ns = np.zeros((n_strata, n_units, n_dims))
-    for h, mat in enumerate(stacked):
-        tot = mat.sum(axis=0)
-        sums[h] = tot[:flat].reshape(n_units, n_dims)
-        ns[h] = tot[flat:].reshape(n_units, n_dims)
+    return _Rates(
+        unit_top_two=rate_intervals(top2_su, valid_su, members, z),
+        unit_top_three=rate_intervals(top3_su, valid_su, members, z),
+        top_two=rate_intervals(top2_su.sum(axis=1, keepdims=True), total_valid, members, z),
+        top_three=rate_intervals(top3_su.sum(axis=1, keepdims=True), total_valid, members, z),
+        by_dimension=rate_intervals(
+            head_sud.sum(axis=1).astype(np.float64),
+            valid.sum(axis=1).astype(np.float64),
+            members,
+            z,
+        ),
+        by_stratum=rate_intervals(head_s * in_stratum, total_valid * in_stratum, members, z),
+    )
 
+
+def _weights(
+    campaign: Campaign, method: ScoringMethod
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(units × strata) and (units × dimensions) weights, a unit's category's where it has some."""
     w_strata = _weight_matrix(
         campaign.strata,
         method.stratum_weights,
@@ -440,54 +559,86 @@ def tally(
         campaign.units,
         "dimension",
     )
-    q_score, dim_scores, stratum_scores = _scores(sums, ns, w_strata, w_dims)
+    return w_strata, w_dims
 
-    if method.combination is not None and assessment is not None:
-        wq, wa = method.combination.normalised
-        assess = np.array([float(assessment[u.id]) for u in campaign.units])
 
-        def final_of(q: NDArray[np.float64]) -> NDArray[np.float64]:
-            return q * wq + assess * wa
-    else:
-        assess = None
+def _stratum_sums(
+    stacked: Sequence[NDArray[np.float64]], campaign: Campaign
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Sums of values and counts of valid answers, (strata × units × dimensions)."""
+    n_units, n_dims = len(campaign.units), len(campaign.dimensions)
+    flat = n_units * n_dims
+    sums = np.zeros((len(stacked), n_units, n_dims))
+    ns = np.zeros((len(stacked), n_units, n_dims))
+    for h, mat in enumerate(stacked):
+        tot = mat.sum(axis=0)
+        sums[h] = tot[:flat].reshape(n_units, n_dims)
+        ns[h] = tot[flat:].reshape(n_units, n_dims)
+    return sums, ns
 
-        def final_of(q: NDArray[np.float64]) -> NDArray[np.float64]:
-            return q
 
-    final = final_of(q_score)
+def _bootstrap_sums(
+    stacked: Sequence[NDArray[np.float64]], campaign: Campaign, replicates: int, seed: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The same sums in every replicate, the sheets of each stratum resampled (stats)."""
+    n_units, n_dims = len(campaign.units), len(campaign.dimensions)
+    flat = n_units * n_dims
+    counts = bootstrap_counts([mat.shape[0] for mat in stacked], replicates, seed)
+    b_sums = np.zeros((replicates, len(stacked), n_units, n_dims))
+    b_ns = np.zeros((replicates, len(stacked), n_units, n_dims))
+    for h, (c, mat) in enumerate(zip(counts, stacked, strict=True)):
+        if mat.shape[0] == 0:
+            continue
+        prod = c @ mat  # (B, 2·U·D): how often each sheet was drawn × its answers
+        b_sums[:, h] = prod[:, :flat].reshape(replicates, n_units, n_dims)
+        b_ns[:, h] = prod[:, flat:].reshape(replicates, n_units, n_dims)
+    return b_sums, b_ns
 
+
+FinalScore = Callable[[NDArray[np.float64]], NDArray[np.float64]]
+
+
+def _combination(
+    campaign: Campaign, method: ScoringMethod, assessment: Mapping[str, float] | None
+) -> tuple[FinalScore, NDArray[np.float64] | None]:
+    """How a questionnaire score becomes the final one, and the assessment scores if any."""
+    if method.combination is None or assessment is None:
+        return lambda q: q, None
+    wq, wa = method.combination.normalised
+    assess = np.array([float(assessment[u.id]) for u in campaign.units])
+    return lambda q: q * wq + assess * wa, assess
+
+
+def _categories(units: Sequence[UnitRef]) -> dict[str, NDArray[np.intp]]:
+    """The units' positions per category, categories in order of first appearance."""
     categories: list[str] = []
-    for u in campaign.units:
+    for u in units:
         if u.category not in categories:
             categories.append(u.category)
-    cat_members = {
-        c: np.array([i for i, u in enumerate(campaign.units) if u.category == c])
-        for c in categories
-    }
-    ranks = np.zeros(n_units, dtype=np.int64)
+    return {c: np.array([i for i, u in enumerate(units) if u.category == c]) for c in categories}
+
+
+def _ranks_within(
+    final: NDArray[np.float64], cat_members: Mapping[str, NDArray[np.intp]], decimals: int
+) -> NDArray[np.int64]:
+    """Competition ranks within each category, along the last axis (units)."""
+    ranks = np.zeros(final.shape, dtype=np.int64)
     for m in cat_members.values():
-        ranks[m] = competition_ranks(final[m], method.rank_decimals)
+        ranks[..., m] = competition_ranks(final[..., m], decimals)
+    return ranks
 
-    rank_lo = rank_hi = None
-    if replicates > 0 and n_sheets > 0:
-        counts = bootstrap_counts([len(m) for m in members], replicates, seed)
-        b_sums = np.zeros((replicates, n_strata, n_units, n_dims))
-        b_ns = np.zeros((replicates, n_strata, n_units, n_dims))
-        for h, (c, mat) in enumerate(zip(counts, stacked, strict=True)):
-            if mat.shape[0] == 0:
-                continue
-            prod = c @ mat  # (B, 2·U·D): how often each sheet was drawn × its answers
-            b_sums[:, h] = prod[:, :flat].reshape(replicates, n_units, n_dims)
-            b_ns[:, h] = prod[:, flat:].reshape(replicates, n_units, n_dims)
-        b_final = final_of(_scores(b_sums, b_ns, w_strata, w_dims)[0])
-        b_ranks = np.zeros((replicates, n_units), dtype=np.int64)
-        for m in cat_members.values():
-            b_ranks[:, m] = competition_ranks(b_final[:, m], method.rank_decimals)
-        rank_lo, rank_hi = rank_interval(b_ranks, method.rank_quantiles)
 
-    # 末位: see docs/scoring.md. A unique point-last unit whose whole bootstrap rank interval
-    # lies below (numerically above) every other ranked unit's interval in the category.
-    status = [LastPlace.NOT_LAST] * n_units
+def _last_places(
+    units: Sequence[UnitRef],
+    cat_members: Mapping[str, NDArray[np.intp]],
+    final: NDArray[np.float64],
+    ranks: NDArray[np.int64],
+    rank_lo: NDArray[np.int64] | None,
+    rank_hi: NDArray[np.int64] | None,
+) -> tuple[list[LastPlace], list[CategorySummary]]:
+    """末位: see docs/scoring.md. A unique point-last unit whose whole bootstrap rank interval
+    lies below (numerically above) every other ranked unit's interval in the category."""
+    status = [LastPlace.NOT_LAST] * len(units)
     summaries = []
     for cat, m in cat_members.items():
         scored = [i for i in m if not np.isnan(final[i])]
@@ -513,66 +664,74 @@ def tally(
                 category=cat,
                 units=len(scored),
                 mean_score=float(np.mean([final[i] for i in scored])),
-                last_unit=campaign.units[last[0]].id if flagged else None,
+                last_unit=units[last[0]].id if flagged else None,
                 status=LastPlace.LAST if flagged else LastPlace.NOT_DISTINGUISHABLE,
             )
         )
+    return status, summaries
 
+
+@dataclass(frozen=True)
+class _Scores:
+    """Per unit: the final score, its questionnaire part, the dimension scores (U × D), the
+    per-stratum scores (H × U) and the assessment scores if combined. NaN = no score."""
+
+    final: NDArray[np.float64]
+    questionnaire: NDArray[np.float64]
+    dimensions: NDArray[np.float64]
+    strata: NDArray[np.float64]
+    assessment: NDArray[np.float64] | None
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """Per unit: rank within its category, the bootstrap rank interval (None without
+    replicates) and its 末位 status."""
+
+    ranks: NDArray[np.int64]
+    low: NDArray[np.int64] | None
+    high: NDArray[np.int64] | None
+    last_place: Sequence[LastPlace]
+
+
+def _unit_results(
+    campaign: Campaign,
+    method: ScoringMethod,
+    counts: _Counts,
+    rates: _Rates,
+    scores: _Scores,
+    ranking: _Ranking,
+) -> tuple[UnitResult, ...]:
+    headline_top2 = method.headline == HeadlineRate.TOP_TWO
     results = []
     for i, u in enumerate(campaign.units):
-        top2 = Rate.at(unit_top2, i)
-        top3 = Rate.at(unit_top3, i)
-        ranked = not np.isnan(final[i])
+        top2 = Rate.at(rates.unit_top_two, i)
+        top3 = Rate.at(rates.unit_top_three, i)
+        ranked = not np.isnan(scores.final[i])
         results.append(
             UnitResult(
                 unit=u.id,
                 category=u.category,
-                score=_opt(final[i]),
-                questionnaire_score=_opt(q_score[i]),
-                assessment_score=None if assess is None else float(assess[i]),
+                score=_opt(scores.final[i]),
+                questionnaire_score=_opt(scores.questionnaire[i]),
+                assessment_score=None if scores.assessment is None else float(scores.assessment[i]),
                 dimension_scores=MappingProxyType(
-                    {d: _opt(dim_scores[i, k]) for k, d in enumerate(campaign.dimensions)}
+                    {d: _opt(scores.dimensions[i, k]) for k, d in enumerate(campaign.dimensions)}
                 ),
                 stratum_scores=MappingProxyType(
-                    {h: _opt(stratum_scores[k, i]) for k, h in enumerate(campaign.strata)}
+                    {h: _opt(scores.strata[k, i]) for k, h in enumerate(campaign.strata)}
                 ),
                 top_two=top2,
                 top_three=top3,
                 headline_rate=top2 if headline_top2 else top3,
-                awareness=float(n_known[i] / n_answers[i]) if n_answers[i] else None,
-                answers=int(n_answers[i]),
-                valid_answers=int(n_valid[i]),
-                sheets=int(sheets_per_unit[i]),
-                rank=int(ranks[i]) if ranked else None,
-                rank_low=int(rank_lo[i]) if ranked and rank_lo is not None else None,
-                rank_high=int(rank_hi[i]) if ranked and rank_hi is not None else None,
-                last_place=status[i],
+                awareness=float(counts.known[i] / counts.answers[i]) if counts.answers[i] else None,
+                answers=int(counts.answers[i]),
+                valid_answers=int(counts.valid[i]),
+                sheets=int(counts.sheets[i]),
+                rank=int(ranking.ranks[i]) if ranked else None,
+                rank_low=int(ranking.low[i]) if ranked and ranking.low is not None else None,
+                rank_high=int(ranking.high[i]) if ranked and ranking.high is not None else None,
+                last_place=ranking.last_place[i],
             )
         )
-
-    tot_valid, tot_answers = int(n_valid.sum()), int(n_answers.sum())
-    top2 = Rate.at(total_top2, 0)
-    top3 = Rate.at(total_top3, 0)
-    return TallyResult(
-        method=method.name,
-        units=tuple(results),
-        categories=tuple(summaries),
-        sheets_total=len(campaign.sheet_ids),
-        sheets_used=n_sheets,
-        excluded=tuple(sid for sid in campaign.sheet_ids if sid in excluded),
-        top_two=top2,
-        top_three=top3,
-        headline_rate=top2 if headline_top2 else top3,
-        awareness=int(n_known.sum()) / tot_answers if tot_answers else None,
-        answers=tot_answers,
-        valid_answers=tot_valid,
-        replicates=replicates if n_sheets else 0,
-        seed=seed,
-        dimension_rates=MappingProxyType(
-            {d: Rate.at(by_dim, k) for k, d in enumerate(campaign.dimensions)}
-        ),
-        stratum_rates=MappingProxyType(
-            {h: Rate.at(by_stratum, k) for k, h in enumerate(campaign.strata)}
-        ),
-        _by_id=MappingProxyType({r.unit: r for r in results}),
-    )
+    return tuple(results)

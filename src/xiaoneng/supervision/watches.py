@@ -5,6 +5,11 @@ instant passes. Apps register theirs in ``AppConfig.ready``. The sweeper asks ea
 index for records past an instant and not yet handled, handles a batch inside one transaction, and
 marks them handled in the same transaction: a crash rolls back both, so a rerun neither loses nor
 doubles anything; two sweepers on PostgreSQL skip each other's locked rows.
+
+Watches write derived fields only (the handled instants, a light, a 督办 mark, timeline lines),
+in bulk statements and without audit entries, because these follow from the deadline and the
+clock; what a watch decides for people — a card, a notification — goes through the services,
+which audit it. The one write path (docs/architecture.md) is about decisions, not clocks.
 """
 
 from __future__ import annotations

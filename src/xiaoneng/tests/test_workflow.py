@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit.models import AuditEntry
+from xiaoneng.audit.services import snapshot as audit_snapshot
 from xiaoneng.org.models import FirstInquiry
 from xiaoneng.testing.factories import FirstInquiryFactory
 from xiaoneng.workflow import Transition, Transitions, actor_role, is_person
@@ -70,3 +71,85 @@ def test_an_action_that_keeps_the_status_is_an_event(users, org):
     inquiry.refresh_from_db()
     assert inquiry.status == Status.OPEN
     assert AuditEntry.objects.get().action == "event"
+
+
+# ---- what a workflow may say its own way --------------------------------------------------------
+
+WORDED = Transitions(
+    noun="首问登记",
+    denied="只有效能办可以{label}",
+    wrong_status="首问登记已是“{status}”，不能{label}",
+    actions={
+        "route": Transition("转交", {Status.OPEN}, Status.ROUTED, roles={Role.OFFICE}),
+        "answer": Transition(
+            "答复",
+            {Status.OPEN, Status.ROUTED},
+            Status.ANSWERED,
+            roles={Role.OFFICE},
+            denied="答复须由效能办作出",
+            wrong_status="已答复的首问登记不能再答复",
+            # Only once it was handed over (a rule beyond the status).
+            guard=lambda record: None if record.routed_to_unit_id else "请先转交再答复",
+        ),
+    },
+    snapshot=lambda record: audit_snapshot(record, ["status", "answer", "routed_to_unit"]),
+    related=("unit", "routed_to_unit"),
+)
+
+
+def test_a_table_and_an_action_word_their_refusals(users, org):
+    inquiry = FirstInquiryFactory(unit=org.dept_a, status=Status.ANSWERED)
+    with pytest.raises(PermissionDenied) as denied:
+        WORDED.begin(users[Role.LIAISON], inquiry, "route")
+    assert str(denied.value) == "只有效能办可以转交"
+    with pytest.raises(PermissionDenied) as denied:
+        WORDED.begin(users[Role.LIAISON], inquiry, "answer")
+    assert str(denied.value) == "答复须由效能办作出"
+    with pytest.raises(ValidationError) as table:
+        WORDED.begin(users[Role.OFFICE], inquiry, "route")
+    assert table.value.messages == ["首问登记已是“已答复”，不能转交"]
+    inquiry.routed_to_unit = org.dept_b
+    inquiry.save()
+    with pytest.raises(ValidationError) as action:
+        WORDED.begin(users[Role.OFFICE], inquiry, "answer")
+    assert action.value.messages == ["已答复的首问登记不能再答复"]
+
+
+def test_a_guard_refuses_before_the_status_and_hides_the_action(users, org):
+    inquiry = FirstInquiryFactory(unit=org.dept_a, status=Status.ANSWERED)
+    with pytest.raises(ValidationError) as refused:
+        WORDED.begin(users[Role.OFFICE], inquiry, "answer")
+    assert refused.value.messages == ["请先转交再答复"]
+    inquiry = FirstInquiryFactory(unit=org.dept_a)
+    assert WORDED.available(users[Role.OFFICE], inquiry) == ["route"]
+    assert not WORDED.permits(users[Role.OFFICE], inquiry, "answer")
+    inquiry.routed_to_unit = org.dept_b
+    assert WORDED.permits(users[Role.OFFICE], inquiry, "answer")
+
+
+def test_a_snapshot_audits_the_record_and_none_saves_all_of_it(users, org):
+    inquiry = FirstInquiryFactory(unit=org.dept_a, routed_to_unit=org.dept_b)
+    step = WORDED.begin(users[Role.OFFICE], inquiry, "answer")
+    assert step.record.routed_to_unit == org.dept_b  # read with the lock
+    step.record.answer = "已答复"
+    step.finish(summary="答复", fields=None)
+    inquiry.refresh_from_db()
+    assert inquiry.status == Status.ANSWERED and inquiry.answer == "已答复"
+    entry = AuditEntry.objects.get()
+    assert entry.before == {"status": "open", "answer": "", "routed_to_unit_id": org.dept_b.pk}
+    assert entry.after == {
+        "status": "answered",
+        "answer": "已答复",
+        "routed_to_unit_id": org.dept_b.pk,
+    }
+
+
+def test_given_after_data_keeps_the_new_status(users, org):
+    inquiry = FirstInquiryFactory(unit=org.dept_a)
+    TABLE.begin(users[Role.OFFICE], inquiry, "route").finish(
+        summary="转交", after={"to": org.dept_b.pk}
+    )
+    TABLE.begin(users[Role.OFFICE], inquiry, "note").finish(summary="补充", after={"note": 1})
+    routed, noted = AuditEntry.objects.order_by("seq")
+    assert routed.after == {"status": "routed", "to": org.dept_b.pk}
+    assert noted.after == {"note": 1} and noted.before == {"status": "routed"}

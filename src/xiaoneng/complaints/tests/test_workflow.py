@@ -363,3 +363,107 @@ def test_provisional_deadline_is_recomputed_after_calendar_import(users, org, ca
     assert complaint.due_at.astimezone(SHANGHAI).date() == before.astimezone(
         SHANGHAI
     ).date() + dt.timedelta(days=1)
+
+
+def _refusal(call, *args, **kwargs) -> str:
+    try:
+        call(*args, **kwargs)
+    except (ValidationError, PermissionDenied) as refused:
+        return " ".join(getattr(refused, "messages", None) or [str(refused)])
+    raise AssertionError("not refused")
+
+
+def test_every_step_refuses_in_its_own_words(users, org, category):
+    """The one table (services.FLOW) words the refusals as each step always did."""
+    office, liaison = users[Role.OFFICE], users[Role.LIAISON]
+    complaint, code = _file(users, category)
+    assert (
+        _refusal(services.accept, liaison, complaint, unit=org.dept_a) == "只有效能办可以受理投诉"
+    )
+    assert _refusal(services.decline, liaison, complaint, "x") == "只有效能办可以作出不予受理决定"
+    assert _refusal(services.approve, office, complaint) == "该投诉当前为“待受理”，不能审核通过"
+    assert _refusal(services.reply, office, complaint, "x") == (
+        "调查结论经效能办审核通过后才能答复投诉人"
+    )
+    assert _refusal(services.record_visit, office, complaint, result="satisfied") == (
+        "答复投诉人后才能回访"
+    )
+    assert _refusal(services.reopen_public, complaint.number, code, "x") == (
+        "投诉答复后才能申请重新办理"
+    )
+    assert _refusal(services.submit_finding, liaison, complaint, finding="true", text="x") == (
+        "您无权办理该投诉"
+    )
+    services.accept(office, complaint, unit=org.dept_a)
+    assert _refusal(services.accept, office, complaint, unit=org.dept_a) == (
+        "该投诉当前为“承办单位办理中”，不能受理"
+    )
+    assert _refusal(
+        services.submit_finding, users[Role.LEADER], complaint, finding="true", text="x"
+    ) == ("您无权办理该投诉")
+    services.submit_finding(liaison, complaint, finding="true", text="属实")
+    assert _refusal(services.send_back, liaison, complaint, "x") == "只有效能办可以退回调查结论"
+    assert _refusal(services.approve, liaison, complaint) == "只有效能办可以审核调查结论"
+    services.approve(office, complaint)
+    assert _refusal(services.reply, liaison, complaint, "x") == "只有效能办可以答复投诉人"
+    services.reply(office, complaint, "答复")
+    assert _refusal(services.record_visit, liaison, complaint, result="satisfied") == (
+        "只有效能办可以回访"
+    )
+    assert (
+        _refusal(services.reopen, liaison, complaint, "x") == "只有效能办可以代投诉人申请重新办理"
+    )
+    services.reopen_public(complaint.number, code, "没有解决")
+    assert _refusal(services.reopen_public, complaint.number, code, "x") == (
+        "该投诉已重新办理过一次，不能再次申请重新办理"
+    )
+
+
+def test_the_page_offers_what_the_table_allows(users, org, category):
+    office, liaison = users[Role.OFFICE], users[Role.LIAISON]
+    complaint, _ = _file(users, category)
+    assert services.allowed_actions(office, complaint) == {"accept", "decline", "reveal"}
+    assert services.allowed_actions(liaison, complaint) == set()
+    complaint = services.accept(office, complaint, unit=org.dept_a)
+    assert services.allowed_actions(office, complaint) == {"finding", "reveal"}
+    assert services.allowed_actions(liaison, complaint) == {"finding"}
+    assert services.allowed_actions(users[Role.LEADER], complaint) == set()
+    complaint = services.submit_finding(liaison, complaint, finding="false", text="查无此事")
+    assert services.allowed_actions(office, complaint) == {"approve", "send_back", "reveal"}
+    services.approve(office, complaint)
+    complaint = services.reply(office, complaint, "答复")
+    assert services.allowed_actions(office, complaint) == {"visit", "reopen", "reveal"}
+    assert services.can_reopen(complaint)
+    complaint = services.record_visit(office, complaint, result="satisfied")
+    assert services.allowed_actions(office, complaint) == {"reopen", "reveal"}
+    complaint = services.reopen(office, complaint, "回访后投诉人又来电")
+    assert not services.can_reopen(complaint)
+
+
+def test_the_complainant_answers_and_reopens_on_the_lookup_page(client, users, org, category):
+    complaint, code = _through_finding(users, org, category)
+    services.approve(users[Role.OFFICE], complaint)
+    services.reply(users[Role.OFFICE], complaint, "已责令整改")
+    url = reverse("complaints:lookup")
+    found = client.post(url, {"action": "lookup", "number": complaint.number, "code": code})
+    assert found.context["visit_form"] is not None and found.context["reopen_form"] is not None
+    number = {"number": complaint.number, "code": code}
+    blank = client.post(url, {"action": "visit", **number, "note": "x"})
+    # An incomplete step shows nothing of the complaint (as before), and changes nothing.
+    assert blank.context["complaint"] is None and blank.context["visit_form"] is None
+    visit = {"action": "visit", **number, "result": "dissatisfied", "note": "没有解决"}
+    page = client.post(url, visit, follow=True)
+    assert "感谢您的评价。" in page.content.decode()
+    assert page.context["complaint"].status == Complaint.Status.CLOSED
+    assert page.context["visit_form"] is None and page.context["reopen_form"] is not None
+    reopen = {"action": "reopen", **number, "reason": "问题还在"}
+    page = client.post(url, reopen)
+    assert "已收到您的意见，投诉将重新办理。" in page.content.decode()
+    assert page.context["complaint"].status == Complaint.Status.HANDLING
+    assert page.context["reopen_form"] is None
+    again = client.post(url, reopen)
+    assert again.context["complaint"].pk == complaint.pk
+    assert again.context["reopen_form"].non_field_errors() == [
+        "该投诉已重新办理过一次，不能再次申请重新办理"
+    ]
+    assert again.context["code"] == code

@@ -257,3 +257,144 @@ def test_review_page_adopts_rules_for_every_sheet_they_flag(client, office_user,
     assert "尚未确认复核" in response.content.decode()
     response = client.post(url, {"action": "finalize", "flags_reviewed": "on"})
     assert response.url == reverse("evaluation:results", args=[campaign.pk])
+
+
+def test_units_page_sets_the_ticked_units_and_keeps_what_was_typed_on_a_refusal(
+    client, office_user, units
+):
+    campaign = make_draft(office_user, units)
+    url = reverse("evaluation:units", args=[campaign.pk])
+    login(client, office_user)
+    a, b = units[0], units[1]
+    posted = {"unit": [b.pk, a.pk], f"category_{a.pk}": "政府机构", f"category_{b.pk}": ""}
+    posted[f"duty_{b.pk}"] = "负责乙事务的新说明"
+    page = client.post(url, posted, follow=True).content.decode()
+    assert f"请为“{b.name}”选择单位类别" in page and "负责乙事务的新说明" in page
+    assert campaign.units.count() == 3  # nothing changed
+    posted[f"category_{b.pk}"] = "窗口单位"
+    assert client.post(url, posted).status_code == 302
+    chosen = list(campaign.units.order_by("sort_order").values_list("unit_id", "category"))
+    assert chosen == [(b.pk, "窗口单位"), (a.pk, "政府机构")]  # in the posted order
+
+
+def test_units_page_refuses_a_unit_it_did_not_offer(client, office_user, units, org):
+    campaign = make_draft(office_user, units)
+    login(client, office_user)
+    url = reverse("evaluation:units", args=[campaign.pk])
+    posted = {"unit": [units[0].pk, org.section_a.pk], f"category_{units[0].pk}": "政府机构"}
+    page = client.post(url, posted).content.decode()
+    assert "不在可用的选项中" in page and campaign.units.count() == 3
+
+
+def test_a_step_about_another_campaigns_evaluator_is_not_found(client, office_user, units):
+    campaign = make_draft(office_user, units)
+    other = make_draft(office_user, units)
+    stranger = other.evaluators.first()
+    login(client, office_user)
+    pool_url = reverse("evaluation:pool", args=[campaign.pk])
+    assert client.post(pool_url, {"action": "remove", "evaluator": stranger.pk}).status_code == 404
+    assert client.post(pool_url, {"action": "remove"}).status_code == 404
+    own = campaign.evaluators.first()
+    assert client.post(pool_url, {"action": "remove", "evaluator": own.pk}).status_code == 302
+    assert not campaign.evaluators.filter(pk=own.pk).exists()
+    draw_url = reverse("evaluation:draw", args=[campaign.pk])
+    replace = {"action": "replace", "evaluator": stranger.pk, "reason": "出差"}
+    assert client.post(draw_url, replace).status_code == 404
+    codes_url = reverse("evaluation:codes", args=[campaign.pk])
+    mode = {"action": "mode", "evaluator": stranger.pk, "mode": "paper"}
+    assert client.post(codes_url, mode).status_code == 404
+
+
+def test_pool_search_ignores_an_unknown_status(client, office_user, units):
+    campaign = make_draft(office_user, units)
+    login(client, office_user)
+    url = reverse("evaluation:pool", args=[campaign.pk])
+    everyone = client.get(url, {"status": "nonsense"}).context["page"].paginator.count
+    assert everyone == campaign.evaluators.count() == 7
+    assert client.get(url, {"stratum": "企业"}).context["page"].paginator.count == 4
+    assert client.get(url, {"status": "selected"}).context["page"].paginator.count == 0
+
+
+def test_form_page_saves_the_tables_and_keeps_what_was_typed_on_a_refusal(
+    client, office_user, units
+):
+    campaign = make_draft(office_user, units)
+    login(client, office_user)
+    url = reverse("evaluation:form", args=[campaign.pk])
+    dims = {
+        "section": "dimensions",
+        "dim_name": ["服务质量", "服务质量", ""],
+        "dim_weight": ["2", "1", "1"],
+    }
+    page = client.post(url, dims, follow=True).content.decode()
+    assert "评议内容“服务质量”重复" in page and page.count('value="服务质量"') == 2
+    dims["dim_name"], dims["dim_weight"] = ["服务质量", "办事效率", ""], ["2", "1", "1"]
+    assert client.post(url, dims).status_code == 302
+    assert list(campaign.dimensions.values_list("name", "weight")) == [
+        ("服务质量", 2.0),
+        ("办事效率", 1.0),
+    ]
+    options = {
+        "section": "options",
+        "opt_label": ["很好", "一般", "不好", "不清楚"],
+        "opt_value": ["100", "abc", "0", ""],
+        "opt_top2": ["0"],
+        "opt_top3": ["0", "1"],
+        "headline": "top_three",
+    }
+    page = client.post(url, options, follow=True).content.decode()
+    assert "选项“一般”的分值“abc”不是数字" in page and 'value="abc"' in page
+    options["opt_value"][1] = "60"
+    assert client.post(url, options).status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.headline == "top_three" and list(
+        campaign.options.values_list("label", "value", "top_two", "top_three")
+    ) == [
+        ("很好", 100.0, True, True),
+        ("一般", 60.0, False, True),
+        ("不好", 0.0, False, False),
+        ("不清楚", None, False, False),
+    ]
+    assert client.post(url, {"section": "preset", "preset": "default"}).status_code == 302
+    assert campaign.options.count() == 5
+
+
+def test_strata_page_saves_the_rows(client, office_user, units):
+    campaign = make_draft(office_user, units)
+    login(client, office_user)
+    url = reverse("evaluation:strata", args=[campaign.pk])
+    rows = {"name": ["企业", "居民", ""], "quota": ["9", "1", "0"], "weight": ["1", "1", "1"]}
+    page = client.post(url, rows, follow=True).content.decode()
+    assert "层面“企业”的名额 9 大于评议人库中该层面的人数 4" in page and 'value="9"' in page
+    rows["quota"][0], rows["weight"][1] = "3", "2"
+    assert client.post(url, rows).status_code == 302
+    assert list(campaign.strata.values_list("name", "quota", "weight")) == [
+        ("企业", 3, 1.0),
+        ("居民", 1, 2.0),
+    ]
+
+
+def test_weights_page_saves_category_weights_and_the_assessment(client, office_user, units):
+    campaign = make_draft(office_user, units)
+    login(client, office_user)
+    url = reverse("evaluation:weights", args=[campaign.pk])
+    by_stratum = {"section": "category", "category": "政府机构", "kind": "stratum"}
+    page = client.post(url, {**by_stratum, "w_0": "2"}, follow=True).content.decode()
+    assert "请为居民都填写权重" in page
+    assert client.post(url, {**by_stratum, "w_0": "2", "w_1": "1"}).status_code == 302
+    assert dict(campaign.category_weights.values_list("key", "weight")) == {"企业": 2, "居民": 1}
+    cus = list(campaign.units.order_by("sort_order"))
+    scores = {f"a_{cu.pk}": str(80 + n) for n, cu in enumerate(cus)}
+    combined = {"questionnaire_weight": "70", "assessment_weight": "30", **scores}
+    page = client.post(url, {**combined, f"a_{cus[0].pk}": "120"}, follow=True).content.decode()
+    assert f"“{cus[0].unit.name}”的考核得分应在0到100之间" in page
+    assert client.post(url, combined).status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.questionnaire_weight, campaign.assessment_weight) == (70, 30)
+    assert list(
+        campaign.units.order_by("sort_order").values_list("assessment_score", flat=True)
+    ) == [
+        80,
+        81,
+        82,
+    ]
