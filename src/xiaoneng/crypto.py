@@ -62,7 +62,8 @@ def decrypt_identity(token: str) -> dict[str, str]:
     if not token:
         return {}
     try:
-        return json.loads(_current().decrypt(token.encode()))
+        identity: dict[str, str] = json.loads(_current().decrypt(token.encode()))
+        return identity
     except InvalidToken as error:
         raise RuntimeError("身份信息无法解密：密钥与加密时不符") from error
 

@@ -33,31 +33,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 
-if TYPE_CHECKING:
-    from xiaoneng.accounts.models import User
+from xiaoneng.accounts.actors import Actor, actor_role, is_person
 
 __all__ = ["Actor", "Step", "Transition", "Transitions", "actor_role", "is_person"]
 
-#: Who acts: a signed-in user, or the name of a system (a department system through the API,
-#: the sweeper, the demo builder). Every service function takes one as its first argument.
-Actor = Union["User", str]
-
 Record = TypeVar("Record", bound=models.Model)
-
-
-def is_person(actor: Actor | None) -> bool:
-    """Is the actor a signed-in user (rather than a system acting under a name)?"""
-    return actor is not None and not isinstance(actor, str) and actor.is_authenticated
-
-
-def actor_role(actor: Actor | None) -> str | None:
-    """The effective role of a person; None for a system name."""
-    return actor.effective_role if is_person(actor) else None  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -88,14 +73,14 @@ class Step(Generic[Record]):
     actor: Actor
     record: Record
     action: str
-    before: dict = field(default_factory=dict)
+    before: dict[str, Any] = field(default_factory=dict)
 
     def finish(
         self,
         *,
         summary: str,
         fields: Collection[str] | None = (),
-        after: dict | None = None,
+        after: dict[str, Any] | None = None,
     ) -> Record:
         """Set the target status, save ``status`` and ``fields`` (None: the whole record, which
         the step holds locked), and audit the step. The audit entry's ``after`` is ``after`` with
@@ -137,13 +122,13 @@ class Transitions:
     status_field: str = "status"
     #: Extra check on who may act on this record (e.g. only its own unit's liaison); returns a
     #: refusal message or None.
-    may_act: Callable[[Actor, models.Model, str], str | None] | None = None
+    may_act: Callable[[Actor, Any, str], str | None] | None = None
     #: How refusals read, with ``{noun}``, ``{label}`` and ``{status}`` (the status as shown).
     denied: str = "您的角色不能{label}"
     wrong_status: str = "该{noun}当前为“{status}”，不能{label}"
     #: What the audit entry keeps of the record before and after a step (default: its status);
     #: a record with secrets leaves them out here.
-    snapshot: Callable[[Any], dict] | None = None
+    snapshot: Callable[[Any], dict[str, Any]] | None = None
     #: Relations read together with the locked record (the lock takes the record's row only).
     related: Collection[str] = ()
 

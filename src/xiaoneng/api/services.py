@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -23,6 +24,9 @@ from xiaoneng.audit import services as audit
 from xiaoneng.org.models import Unit
 
 from .models import ISSUER_ROLES, ApiKey
+
+if TYPE_CHECKING:
+    from xiaoneng.accounts.models import User
 
 KEY_PREFIX = "xn"
 PREFIX_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no l/1/o/0: prefixes are read aloud
@@ -51,7 +55,7 @@ def _new_prefix() -> str:
     return "".join(secrets.choice(PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH))
 
 
-def create_key(actor, name: str, unit: Unit) -> tuple[ApiKey, str]:
+def create_key(actor: User, name: str, unit: Unit) -> tuple[ApiKey, str]:
     """Issue a key for a department system. Returns the key and its plaintext (shown once)."""
     if actor is None or not actor.is_authenticated or actor.effective_role not in ISSUER_ROLES:
         raise PermissionDenied("只有效能办可以发放接口密钥")
@@ -85,7 +89,7 @@ def create_key(actor, name: str, unit: Unit) -> tuple[ApiKey, str]:
     raise RuntimeError("无法生成不重复的密钥前缀")  # pragma: no cover
 
 
-def revoke_key(actor, key: ApiKey, reason: str) -> ApiKey:
+def revoke_key(actor: User, key: ApiKey, reason: str) -> ApiKey:
     """吊销: the key stops working at once; the row stays for the audit trail and event sources."""
     reason = (reason or "").strip()
     if not reason:

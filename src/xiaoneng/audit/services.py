@@ -18,6 +18,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
+from xiaoneng.accounts.actors import Actor, is_person
+
 from .models import GENESIS_HASH, AuditEntry, AuditHead
 
 Action = AuditEntry.Action
@@ -31,7 +33,8 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
         if wanted is not None and field.name not in wanted:
             continue
         data[field.attname] = field.value_from_object(instance)
-    return _plain(data)
+    plain: dict[str, Any] = _plain(data)
+    return plain
 
 
 def _plain(value: Any) -> Any:
@@ -61,7 +64,7 @@ def chain_keys() -> list[ChainKey]:
     return keys
 
 
-def _payload(entry: AuditEntry) -> list:
+def _payload(entry: AuditEntry) -> list[Any]:
     return [
         entry.seq,
         entry.at.astimezone(UTC).isoformat(),
@@ -78,7 +81,7 @@ def _payload(entry: AuditEntry) -> list:
     ]
 
 
-def _canonical(value: list) -> bytes:
+def _canonical(value: list[Any]) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -99,12 +102,12 @@ def _head_mac(seq: int, hash_: str, key: ChainKey) -> str:
 
 
 def record(
-    actor,
+    actor: Actor | None,
     action: str,
     instance: models.Model | None = None,
     *,
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
     summary: str = "",
     object_type: str | None = None,
     object_id: str | None = None,
@@ -120,15 +123,15 @@ def record(
             object_type = object_type or instance._meta.label_lower
             object_id = object_id if object_id is not None else str(instance.pk)
             object_repr = object_repr if object_repr is not None else str(instance)[:255]
-        actor_ok = actor is not None and getattr(actor, "is_authenticated", False)
+        person = actor if is_person(actor) else None
         entry = AuditEntry(
             seq=head.seq + 1,
             # Microseconds are kept: both databases store them, so the hash survives a reload.
             at=timezone.now(),
-            actor_id=actor.pk if actor_ok else None,
-            actor_name=(str(actor) if actor_ok else (actor if isinstance(actor, str) else "系统"))[
-                :150
-            ],
+            actor_id=person.pk if person is not None else None,
+            actor_name=(
+                str(person) if person is not None else (actor if isinstance(actor, str) else "系统")
+            )[:150],
             action=action,
             object_type=object_type or "",
             object_id=object_id or "",
@@ -148,7 +151,7 @@ def record(
         return entry
 
 
-def changed_fields(before: dict, after: dict) -> list[str]:
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return sorted(k for k in after if before.get(k) != after.get(k))
 
 
@@ -279,7 +282,7 @@ def verify(anchors: Iterable[Anchor] = (), batch_size: int = 2000) -> VerifyRepo
     return VerifyReport(True, checked, prev_hash)
 
 
-def entries_for(instance: models.Model):
+def entries_for(instance: models.Model) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         object_type=instance._meta.label_lower, object_id=str(instance.pk)
     )

@@ -22,6 +22,7 @@ from django.utils import timezone
 from pydantic import ValidationError as SchemaError
 
 from xiaoneng import crypto
+from xiaoneng.accounts.actors import Actor
 from xiaoneng.accounts.scoping import can_create_in, can_edit
 from xiaoneng.audit import services as audit
 from xiaoneng.catalog.models import Fee, HandlingType, ServiceItem, ServiceItemVersion, Step
@@ -161,7 +162,7 @@ def ingest(
     raw_items: list,
     *,
     source: str,
-    actor,
+    actor: Actor,
     scope_unit: Unit | None = None,
     now: datetime | None = None,
 ) -> IngestReport:
@@ -248,7 +249,7 @@ def _drop_duplicates(items: list[_Item], source: str) -> list[_Item]:
     return fresh
 
 
-def _apply(items: list[_Item], *, source, actor, scope_unit, now) -> list[Case]:
+def _apply(items: list[_Item], *, source, actor: Actor, scope_unit, now) -> list[Case]:
     if not items:
         return []
     numbers = {i.event.case_number for i in items}
@@ -793,32 +794,45 @@ def _store_step(step: CaseStep, state: CaseState, case: Case, now: datetime) -> 
 
 def _card_intents(
     case: Case, state: CaseState, case_steps: list[CaseStep], allowed: dict[str, Decimal | None]
-) -> list[dict]:
+) -> list[supervision.CardIntent]:
     """Causes that are visible at once from the events (the sweeper handles the ones that arrive
     with time). Raising is idempotent, so listing a cause again is harmless. ``allowed`` holds
     the catalog fees of the case's version (name → amount; None: no fixed amount)."""
+
+    def card(
+        color: str, cause: str, key: str, at: datetime | None, summary: str, unit: Unit = case.unit
+    ) -> supervision.CardIntent:
+        return supervision.CardIntent(
+            color=color,
+            cause=cause,
+            cause_key=key,
+            unit=unit,
+            summary=summary,
+            staff=case.handler,
+            subject=case,
+            window_id=case.window_id,
+            at=at,
+        )
+
     intents = []
-    base = {"unit": case.unit, "staff": case.handler, "subject": case, "window_id": case.window_id}
     if state.correction_count >= 2:
         intents.append(
-            dict(
-                base,
-                color=Card.Color.YELLOW,
-                cause=Card.Cause.REPEATED_CORRECTION,
-                cause_key=f"case:{case.pk}:repeated-correction",
-                at=state.correction_times[1],
-                summary=f"办件{case.number}第{state.correction_count}次要求补正，违反一次性告知",
+            card(
+                Card.Color.YELLOW,
+                Card.Cause.REPEATED_CORRECTION,
+                f"case:{case.pk}:repeated-correction",
+                state.correction_times[1],
+                f"办件{case.number}第{state.correction_count}次要求补正，违反一次性告知",
             )
         )
     if state.status in ("approved", "denied") and state.overdue:
         intents.append(
-            dict(
-                base,
-                color=Card.Color.RED,
-                cause=Card.Cause.CASE_OVERDUE,
-                cause_key=f"case:{case.pk}:overdue",
-                at=state.due_at or state.finished_at,
-                summary=f"办件{case.number}（{case.item.name}）超过承诺时限{state.limit_days}个工作日办结",
+            card(
+                Card.Color.RED,
+                Card.Cause.CASE_OVERDUE,
+                f"case:{case.pk}:overdue",
+                state.due_at or state.finished_at,
+                f"办件{case.number}（{case.item.name}）超过承诺时限{state.limit_days}个工作日办结",
             )
         )
     for fee in state.fees:
@@ -826,27 +840,25 @@ def _card_intents(
         amount = Decimal(str(fee["amount"]))
         if limit == "missing" or (limit is not None and amount > limit):
             intents.append(
-                dict(
-                    base,
-                    color=Card.Color.RED,
-                    cause=Card.Cause.FEE_OUTSIDE_CATALOG,
-                    cause_key=f"case:{case.pk}:fee:{fee['name']}"[:120],
-                    at=fee["at"],
-                    summary=f"办件{case.number}收取目录外费用：{fee['name']} {amount}元",
+                card(
+                    Card.Color.RED,
+                    Card.Cause.FEE_OUTSIDE_CATALOG,
+                    f"case:{case.pk}:fee:{fee['name']}"[:120],
+                    fee["at"],
+                    f"办件{case.number}收取目录外费用：{fee['name']} {amount}元",
                 )
             )
     for step in case_steps:
         s = state.steps.get(step.code)
         if s is not None and s.finished_at is not None and s.overdue:
             intents.append(
-                dict(
-                    base,
+                card(
+                    Card.Color.YELLOW,
+                    Card.Cause.STEP_OVERDUE,
+                    f"case:{case.pk}:step:{step.code}",
+                    s.due_at or s.finished_at,
+                    f"办件{case.number}的环节“{step.name}”超过环节时限{step.limit_days}个工作日",
                     unit=step.unit,
-                    color=Card.Color.YELLOW,
-                    cause=Card.Cause.STEP_OVERDUE,
-                    cause_key=f"case:{case.pk}:step:{step.code}",
-                    at=s.due_at or s.finished_at,
-                    summary=f"办件{case.number}的环节“{step.name}”超过环节时限{step.limit_days}个工作日",
                 )
             )
     return intents
@@ -958,13 +970,15 @@ def _add_to_rollup(model, columns: list[str], counters: list[str], rows: list[tu
 # ---- the window's actions (one event at a time) --------------------------------------------------
 
 
-def submit(actor, case_number: str, kind: str, at: datetime | None = None, **fields) -> Case:
+def submit(actor: Actor, case_number: str, kind: str, at: datetime | None = None, **fields) -> Case:
     """Record one event from the office pages; a refusal raises ValidationError in Chinese."""
     _submit_one(actor, case_number, kind, at, **fields)
     return Case.objects.get(number=case_number)
 
 
-def _submit_one(actor, case_number: str, kind: str, at: datetime | None, **fields) -> ItemResult:
+def _submit_one(
+    actor: Actor, case_number: str, kind: str, at: datetime | None, **fields
+) -> ItemResult:
     raw = {
         "event_id": uuid.uuid4().hex,
         "case_number": case_number,
@@ -992,7 +1006,7 @@ class Registration:
 
 
 def register_case(
-    actor,
+    actor: Actor,
     *,
     item: ServiceItem,
     applicant_name: str,
@@ -1021,7 +1035,7 @@ def register_case(
 
 
 @transaction.atomic
-def reissue_query_code(actor, case: Case, *, scope_unit: Unit | None = None) -> str:
+def reissue_query_code(actor: Actor, case: Case, *, scope_unit: Unit | None = None) -> str:
     """补打回执: a new query code for the case; the previous one stops working at once (only its
     digest was kept, so it cannot be printed again). Staff need the right to move the case; a
     department system (``actor`` its name) the case in ``scope_unit``'s subtree. Audited without
@@ -1039,7 +1053,7 @@ def reissue_query_code(actor, case: Case, *, scope_unit: Unit | None = None) -> 
     return code
 
 
-def _may_register(actor, item: ServiceItem) -> bool:
+def _may_register(actor: Actor, item: ServiceItem) -> bool:
     """Window staff register items of their own unit; a centre's windows register any item."""
     from xiaoneng.accounts.roles import Role
 

@@ -60,7 +60,7 @@ def case_due(cases: list[Case], now: datetime) -> None:
     _light_at_least(cases, Light.RED)
     supervision.raise_cards(
         [
-            dict(
+            supervision.CardIntent(
                 color=Card.Color.RED,
                 cause=Card.Cause.CASE_OVERDUE,
                 cause_key=f"case:{case.pk}:overdue",
@@ -81,7 +81,7 @@ def step_due(steps: list[CaseStep], now: datetime) -> None:
     _light_at_least([s.case for s in steps], Light.YELLOW)
     supervision.raise_cards(
         [
-            dict(
+            supervision.CardIntent(
                 color=Card.Color.YELLOW,
                 cause=Card.Cause.STEP_OVERDUE,
                 cause_key=f"case:{step.case_id}:step:{step.code}",
@@ -101,7 +101,7 @@ def step_due(steps: list[CaseStep], now: datetime) -> None:
 def veto_due(filings: list[VetoFiling], now: datetime) -> None:
     supervision.raise_cards(
         [
-            dict(
+            supervision.CardIntent(
                 color=Card.Color.YELLOW,
                 cause=Card.Cause.VETO_UNFILED,
                 cause_key=f"case:{f.case_id}:veto-unfiled",

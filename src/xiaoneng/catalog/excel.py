@@ -27,6 +27,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from xiaoneng.accounts.actors import Actor
 from xiaoneng.org.models import Unit
 
 from . import services
@@ -423,7 +424,7 @@ def _sorted_lines(problems: Iterable[tuple[str, int, str, str]]) -> list[str]:
 
 
 def import_workbook(
-    actor, file: BinaryIO | bytes, *, source_name: str = "", dry_run: bool = False
+    actor: Actor, file: BinaryIO | bytes, *, source_name: str = "", dry_run: bool = False
 ) -> ImportOutcome:
     """Import a workbook all or nothing. Raises :class:`WorkbookError` listing every problem
     by sheet and row ("环节 第5行：环节时限必须是正整数"); then nothing was imported."""

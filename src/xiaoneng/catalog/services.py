@@ -26,6 +26,7 @@ from django.db import models, transaction
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
+from xiaoneng.accounts.actors import Actor
 from xiaoneng.accounts.roles import Reach
 from xiaoneng.accounts.scoping import can_create_in
 from xiaoneng.audit import services as audit
@@ -100,22 +101,22 @@ class CatalogError(ValidationError):
         super().__init__([str(p) for p in self.problems])
 
 
-def _system(actor) -> bool:
+def _system(actor: Actor) -> bool:
     return isinstance(actor, str)
 
 
-def may_create_in(actor, unit: Unit | None) -> bool:
+def may_create_in(actor: Actor, unit: Unit | None) -> bool:
     """May ``actor`` register an item owned by ``unit``? (office: anywhere; liaison: subtree)."""
     return _system(actor) or can_create_in(actor, ServiceItemQuerySet, unit)
 
 
-def may_edit(actor, item: ServiceItem) -> bool:
+def may_edit(actor: Actor, item: ServiceItem) -> bool:
     if _system(actor):
         return True
     return ServiceItem.objects.editable_by(actor).filter(pk=item.pk).exists()
 
 
-def editable_units(actor):
+def editable_units(actor: Actor):
     """Active units ``actor`` may register items for (the unit choice on forms)."""
     units = Unit.objects.filter(is_active=True)
     if _system(actor):
@@ -632,7 +633,7 @@ def _snapshot_from(item: ServiceItem, version: ServiceItemVersion, content: Cont
     }
 
 
-def _audit_item_created(actor, item, version, content, summary="新增事项") -> None:
+def _audit_item_created(actor: Actor, item, version, content, summary="新增事项") -> None:
     after = {
         **audit.snapshot(item),
         "unit_code": item.unit.code,
@@ -641,7 +642,7 @@ def _audit_item_created(actor, item, version, content, summary="新增事项") -
     audit.record(actor, audit.Action.CREATE, item, after=after, summary=summary)
 
 
-def _audit_version_created(actor, item, version, content, before, summary="") -> None:
+def _audit_version_created(actor: Actor, item, version, content, before, summary="") -> None:
     after = _snapshot_from(item, version, content)
     summary = summary or f"发布第{version.number}版，{version.effective_from}起生效"
     audit.record(
@@ -657,7 +658,7 @@ def _audit_version_created(actor, item, version, content, before, summary="") ->
 
 @transaction.atomic
 def create_item(
-    actor,
+    actor: Actor,
     *,
     code: str,
     name: str,
@@ -732,7 +733,7 @@ def _plan_publish(
     return replaced, previous, problems
 
 
-def _publish(actor, item, effective_from, content, replaced, previous, summary=""):
+def _publish(actor: Actor, item, effective_from, content, replaced, previous, summary=""):
     for old in replaced:
         audit.record(
             actor,
@@ -753,7 +754,7 @@ def _publish(actor, item, effective_from, content, replaced, previous, summary="
 
 @transaction.atomic
 def publish_version(
-    actor,
+    actor: Actor,
     item: ServiceItem,
     *,
     effective_from: date,
@@ -788,7 +789,7 @@ def publish_version(
 
 
 @transaction.atomic
-def withdraw_version(actor, version: ServiceItemVersion) -> None:
+def withdraw_version(actor: Actor, version: ServiceItemVersion) -> None:
     """Withdraw a version that has not taken effect yet (撤回待生效版本)."""
     version = (
         ServiceItemVersion.objects.select_for_update().select_related("item").get(pk=version.pk)
@@ -812,7 +813,7 @@ def withdraw_version(actor, version: ServiceItemVersion) -> None:
 
 
 @transaction.atomic
-def set_item_active(actor, item: ServiceItem, active: bool) -> ServiceItem:
+def set_item_active(actor: Actor, item: ServiceItem, active: bool) -> ServiceItem:
     """Put an item in use or withdraw it (停用) from the public guide. Versions stay as they are."""
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
     if not may_edit(actor, item):
@@ -835,7 +836,7 @@ def set_item_active(actor, item: ServiceItem, active: bool) -> ServiceItem:
 
 @transaction.atomic
 def update_item(
-    actor,
+    actor: Actor,
     item: ServiceItem,
     *,
     name: str,
@@ -948,7 +949,7 @@ class _Action:
 
 
 def import_items(
-    actor, inputs: Sequence[ItemInput], *, source: str = "", dry_run: bool = False
+    actor: Actor, inputs: Sequence[ItemInput], *, source: str = "", dry_run: bool = False
 ) -> ImportResult:
     """Import many items, all or nothing (批量导入).
 
@@ -1069,7 +1070,7 @@ def import_items(
     return result
 
 
-def _apply_import(actor, actions: list[_Action], result: ImportResult, source: str) -> None:
+def _apply_import(actor: Actor, actions: list[_Action], result: ImportResult, source: str) -> None:
     creations = [a for a in actions if a.item is None]
     entries = []
     for a in creations:
@@ -1140,7 +1141,7 @@ class BulkItem:
     is_active: bool = True
 
 
-def bulk_create_items(actor, items: Sequence[BulkItem], *, summary: str) -> int:
+def bulk_create_items(actor: Actor, items: Sequence[BulkItem], *, summary: str) -> int:
     """Write many checked items with their histories in a few statements (the demo city).
 
     Every version must have passed :func:`prepare_content`; versions may lie in the past

@@ -72,7 +72,7 @@ def audit_snapshot(complaint: Complaint) -> dict:
     return audit.snapshot(complaint, fields)
 
 
-def _actor_name(actor) -> str:
+def _actor_name(actor: Actor) -> str:
     if isinstance(actor, str):  # another system, e.g. "接口:12345热线平台"
         return actor
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -83,7 +83,7 @@ def _actor_name(actor) -> str:
 def _event(
     complaint: Complaint,
     kind: str,
-    actor,
+    actor: Actor,
     note: str = "",
     *,
     at: datetime | None = None,
@@ -264,7 +264,7 @@ def _check_identity(anonymous: bool, identity: Identity | None, channel: str) ->
 
 
 def submit_complaint(
-    actor,
+    actor: Actor,
     *,
     channel: str,
     category: Category,
@@ -400,7 +400,7 @@ def _resend(complaint: Complaint, source: str, external_id: str, body: str) -> S
 
 
 def _file_complaint(
-    actor,
+    actor: Actor,
     *,
     channel: str,
     category: Category,
@@ -566,7 +566,7 @@ def _finish(step: Step[Complaint], summary: str, note: str) -> Complaint:
 
 @transaction.atomic
 def accept(
-    actor,
+    actor: Actor,
     complaint: Complaint,
     *,
     unit: Unit,
@@ -599,7 +599,7 @@ def accept(
 
 
 @transaction.atomic
-def decline(actor, complaint: Complaint, reason: str) -> Complaint:
+def decline(actor: Actor, complaint: Complaint, reason: str) -> Complaint:
     """不予受理 with a reason; the reason is what the complainant reads in the lookup."""
     step = FLOW.begin(actor, complaint, "decline")
     reason = _text(reason, "reason", "不予受理理由", REASON_LIMIT)
@@ -612,7 +612,12 @@ def decline(actor, complaint: Complaint, reason: str) -> Complaint:
 
 @transaction.atomic
 def submit_finding(
-    actor, complaint: Complaint, *, finding: str, text: str, accused_staff: Staff | None = None
+    actor: Actor,
+    complaint: Complaint,
+    *,
+    finding: str,
+    text: str,
+    accused_staff: Staff | None = None,
 ) -> Complaint:
     """承办单位提交调查结论: 属实 / 部分属实 / 不属实, with the facts it rests on."""
     step = FLOW.begin(actor, complaint, "finding")
@@ -637,7 +642,7 @@ def submit_finding(
 
 
 @transaction.atomic
-def send_back(actor, complaint: Complaint, reason: str) -> Complaint:
+def send_back(actor: Actor, complaint: Complaint, reason: str) -> Complaint:
     """退回重办: the office sends the finding back; the unit gets ``resubmit_days`` more."""
     step = FLOW.begin(actor, complaint, "send_back")
     reason = _text(reason, "reason", "退回理由", REASON_LIMIT)
@@ -663,7 +668,7 @@ def _finding_card(complaint: Complaint, now: datetime) -> list[Card]:
     red = complaint.finding == Complaint.Finding.TRUE
     return supervision.raise_cards(
         [
-            dict(
+            supervision.CardIntent(
                 color=Card.Color.RED if red else Card.Color.YELLOW,
                 cause=Card.Cause.COMPLAINT_SUBSTANTIATED,
                 cause_key=f"complaint:{complaint.pk}:finding",
@@ -680,7 +685,7 @@ def _finding_card(complaint: Complaint, now: datetime) -> list[Card]:
 
 
 @transaction.atomic
-def approve(actor, complaint: Complaint, note: str = "") -> Complaint:
+def approve(actor: Actor, complaint: Complaint, note: str = "") -> Complaint:
     """审核通过: the finding stands; a 属实/部分属实 finding raises its card now."""
     step = FLOW.begin(actor, complaint, "approve")
     c = step.record
@@ -694,7 +699,7 @@ def approve(actor, complaint: Complaint, note: str = "") -> Complaint:
 
 
 @transaction.atomic
-def reply(actor, complaint: Complaint, text: str) -> Complaint:
+def reply(actor: Actor, complaint: Complaint, text: str) -> Complaint:
     """答复投诉人: the text the complainant reads in the public lookup."""
     step = FLOW.begin(actor, complaint, "reply")
     text = _text(text, "text", "答复内容")
@@ -705,7 +710,7 @@ def reply(actor, complaint: Complaint, text: str) -> Complaint:
 
 
 @transaction.atomic
-def record_visit(actor, complaint: Complaint, *, result: str, note: str = "") -> Complaint:
+def record_visit(actor: Actor, complaint: Complaint, *, result: str, note: str = "") -> Complaint:
     """回访 and close. Anonymous complaints are closed with the visit marked as not possible."""
     return _visit(FLOW.begin(actor, complaint, "visit"), result, note)
 
@@ -763,7 +768,7 @@ def _reopen(step: Step[Complaint], reason: str) -> Complaint:
 
 
 @transaction.atomic
-def reopen(actor, complaint: Complaint, reason: str) -> Complaint:
+def reopen(actor: Actor, complaint: Complaint, reason: str) -> Complaint:
     """重新办理 on the complainant's behalf (e.g. after a dissatisfied 回访); once only."""
     return _reopen(FLOW.begin(actor, complaint, "reopen"), reason)
 
@@ -800,7 +805,7 @@ def has_secrets(complaint: Complaint) -> bool:
 
 
 @transaction.atomic
-def reveal_identity(actor, complaint: Complaint, reason: str) -> Revealed:
+def reveal_identity(actor: Actor, complaint: Complaint, reason: str) -> Revealed:
     """查看投诉人身份: office only, with a reason; the audit entry keeps the reason, which fields
     exist and how many file names were shown — never the values — and the office's timeline
     shows who looked and why."""
@@ -998,7 +1003,7 @@ def may_open_rectification(complaint: Complaint) -> bool:
 
 
 def open_rectification(
-    actor,
+    actor: Actor,
     complaint: Complaint,
     *,
     problem: str,

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xiaoneng.accounts.actors import Actor
 from xiaoneng.accounts.roles import Role
 from xiaoneng.org.models import Unit
 from xiaoneng.rectification import services as rectification
@@ -61,7 +62,7 @@ def _identity(data: dict) -> services.Identity:
     )
 
 
-def _submit(actor, form, channel: str, caller_line: str = ""):
+def _submit(actor: Actor, form, channel: str, caller_line: str = ""):
     d = form.cleaned_data
     return services.submit_complaint(
         actor,

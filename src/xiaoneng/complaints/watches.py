@@ -111,7 +111,7 @@ def complaint_due(rows: list[Complaint], now: datetime) -> None:
     )
     supervision.raise_cards(
         [
-            dict(
+            supervision.CardIntent(
                 color=Card.Color.YELLOW,
                 cause=Card.Cause.COMPLAINT_OVERDUE,
                 cause_key=f"complaint:{c.pk}:handle:{_due_key(c)}",

@@ -252,7 +252,7 @@ def write_complaints(seed: int, count: int, today: date) -> ComplaintsSummary:
         ]
         cards = supervision.raise_cards(
             [
-                dict(
+                supervision.CardIntent(
                     color=Card.Color.RED if finding == "true" else Card.Color.YELLOW,
                     cause=Card.Cause.COMPLAINT_SUBSTANTIATED,
                     cause_key=f"complaint:{c.pk}:finding",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from time import perf_counter
 
@@ -126,7 +126,7 @@ class _Player:
     progress: list[ProgressReport] = field(default_factory=list)
     events: list[TaskEvent] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
-    cards: list[dict] = field(default_factory=list)
+    cards: list[supervision.CardIntent] = field(default_factory=list)
     refused: int = 0
 
     def _day(self, moment: datetime) -> datetime:
@@ -146,7 +146,7 @@ class _Player:
     def _late(self, task: Task, stage: str, due: datetime) -> None:
         intent = rectification.card_intent(task, stage)
         if intent is not None:
-            self.cards.append({**intent, "at": due})
+            self.cards.append(replace(intent, at=due))
         if not task.escalated:
             task.escalated, task.escalated_at = True, due
 

@@ -97,8 +97,8 @@ def parse_roster(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise roster_error([(line, f"第{line}行：不是 UTF-8 编码的文本")]) from None
+        bad = data[: exc.start].count(b"\n") + 1
+        raise roster_error([(bad, f"第{bad}行：不是 UTF-8 编码的文本")]) from None
     text = text.replace("\ufeff", "", 1) if text.startswith("\ufeff") else text
     lines = text.replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":

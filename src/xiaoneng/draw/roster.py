@@ -197,8 +197,8 @@ def parse_roster(data: bytes) -> Roster:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise RosterError([(line, f"第{line}行：不是 UTF-8 编码的文本")]) from None
+        bad = data[: exc.start].count(b"\n") + 1
+        raise RosterError([(bad, f"第{bad}行：不是 UTF-8 编码的文本")]) from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     lines = text.split("\n")
     if lines and lines[-1] == "":

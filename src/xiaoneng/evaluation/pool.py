@@ -24,6 +24,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from xiaoneng import crypto, draw
+from xiaoneng.accounts.actors import Actor
 from xiaoneng.audit import services as audit
 
 from . import services
@@ -235,7 +236,7 @@ def check_people(campaign: Campaign, people: list[Person]) -> list[str]:
 
 
 @transaction.atomic
-def import_pool(actor, campaign: Campaign, data: bytes) -> int:
+def import_pool(actor: Actor, campaign: Campaign, data: bytes) -> int:
     """导入评议人库: all rows or none. Returns how many people were added."""
     campaign = services.STAGES.begin(actor, campaign, "edit_pool").record
     people = read_people(data)
@@ -267,7 +268,7 @@ def import_pool(actor, campaign: Campaign, data: bytes) -> int:
     return len(rows)
 
 
-def add_person(actor, campaign: Campaign, person: Person) -> Evaluator:
+def add_person(actor: Actor, campaign: Campaign, person: Person) -> Evaluator:
     """One person typed in on the pool page: the same checks as a file of one row."""
     with transaction.atomic():
         campaign = services.STAGES.begin(actor, campaign, "edit_pool").record
@@ -293,7 +294,7 @@ def add_person(actor, campaign: Campaign, person: Person) -> Evaluator:
 
 
 @transaction.atomic
-def remove_person(actor, evaluator: Evaluator) -> None:
+def remove_person(actor: Actor, evaluator: Evaluator) -> None:
     services.STAGES.begin(actor, evaluator.campaign, "edit_pool")
     audit.record(
         actor,

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xiaoneng import scoring
+from xiaoneng.accounts.actors import Actor
 
 from . import services
 from .models import AnswerSheet, Campaign, CampaignUnit, Milestone
@@ -175,7 +176,7 @@ def _unit_json(r: scoring.UnitResult) -> dict:
 
 
 @transaction.atomic
-def finalize(actor, campaign: Campaign, *, flags_reviewed: bool) -> scoring.TallyResult:
+def finalize(actor: Actor, campaign: Campaign, *, flags_reviewed: bool) -> scoring.TallyResult:
     """统计计分: compute and store the results; from now on they are what is published.
     When there are careless-response flags, the office must say it has reviewed them."""
     step = services.STAGES.begin(actor, campaign, "tally")
@@ -256,7 +257,7 @@ def finalize(actor, campaign: Campaign, *, flags_reviewed: bool) -> scoring.Tall
 
 
 @transaction.atomic
-def reopen(actor, campaign: Campaign, reason: str) -> Campaign:
+def reopen(actor: Actor, campaign: Campaign, reason: str) -> Campaign:
     """撤销计分 (before publication only): back to the review, results cleared."""
     step = services.STAGES.begin(actor, campaign, "undo_tally")
     campaign = step.record
@@ -280,7 +281,7 @@ def reopen(actor, campaign: Campaign, reason: str) -> Campaign:
 
 
 @transaction.atomic
-def publish(actor, campaign: Campaign) -> Campaign:
+def publish(actor: Actor, campaign: Campaign) -> Campaign:
     """公布结果: the results page becomes public; nothing can change afterwards."""
     step = services.STAGES.begin(actor, campaign, "publish")
     now = timezone.now()

@@ -32,6 +32,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from xiaoneng import crypto, draw, scoring
+from xiaoneng.accounts.actors import Actor
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
 from xiaoneng.workcalendar.services import get_calendar
@@ -86,7 +87,7 @@ CODE_LENGTH = 10
 MAX_OPTIONS = 10  # one digit per answer in the stored sheets
 
 
-def require_office(actor) -> None:
+def require_office(actor: Actor) -> None:
     """For creating a campaign; every action on an existing one checks this through STAGES."""
     if actor is None or getattr(actor, "effective_role", None) not in OFFICE_ROLES:
         raise PermissionDenied(STAGES.denied)
@@ -231,7 +232,7 @@ def apply_preset_values(campaign: Campaign, preset: str) -> None:
 
 @transaction.atomic
 def create_campaign(
-    actor,
+    actor: Actor,
     *,
     name: str,
     year: int,
@@ -266,7 +267,13 @@ def create_campaign(
 
 @transaction.atomic
 def update_campaign(
-    actor, campaign: Campaign, *, name: str, year: int, description: str, dates: MilestoneDates
+    actor: Actor,
+    campaign: Campaign,
+    *,
+    name: str,
+    year: int,
+    description: str,
+    dates: MilestoneDates,
 ) -> Campaign:
     """Name, year, description and the milestone dates (a done milestone keeps its date)."""
     campaign = STAGES.begin(actor, campaign, "edit").record
@@ -301,7 +308,7 @@ def _weight(value, what: str) -> float:
 
 
 @transaction.atomic
-def set_dimensions(actor, campaign: Campaign, rows: Iterable[tuple[str, object]]) -> None:
+def set_dimensions(actor: Actor, campaign: Campaign, rows: Iterable[tuple[str, object]]) -> None:
     """评议内容 and their weights, in order (replaces the list)."""
     campaign = STAGES.begin(actor, campaign, "edit_form").record
     clean: list[tuple[str, float]] = []
@@ -346,7 +353,7 @@ class OptionRow:
 
 
 @transaction.atomic
-def set_options(actor, campaign: Campaign, rows: Iterable[OptionRow], headline: str) -> None:
+def set_options(actor: Actor, campaign: Campaign, rows: Iterable[OptionRow], headline: str) -> None:
     """The answer scale (选项、分值、计入哪个满意率) and which rate is published."""
     campaign = STAGES.begin(actor, campaign, "edit_form").record
     clean: list[OptionRow] = []
@@ -401,7 +408,7 @@ def set_options(actor, campaign: Campaign, rows: Iterable[OptionRow], headline: 
 
 
 @transaction.atomic
-def apply_preset(actor, campaign: Campaign, preset: str) -> None:
+def apply_preset(actor: Actor, campaign: Campaign, preset: str) -> None:
     campaign = STAGES.begin(actor, campaign, "edit_form").record
     before = _snapshot(campaign)
     apply_preset_values(campaign, preset)
@@ -424,7 +431,7 @@ class StratumRow:
 
 
 @transaction.atomic
-def set_strata(actor, campaign: Campaign, rows: Iterable[StratumRow]) -> None:
+def set_strata(actor: Actor, campaign: Campaign, rows: Iterable[StratumRow]) -> None:
     """层面, their quotas and weights. Names can change only while the pool is editable (the
     pool refers to them); quotas are fixed at the freeze (they are published with the roster);
     weights until the draw."""
@@ -511,7 +518,7 @@ class UnitRow:
 
 
 @transaction.atomic
-def set_units(actor, campaign: Campaign, rows: Iterable[UnitRow]) -> None:
+def set_units(actor: Actor, campaign: Campaign, rows: Iterable[UnitRow]) -> None:
     """被评议单位 with their category and published duty summary (replaces the list)."""
     from xiaoneng.org.models import Unit
 
@@ -562,7 +569,7 @@ def set_units(actor, campaign: Campaign, rows: Iterable[UnitRow]) -> None:
 
 @transaction.atomic
 def set_category_weights(
-    actor, campaign: Campaign, category: str, kind: str, weights: Mapping[str, object]
+    actor: Actor, campaign: Campaign, category: str, kind: str, weights: Mapping[str, object]
 ) -> None:
     """Other weights for one category's units; an empty mapping goes back to the defaults.
     Every stratum (or dimension) must get a weight, so that a typo cannot zero one silently."""
@@ -604,7 +611,7 @@ def set_category_weights(
 
 @transaction.atomic
 def set_assessment(
-    actor,
+    actor: Actor,
     campaign: Campaign,
     questionnaire: object,
     assessment: object,
@@ -726,7 +733,7 @@ def roster_rows(campaign: Campaign) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def freeze_roster(actor, campaign: Campaign) -> Campaign:
+def freeze_roster(actor: Actor, campaign: Campaign) -> Campaign:
     """冻结名册: the canonical roster file and its SHA-256 are fixed and published, with the
     quotas. Nothing in the pool can change afterwards."""
     step = STAGES.begin(actor, campaign, "freeze")
@@ -766,7 +773,7 @@ def freeze_roster(actor, campaign: Campaign) -> Campaign:
 
 
 @transaction.atomic
-def announce_seed_source(actor, campaign: Campaign, text: str) -> Campaign:
+def announce_seed_source(actor: Actor, campaign: Campaign, text: str) -> Campaign:
     """预告种子来源: which public draw will give the seed, announced before it happens."""
     campaign = STAGES.begin(actor, campaign, "announce_seed").record
     text = (text or "").strip()
@@ -796,7 +803,7 @@ def campaign_layout(campaign: Campaign) -> dict[str, list[int]]:
 
 
 @transaction.atomic
-def enter_seed_and_draw(actor, campaign: Campaign, seed: str) -> draw.DrawResult:
+def enter_seed_and_draw(actor: Actor, campaign: Campaign, seed: str) -> draw.DrawResult:
     """录入种子并抽取: canonical seed, then the public draw; the form is frozen with it."""
     step = STAGES.begin(actor, campaign, "draw")
     campaign = step.record
@@ -851,7 +858,7 @@ def draw_result(campaign: Campaign) -> draw.DrawResult | None:
 
 
 @transaction.atomic
-def replace_evaluator(actor, evaluator: Evaluator, reason: str) -> Evaluator:
+def replace_evaluator(actor: Actor, evaluator: Evaluator, reason: str) -> Evaluator:
     """替补: a selected evaluator who cannot take part is replaced by the next reserve of the
     same stratum, in draw order — never by someone picked by hand. Returns the reserve."""
     campaign = STAGES.begin(actor, evaluator.campaign, "replace_evaluator").record
@@ -892,7 +899,7 @@ def replace_evaluator(actor, evaluator: Evaluator, reason: str) -> Evaluator:
 
 
 @transaction.atomic
-def set_mode(actor, evaluator: Evaluator, mode: str) -> None:
+def set_mode(actor: Actor, evaluator: Evaluator, mode: str) -> None:
     """网上 or 纸质: how a drawn evaluator takes part (before their code is issued)."""
     STAGES.begin(actor, evaluator.campaign, "set_mode")
     if mode not in Evaluator.Mode.values:
@@ -928,7 +935,7 @@ def code_digests(code: str) -> list[str]:
 
 
 @transaction.atomic
-def issue_codes(actor, campaign: Campaign) -> int:
+def issue_codes(actor: Actor, campaign: Campaign) -> int:
     """评议码: one single-use code for every selected online evaluator who has none yet. Only a
     keyed hash (to check it) and an encrypted copy (to print letters again) are stored."""
     campaign = STAGES.begin(actor, campaign, "issue_codes").record
@@ -973,7 +980,7 @@ def code_of(access: AccessCode) -> str:
 
 
 @transaction.atomic
-def open_collection(actor, campaign: Campaign) -> Campaign:
+def open_collection(actor: Actor, campaign: Campaign) -> Campaign:
     """开始评议: codes work and paper forms can be entered from now on."""
     step = STAGES.begin(actor, campaign, "open")
     now = timezone.now()
@@ -986,7 +993,7 @@ def open_collection(actor, campaign: Campaign) -> Campaign:
 
 
 @transaction.atomic
-def close_collection(actor, campaign: Campaign) -> Campaign:
+def close_collection(actor: Actor, campaign: Campaign) -> Campaign:
     """结束回收: no more answers; every paper form must have been entered twice and agreed."""
     from .models import PaperForm
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaoneng import scoring
+from xiaoneng.accounts.actors import Actor
 from xiaoneng.audit import services as audit
 
 from . import drafts, mixing, services
@@ -392,7 +393,7 @@ class PaperOutcome:
 
 @transaction.atomic
 def enter_paper(
-    actor,
+    actor: Actor,
     campaign: Campaign,
     serial: str,
     stratum_id: int,
@@ -453,7 +454,7 @@ def enter_paper(
 
 @transaction.atomic
 def resolve_paper(
-    actor,
+    actor: Actor,
     form: PaperForm,
     stratum_id: int,
     rows: Mapping[int, str],
@@ -510,7 +511,7 @@ def _rule(kind: str) -> scoring.FlagKind:
 
 
 @transaction.atomic
-def adopt_rule(actor, campaign: Campaign, kind: str, reason: str) -> int:
+def adopt_rule(actor: Actor, campaign: Campaign, kind: str, reason: str) -> int:
     """采用剔除规则: every sheet the careless-response rule flags is left out of the tally — all
     of them, whatever option a straight-lined sheet repeats; of identical sheets all but the
     first. Returns how many sheets are excluded in all."""
@@ -533,7 +534,7 @@ def adopt_rule(actor, campaign: Campaign, kind: str, reason: str) -> int:
 
 
 @transaction.atomic
-def withdraw_rule(actor, campaign: Campaign, kind: str) -> int:
+def withdraw_rule(actor: Actor, campaign: Campaign, kind: str) -> int:
     """撤销剔除规则: the sheets only that rule excluded count again."""
     campaign = services.STAGES.begin(actor, campaign, "review").record
     rule = _rule(kind)

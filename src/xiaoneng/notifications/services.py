@@ -22,15 +22,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from http.client import HTTPMessage
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 
 from xiaoneng.accounts.models import User
@@ -76,7 +80,7 @@ def _plain(value: Any) -> Any:
 
 
 def _absolute(link: str) -> str:
-    base = _setting("XIAONENG_BASE_URL", "").rstrip("/")
+    base: str = _setting("XIAONENG_BASE_URL", "").rstrip("/")
     if link.startswith("/") and base:
         return base + link
     return link
@@ -93,7 +97,7 @@ def notify(
     body: str = "",
     link: str = "",
     dedupe_key: str | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> list[Notification]:
     """Put a notification in each recipient's inbox and queue its e-mails and webhook events.
 
@@ -252,13 +256,13 @@ def _deliveries_for(
 class Message:
     """One notification event for :func:`notify_many`."""
 
-    recipients: list
+    recipients: list[User]
     kind: str
     title: str
     body: str = ""
     link: str = ""
     dedupe_key: str | None = None
-    payload: dict | None = None
+    payload: dict[str, Any] | None = None
 
 
 def notify_many(messages: list[Message], *, summary: str = "") -> int:
@@ -304,7 +308,7 @@ def notify_many(messages: list[Message], *, summary: str = "") -> int:
         )
         if not created:
             return 0
-        by_event: dict = defaultdict(list)
+        by_event: dict[str, list[Notification]] = defaultdict(list)
         for n in created:
             by_event[n.event_id].append(n)
         endpoints = _endpoints()
@@ -332,31 +336,32 @@ class RecipientCache:
     def __init__(self) -> None:
         self._by_unit: dict[int, list[User]] | None = None
         self._office: list[User] = []
-        self._found: dict[tuple, list[User]] = {}
+        self._found: dict[tuple[int | None, int | None], list[User]] = {}
 
-    def _load(self) -> None:
-        self._by_unit = defaultdict(list)
+    def _load(self) -> dict[int, list[User]]:
+        by_unit: dict[int, list[User]] = defaultdict(list)
         for user in User.objects.filter(
             is_active=True, role__in=[Role.LIAISON, Role.OFFICE]
         ).order_by("id"):
             if user.role == Role.LIAISON and user.unit_id:
-                self._by_unit[user.unit_id].append(user)
+                by_unit[user.unit_id].append(user)
             elif user.role == Role.OFFICE:
                 self._office.append(user)
+        self._by_unit = by_unit
+        return by_unit
 
     def __call__(self, unit: Unit | None, staff: Staff | None = None) -> list[User]:
         key = (unit.pk if unit else None, staff.pk if staff else None)
         if key in self._found:
             return self._found[key]
-        if self._by_unit is None:
-            self._load()
+        by_unit = self._by_unit if self._by_unit is not None else self._load()
         found: dict[int, User] = {}
-        if staff is not None and staff.user_id and staff.user.is_active:
+        if staff is not None and staff.user is not None and staff.user.is_active:
             found[staff.user.pk] = staff.user
         if unit is None and staff is not None:
             unit = staff.unit
         chain = [int(p) for p in unit.path.strip("/").split("/") if p] if unit is not None else []
-        liaisons = next((self._by_unit[u] for u in reversed(chain) if self._by_unit.get(u)), None)
+        liaisons = next((by_unit[u] for u in reversed(chain) if by_unit.get(u)), None)
         for user in liaisons or self._office:
             found.setdefault(user.pk, user)
         self._found[key] = list(found.values())
@@ -393,7 +398,7 @@ def responsible_recipients(unit: Unit | None, staff: Staff | None = None) -> lis
     chain has a liaison, the supervision office users instead.
     """
     found: dict[int, User] = {}
-    if staff is not None and staff.user_id:
+    if staff is not None and staff.user is not None:
         person = staff.user
         if person.is_active:
             found[person.pk] = person
@@ -406,7 +411,8 @@ def responsible_recipients(unit: Unit | None, staff: Staff | None = None) -> lis
         for user in User.objects.filter(
             is_active=True, role=Role.LIAISON, unit_id__in=chain
         ).order_by("id"):
-            by_unit[user.unit_id].append(user)
+            if user.unit_id is not None:  # always: the filter names units
+                by_unit[user.unit_id].append(user)
         for unit_id in reversed(chain):
             if by_unit[unit_id]:
                 liaisons = by_unit[unit_id]
@@ -421,20 +427,22 @@ def responsible_recipients(unit: Unit | None, staff: Staff | None = None) -> lis
 # ---- the inbox -------------------------------------------------------------------------------
 
 
-def unread_count(user) -> int:
+def unread_count(user: User | AnonymousUser | None) -> int:
     if user is None or not user.is_authenticated:
         return 0
     return Notification.objects.for_user(user).unread().count()
 
 
-def request_unread_count(request) -> int:
+def request_unread_count(request: HttpRequest) -> int:
     """The header badge's number, counted at most once per request and only when shown."""
-    if not hasattr(request, "_xn_unread_count"):
-        request._xn_unread_count = unread_count(getattr(request, "user", None))
-    return request._xn_unread_count
+    count: int | None = getattr(request, "_xn_unread_count", None)
+    if count is None:
+        count = unread_count(getattr(request, "user", None))
+        request._xn_unread_count = count  # type: ignore[attr-defined]  # a per-request memo
+    return count
 
 
-def mark_read(user, notification: Notification) -> Notification:
+def mark_read(user: User, notification: Notification) -> Notification:
     """Reading is the recipient's own state, kept on the row (``read_at``), not in the audit log."""
     if notification.recipient_id != getattr(user, "pk", None):
         raise PermissionDenied("只能阅读自己的通知")
@@ -446,14 +454,14 @@ def mark_read(user, notification: Notification) -> Notification:
     return notification
 
 
-def mark_all_read(user) -> int:
+def mark_all_read(user: User) -> int:
     return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
 
 
 # ---- webhook endpoints -----------------------------------------------------------------------
 
 
-def _require_manager(actor) -> None:
+def _require_manager(actor: User) -> None:
     if not (actor and actor.is_authenticated and actor.effective_role in MANAGER_ROLES):
         raise PermissionDenied("只有系统管理员和效能办可以管理通知设置")
 
@@ -473,7 +481,7 @@ def new_secret() -> str:
 
 @transaction.atomic
 def create_endpoint(
-    actor, *, name: str, url: str, kinds: Iterable[str] = (), is_active: bool = True
+    actor: User, *, name: str, url: str, kinds: Iterable[str] = (), is_active: bool = True
 ) -> WebhookEndpoint:
     """New webhook endpoint with a generated secret (``endpoint.secret``; show it once)."""
     _require_manager(actor)
@@ -495,7 +503,7 @@ ENDPOINT_FIELDS = ("name", "url", "kinds", "is_active")
 
 
 @transaction.atomic
-def update_endpoint(actor, endpoint: WebhookEndpoint, **data: Any) -> WebhookEndpoint:
+def update_endpoint(actor: User, endpoint: WebhookEndpoint, **data: Any) -> WebhookEndpoint:
     _require_manager(actor)
     unknown = set(data) - set(ENDPOINT_FIELDS)
     if unknown:
@@ -518,13 +526,13 @@ def update_endpoint(actor, endpoint: WebhookEndpoint, **data: Any) -> WebhookEnd
     return endpoint
 
 
-def deactivate_endpoint(actor, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+def deactivate_endpoint(actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     """Stops new events; deliveries already queued for it fail at their next attempt."""
     return update_endpoint(actor, endpoint, is_active=False)
 
 
 @transaction.atomic
-def rotate_secret(actor, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+def rotate_secret(actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     _require_manager(actor)
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     endpoint.secret = new_secret()
@@ -534,7 +542,7 @@ def rotate_secret(actor, endpoint: WebhookEndpoint) -> WebhookEndpoint:
 
 
 @transaction.atomic
-def retry_delivery(actor, delivery: Delivery, now: datetime | None = None) -> Delivery:
+def retry_delivery(actor: User, delivery: Delivery, now: datetime | None = None) -> Delivery:
     """重试: put a failed delivery back in the queue, due now, with a fresh set of attempts."""
     _require_manager(actor)
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
@@ -600,7 +608,15 @@ def verify_signature(
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     # urllib would turn a redirected POST into a body-less GET; count a redirect as a failure.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> None:
         return None
 
 
@@ -641,7 +657,7 @@ def _post_webhook(delivery: Delivery) -> None:
         raise RuntimeError(f"HTTP {status}")
 
 
-def _send_email(delivery: Delivery, mail_connection) -> None:
+def _send_email(delivery: Delivery, mail_connection: BaseEmailBackend) -> None:
     EmailMessage(
         subject=delivery.subject,
         body=delivery.body,

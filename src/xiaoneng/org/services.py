@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,6 +16,9 @@ from xiaoneng.accounts.scoping import can_create_in, can_edit
 from xiaoneng.audit import services as audit
 
 from .models import Absence, FirstInquiry, Post, Staff, Unit
+
+if TYPE_CHECKING:
+    from xiaoneng.accounts.models import User
 
 UNIT_FIELDS = (
     "name",
@@ -32,12 +35,12 @@ UNIT_FIELDS = (
 )
 
 
-def _require_edit(actor, obj) -> None:
+def _require_edit(actor: User, obj) -> None:
     if not can_edit(actor, obj):
         raise PermissionDenied("您无权修改该记录")
 
 
-def _require_create(actor, model, unit) -> None:
+def _require_create(actor: User, model, unit) -> None:
     if not can_create_in(actor, type(model.objects.all()), unit):
         raise PermissionDenied("您无权在该单位下新增记录")
 
@@ -54,7 +57,7 @@ def _apply(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
 
 
 @transaction.atomic
-def create_unit(actor, **data: Any) -> Unit:
+def create_unit(actor: User, **data: Any) -> Unit:
     parent = data.get("parent")
     if parent is None:
         if not (actor and actor.is_authenticated and actor.effective_role == "admin"):
@@ -78,7 +81,7 @@ def assign_path(unit: Unit) -> None:
 
 
 @transaction.atomic
-def update_unit(actor, unit: Unit, **data: Any) -> Unit:
+def update_unit(actor: User, unit: Unit, **data: Any) -> Unit:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     _require_edit(actor, unit)
     before = audit.snapshot(unit)
@@ -133,7 +136,7 @@ def _check_post(post: Post) -> None:
 
 
 @transaction.atomic
-def create_staff(actor, **data: Any) -> Staff:
+def create_staff(actor: User, **data: Any) -> Staff:
     _require_create(actor, Staff, data.get("unit"))
     staff = Staff()
     _apply(staff, data, STAFF_FIELDS)
@@ -144,7 +147,7 @@ def create_staff(actor, **data: Any) -> Staff:
 
 
 @transaction.atomic
-def update_staff(actor, staff: Staff, **data: Any) -> Staff:
+def update_staff(actor: User, staff: Staff, **data: Any) -> Staff:
     staff = Staff.objects.select_for_update().get(pk=staff.pk)
     _require_edit(actor, staff)
     if "unit" in data:
@@ -159,7 +162,7 @@ def update_staff(actor, staff: Staff, **data: Any) -> Staff:
 
 
 @transaction.atomic
-def create_post(actor, **data: Any) -> Post:
+def create_post(actor: User, **data: Any) -> Post:
     _require_create(actor, Post, data.get("unit"))
     post = Post()
     _apply(post, data, POST_FIELDS)
@@ -171,7 +174,7 @@ def create_post(actor, **data: Any) -> Post:
 
 
 @transaction.atomic
-def update_post(actor, post: Post, **data: Any) -> Post:
+def update_post(actor: User, post: Post, **data: Any) -> Post:
     post = Post.objects.select_for_update().get(pk=post.pk)
     _require_edit(actor, post)
     before = audit.snapshot(post)
@@ -185,7 +188,7 @@ def update_post(actor, post: Post, **data: Any) -> Post:
 
 @transaction.atomic
 def add_absence(
-    actor, staff: Staff, start_date: date, end_date: date, reason: str, note: str = ""
+    actor: User, staff: Staff, start_date: date, end_date: date, reason: str, note: str = ""
 ) -> Absence:
     _require_create(actor, Absence, staff.unit)
     if end_date < start_date:
@@ -206,7 +209,7 @@ def add_absence(
 
 
 @transaction.atomic
-def remove_absence(actor, absence: Absence) -> None:
+def remove_absence(actor: User, absence: Absence) -> None:
     _require_edit(actor, absence)
     before = audit.snapshot(absence)
     audit.record(actor, audit.Action.DELETE, absence, before=before)
@@ -257,7 +260,7 @@ INQUIRY_FIELDS = (
 
 
 @transaction.atomic
-def register_inquiry(actor, **data: Any) -> FirstInquiry:
+def register_inquiry(actor: User, **data: Any) -> FirstInquiry:
     _require_create(actor, FirstInquiry, data.get("unit"))
     inquiry = FirstInquiry(status=FirstInquiry.Status.OPEN)
     data.setdefault("received_at", timezone.now())
@@ -274,7 +277,7 @@ def register_inquiry(actor, **data: Any) -> FirstInquiry:
 
 @transaction.atomic
 def route_inquiry(
-    actor,
+    actor: User,
     inquiry: FirstInquiry,
     to_unit: Unit,
     to_staff: Staff | None = None,
@@ -310,7 +313,7 @@ def route_inquiry(
 
 @transaction.atomic
 def answer_inquiry(
-    actor, inquiry: FirstInquiry, answer: str, answered_at: datetime | None = None
+    actor: User, inquiry: FirstInquiry, answer: str, answered_at: datetime | None = None
 ) -> FirstInquiry:
     inquiry = FirstInquiry.objects.select_for_update().get(pk=inquiry.pk)
     _require_edit(actor, inquiry)

@@ -360,17 +360,23 @@ def recompute_provisional(now: datetime | None = None) -> int:
 # ---- overdue: cards, late answers ----------------------------------------------------------------
 
 
-def card_intent(task: Task, stage: str | None = None) -> dict[str, Any] | None:
+def card_intent(task: Task, stage: str | None = None) -> supervision.CardIntent | None:
     """The yellow card a unit stage (the task's current one unless ``stage`` names another)
     earns when its deadline passes, or None (office stages)."""
     stage = stage or task.status
-    base = {
-        "color": Card.Color.YELLOW,
-        "at": task.due_at,
-        "unit": task.unit,
-        "subject": task,
-        "window_id": task.window_id,
-    }
+
+    def yellow(cause: str, key: str, summary: str) -> supervision.CardIntent:
+        return supervision.CardIntent(
+            color=Card.Color.YELLOW,
+            cause=cause,
+            cause_key=key,
+            unit=task.unit,
+            summary=summary,
+            subject=task,
+            window_id=task.window_id,
+            at=task.due_at,
+        )
+
     if stage == Status.VERIFYING:
         # The key of the 差评's card before the move onto tasks: a migrated obligation that
         # already has its card does not get a second one.
@@ -384,22 +390,19 @@ def card_intent(task: Task, stage: str | None = None) -> dict[str, Any] | None:
             if task.source_kind == SourceKind.RATING
             else Card.Cause.RECTIFY_OVERDUE
         )
-        summary = f"{task.source_label}未在{task.limit_days}个工作日内核实整改"
-        return {**base, "cause": cause, "cause_key": key, "summary": summary}
+        return yellow(cause, key, f"{task.source_label}未在{task.limit_days}个工作日内核实整改")
     if stage == Status.PLANNING:
-        return {
-            **base,
-            "cause": Card.Cause.RECTIFY_PLAN_OVERDUE,
-            "cause_key": f"rectify:{task.pk}:plan-overdue",
-            "summary": f"整改任务{task.number}（{task.title}）未在期限内报送整改方案",
-        }
+        return yellow(
+            Card.Cause.RECTIFY_PLAN_OVERDUE,
+            f"rectify:{task.pk}:plan-overdue",
+            f"整改任务{task.number}（{task.title}）未在期限内报送整改方案",
+        )
     if stage == Status.IN_PROGRESS:
-        return {
-            **base,
-            "cause": Card.Cause.RECTIFY_OVERDUE,
-            "cause_key": f"rectify:{task.pk}:overdue",
-            "summary": f"整改任务{task.number}（{task.title}）未在整改时限内完成整改",
-        }
+        return yellow(
+            Card.Cause.RECTIFY_OVERDUE,
+            f"rectify:{task.pk}:overdue",
+            f"整改任务{task.number}（{task.title}）未在整改时限内完成整改",
+        )
     return None
 
 

@@ -49,7 +49,8 @@ def info() -> dict[str, Any] | None:
     if not model_path().exists():
         return None
     try:
-        return json.loads(info_path().read_text(encoding="utf-8"))
+        recorded: dict[str, Any] = json.loads(info_path().read_text(encoding="utf-8"))
+        return recorded
     except (FileNotFoundError, ValueError):
         return None
 

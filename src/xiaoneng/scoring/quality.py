@@ -86,9 +86,9 @@ def check_quality(
 
     if campaign.serials is not None:
         by_serial: dict[str, list[int]] = defaultdict(list)
-        for s, serial in enumerate(campaign.serials):
+        for row, serial in enumerate(campaign.serials):
             if serial is not None:
-                by_serial[serial].append(s)
+                by_serial[serial].append(row)
         for serial, group in by_serial.items():
             if len(group) > 1:
                 flags.append(
@@ -102,12 +102,12 @@ def check_quality(
         keys = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
         _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         for g in np.flatnonzero(counts > 1):
-            group = long_enough[np.flatnonzero(inverse == g)]
+            same = long_enough[np.flatnonzero(inverse == g)]
             flags.append(
                 CarelessFlag(
                     FlagKind.IDENTICAL_ANSWERS,
-                    tuple(ids[s] for s in group),
-                    f"{len(group)} 份，各 {int(n_asked[group[0]])} 项",
+                    tuple(ids[s] for s in same),
+                    f"{len(same)} 份，各 {int(n_asked[same[0]])} 项",
                 )
             )
     return QualityReport(tuple(flags))

@@ -160,7 +160,8 @@ def competition_ranks(scores: NDArray[np.float64], decimals: int) -> NDArray[np.
     s = np.where(np.isnan(s), -np.inf, s)
     # rank = 1 + number of strictly better units; O(n²) per row is fine for a category (≤ ~100).
     better = s[..., None, :] > s[..., :, None]
-    return 1 + better.sum(axis=-1)
+    ranks: NDArray[np.int64] = 1 + better.sum(axis=-1)
+    return ranks
 
 
 class BootstrapStream:

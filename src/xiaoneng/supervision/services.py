@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -16,11 +17,36 @@ from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.audit import services as audit
 from xiaoneng.notifications import services as notifications
+from xiaoneng.org.models import Staff, Unit
 
 from . import accumulation
 from .models import AccumulatedYellow, Card, SupervisionRule
 
+if TYPE_CHECKING:
+    from xiaoneng.accounts.models import User
+
 SYSTEM_ACTOR = "电子监察"
+
+
+@dataclass(frozen=True)
+class CardIntent:
+    """A card (黄牌/红牌) a finder wants raised, unless its cause already has one.
+
+    ``cause_key`` tells one occurrence of the cause from another (e.g. ``case:42:overdue``);
+    ``staff`` is the person responsible, ``subject`` the case, complaint or task the card is
+    about, ``window_id`` the window that registered the case, ``at`` when the cause occurred (by
+    default when the card is raised).
+    """
+
+    color: str
+    cause: str
+    cause_key: str
+    unit: Unit
+    summary: str
+    staff: Staff | None = None
+    subject: models.Model | None = None
+    window_id: int | None = None
+    at: datetime | None = None
 
 
 def raise_card(
@@ -28,18 +54,18 @@ def raise_card(
     color: str,
     cause: str,
     cause_key: str,
-    unit,
+    unit: Unit,
     summary: str,
-    staff=None,
-    subject=None,
-    window=None,
+    staff: Staff | None = None,
+    subject: models.Model | None = None,
+    window: Unit | None = None,
     at: datetime | None = None,
     rule: SupervisionRule | None = None,
 ) -> Card | None:
     """Raise one card unless one for this cause exists; returns the new card or None."""
     created = raise_cards(
         [
-            dict(
+            CardIntent(
                 color=color,
                 cause=cause,
                 cause_key=cause_key,
@@ -56,44 +82,43 @@ def raise_card(
     return created[0] if created else None
 
 
-def _card(intent: dict, at: datetime) -> Card:
-    subject = intent.get("subject")
-    at = intent.get("at") or at
+def _card(intent: CardIntent, at: datetime) -> Card:
+    """The unsaved card, raised at ``intent.at`` or else at ``at``."""
+    subject = intent.subject
     return Card(
-        color=intent["color"],
-        cause=intent["cause"],
-        cause_key=intent["cause_key"][:120],
-        unit=intent["unit"],
-        staff=intent.get("staff"),
-        window_id=intent.get("window_id"),
+        color=intent.color,
+        cause=intent.cause,
+        cause_key=intent.cause_key[:120],
+        unit=intent.unit,
+        staff=intent.staff,
+        window_id=intent.window_id,
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
-        summary=intent["summary"][:300],
-        raised_at=at,
+        summary=intent.summary[:300],
+        raised_at=intent.at or at,
     )
 
 
 def raise_cards(
-    intents: list[dict], *, at: datetime | None = None, rule: SupervisionRule | None = None
+    intents: Iterable[CardIntent],
+    *,
+    at: datetime | None = None,
+    rule: SupervisionRule | None = None,
 ) -> list[Card]:
     """Raise the cards whose cause has none yet, all at once: one insert, one audit entry, one
     batch of notifications; then the red cards the new yellow cards complete (黄牌累计). Must run
     inside the caller's transaction.
 
-    An intent names ``color``, ``cause``, ``cause_key``, ``unit`` and ``summary``, and optionally
-    ``staff`` (the person responsible), ``subject`` (the case, complaint… it is about),
-    ``window_id`` (the window that registered the case) and ``at`` (when the cause occurred).
-
     The unique constraint on (cause, cause_key) is the guarantee behind "exactly once per cause":
     the pre-check only avoids needless inserts; if a concurrent writer wins a race the batch
     falls back to inserting card by card, each in its own savepoint.
     """
-    if not intents:
+    wanted: dict[tuple[str, str], CardIntent] = {}
+    for intent in intents:
+        wanted.setdefault((intent.cause, intent.cause_key[:120]), intent)
+    if not wanted:
         return []
     at = at or timezone.now()
-    wanted: dict[tuple[str, str], dict] = {}
-    for intent in intents:
-        wanted.setdefault((intent["cause"], intent["cause_key"][:120]), intent)
     # Both columns, so that the lookup uses the (cause, cause_key) unique index.
     existing = set(
         Card.objects.filter(cause__in={c for c, _ in wanted}, cause_key__in=[k for _, k in wanted])
@@ -283,7 +308,7 @@ def _hold(red: Card, group: list[Card]) -> bool:
     return True
 
 
-def _release(red: Card, yellow: Card, actor) -> list[Card]:
+def _release(red: Card, yellow: Card, actor: User) -> list[Card]:
     """A yellow card a standing red card holds was withdrawn: the red card loses its basis. It
     is withdrawn with the reason, its other yellow cards count again, and the holder is settled
     anew — with another free yellow card inside the window they make a new red card at once."""
@@ -329,7 +354,7 @@ def _release(red: Card, yellow: Card, actor) -> list[Card]:
 
 
 @transaction.atomic
-def contest_card(actor, card: Card, reason: str) -> Card:
+def contest_card(actor: User, card: Card, reason: str) -> Card:
     card = Card.objects.select_for_update().get(pk=card.pk)
     if not can_edit(actor, card):
         raise PermissionDenied("您无权对该牌提出申诉")
@@ -351,7 +376,7 @@ def contest_card(actor, card: Card, reason: str) -> Card:
 
 
 @transaction.atomic
-def decide_card(actor, card: Card, *, withdraw: bool, reason: str) -> Card:
+def decide_card(actor: User, card: Card, *, withdraw: bool, reason: str) -> Card:
     """The office withdraws a card (with a reason) or upholds it after a contest."""
     card = Card.objects.select_for_update().get(pk=card.pk)
     if actor.effective_role not in (Role.ADMIN, Role.OFFICE):

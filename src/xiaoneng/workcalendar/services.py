@@ -13,13 +13,25 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from xiaoneng.accounts.actors import Actor
 from xiaoneng.audit import services as audit
 from xiaoneng.workdays import DayKind, ScheduleError, SpecialDay, WorkCalendar, parse_schedule
 
 from .models import CalendarDay, CalendarVersion, CalendarYear
 
 _lock = threading.Lock()
-_cache: dict[str, object] = {"version": None, "calendar": None, "checked": 0.0}
+
+
+@dataclass
+class _Cached:
+    """The calendar last built, the version counter it was built at, and when that was read."""
+
+    version: int | None = None
+    calendar: WorkCalendar | None = None
+    checked: float = 0.0
+
+
+_cache = _Cached()
 
 
 def _db_version() -> int:
@@ -46,20 +58,20 @@ def get_calendar() -> WorkCalendar:
     now = time.monotonic()
     recheck = settings.XIAONENG_CALENDAR_RECHECK_SECONDS
     with _lock:
-        if _cache["calendar"] is not None and now - _cache["checked"] < recheck:
-            return _cache["calendar"]
+        if _cache.calendar is not None and now - _cache.checked < recheck:
+            return _cache.calendar
     version = _db_version()
     with _lock:
-        if _cache["calendar"] is None or _cache["version"] != version:
-            _cache["calendar"] = _build()
-            _cache["version"] = version
-        _cache["checked"] = now
-        return _cache["calendar"]
+        if _cache.calendar is None or _cache.version != version:
+            _cache.calendar = _build()
+            _cache.version = version
+        _cache.checked = now
+        return _cache.calendar
 
 
 def forget_cached_calendar() -> None:
     with _lock:
-        _cache.update(version=None, calendar=None, checked=0.0)
+        _cache.version, _cache.calendar, _cache.checked = None, None, 0.0
 
 
 def _bump() -> None:
@@ -69,7 +81,7 @@ def _bump() -> None:
     transaction.on_commit(forget_cached_calendar)
 
 
-def _require_office(actor) -> None:
+def _require_office(actor: Actor) -> None:
     """Office staff may edit; a plain string names a system actor (the command line)."""
     if isinstance(actor, str):
         return
@@ -84,7 +96,7 @@ class ImportResult:
 
 
 @transaction.atomic
-def import_schedule(actor, text: str, source_name: str = "") -> ImportResult:
+def import_schedule(actor: Actor, text: str, source_name: str = "") -> ImportResult:
     """Import one or more years' official schedule; each year in the file replaces that year.
 
     All or nothing: a file with any error changes nothing (``ScheduleError`` lists every line).
@@ -116,7 +128,7 @@ def import_schedule(actor, text: str, source_name: str = "") -> ImportResult:
 
 
 @transaction.atomic
-def set_day(actor, day: date, kind: str, name: str = "") -> CalendarDay:
+def set_day(actor: Actor, day: date, kind: str, name: str = "") -> CalendarDay:
     _require_office(actor)
     if kind not in CalendarDay.Kind.values:
         raise ValidationError({"kind": "类型只能是“放假”或“调休上班”"})
@@ -139,7 +151,7 @@ def set_day(actor, day: date, kind: str, name: str = "") -> CalendarDay:
 
 
 @transaction.atomic
-def clear_day(actor, day: date) -> None:
+def clear_day(actor: Actor, day: date) -> None:
     _require_office(actor)
     row = CalendarDay.objects.filter(date=day).first()
     if row is None:

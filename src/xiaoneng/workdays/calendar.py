@@ -164,6 +164,9 @@ class WorkCalendar:
     """
 
     __slots__ = ("_published", "_specials", "_t")
+    _specials: dict[date, SpecialDay]
+    _published: frozenset[int]
+    _t: _TablesT | None
 
     def __init__(self, specials: Iterable[SpecialDay], published_years: Iterable[int]) -> None:
         table: dict[date, SpecialDay] = {}
@@ -376,7 +379,12 @@ class WorkCalendar:
         return self._tables()[2][lo - _MIN_ORD] <= hi
 
 
-def _new_due(caches: tuple[list, list], i: int, due_ord: int, provisional: bool) -> DueResult:
+def _new_due(
+    caches: tuple[list[DueResult | None], list[DueResult | None]],
+    i: int,
+    due_ord: int,
+    provisional: bool,
+) -> DueResult:
     # The final and provisional results for one day share their datetime.
     other = caches[not provisional][i]
     due = other.due if other is not None else end_of_day(due_ord)
@@ -404,7 +412,8 @@ def _package_specials() -> tuple[SpecialDay, ...]:
     from chinese_calendar.constants import Holiday, holidays, workdays
 
     def chinese(value: str) -> str:
-        return Holiday(value).chinese
+        name: str = Holiday(value).chinese
+        return name
 
     out = [SpecialDay(d, DayKind.HOLIDAY, chinese(v)) for d, v in holidays.items()]
     out.extend(SpecialDay(d, DayKind.WORKDAY, chinese(v) + "调休上班") for d, v in workdays.items())

@@ -68,7 +68,7 @@ class ClockEvent:
         if self.days < 0:
             raise ValueError(f"ClockEvent.days must be >= 0, got {self.days}")
 
-    def _sort_key(self) -> tuple:
+    def _sort_key(self) -> tuple[datetime, int, int, int, str]:
         return (self.at, self.seq, _KIND_RANK[self.kind], self.days, self.reason)
 
 
@@ -192,6 +192,7 @@ class Clock:
                 due_ord = self._due_ord(cal, segments, limit)
                 touched.append(due_ord)
                 due = end_of_day(due_ord)
+                assert stopped_at is not None  # a STOPPED clock has its stop instant
                 overdue = stopped_at > due
 
         provisional = bool(touched) and cal._provisional_ords(min(touched), max(touched))

@@ -189,14 +189,14 @@ def parse_schedule(text: str) -> ParsedSchedule:
             else:
                 clashes.setdefault((other.line, e.line), []).append(d)
     by_line = {e.line: e for e in entries}
-    for (first_line, line), days in clashes.items():
-        a, b = by_line[first_line], by_line[line]
+    for (first_line, later_line), days in clashes.items():
+        a, b = by_line[first_line], by_line[later_line]
         what = f"{days[0]} 等 {len(days)} 天" if len(days) > 1 else str(days[0])
         if a.kind is b.kind:
-            err(line, f"日期 {what} 重复：第{first_line}行已经列出")
+            err(later_line, f"日期 {what} 重复：第{first_line}行已经列出")
         else:
             err(
-                line,
+                later_line,
                 f"日期 {what} 在第{first_line}行是{_KIND_LABEL[a.kind]}，"
                 f"这里又是{_KIND_LABEL[b.kind]}：同一天不能既放假又上班",
             )

@@ -129,5 +129,5 @@ def test_rectifications_move_onto_tasks(old_state, make_case, window_unit, users
     # The sweeper's card key for a 差评 is the one the old watch used.
     from xiaoneng.rectification.services import card_intent
 
-    assert card_intent(first)["cause_key"] == f"rating:{ratings[0].pk}:rectify-overdue"
+    assert card_intent(first).cause_key == f"rating:{ratings[0].pk}:rectify-overdue"
     assert Case.objects.count() == 3

@@ -65,7 +65,7 @@ def yellow(staff=None, unit=None, when="2026-03-02 09:00", key=None):
     unit = unit or staff.unit
     created = supervision.raise_cards(
         [
-            dict(
+            supervision.CardIntent(
                 color=Card.Color.YELLOW,
                 cause=Card.Cause.STEP_OVERDUE,
                 cause_key=key or f"test:{f'staff{staff.pk}' if staff else f'unit{unit.pk}'}:{when}",

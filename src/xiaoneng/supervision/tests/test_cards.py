@@ -22,7 +22,12 @@ pytestmark = pytest.mark.django_db
 AT = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
 
 
-def intent(key: str, unit, staff=None, color=Card.Color.YELLOW, day: int = 10) -> dict:
+def intent(key: str, unit, staff=None, color=Card.Color.YELLOW, day: int = 10):
+    return supervision.CardIntent(**fields(key, unit, staff, color, day))
+
+
+def fields(key: str, unit, staff=None, color=Card.Color.YELLOW, day: int = 10) -> dict:
+    """A card's fields as :func:`supervision.raise_card` takes them."""
     return dict(
         color=color,
         cause=Card.Cause.STEP_OVERDUE,
@@ -45,7 +50,7 @@ def test_a_cause_is_raised_once_whatever_repeats_it(org):
     first = supervision.raise_cards([intent("k1", org.dept_a), intent("k1", org.dept_a)])
     assert [c.cause_key for c in first] == ["k1"]
     assert supervision.raise_cards([intent("k1", org.dept_a)]) == []
-    assert supervision.raise_card(**intent("k1", org.dept_a)) is None
+    assert supervision.raise_card(**fields("k1", org.dept_a)) is None
     assert Card.objects.count() == 1 and len(card_entries()) == 1
 
 
@@ -67,9 +72,9 @@ def test_when_a_concurrent_writer_wins_the_race_the_rest_are_inserted_one_by_one
     real_card = supervision._card
     raced = []
 
-    def racing(intent: dict, at: datetime) -> Card:
+    def racing(intent: supervision.CardIntent, at: datetime) -> Card:
         if not raced:
-            raced.append(CardFactory(cause=intent["cause"], cause_key=intent["cause_key"]))
+            raced.append(CardFactory(cause=intent.cause, cause_key=intent.cause_key))
         return real_card(intent, at)
 
     monkeypatch.setattr(supervision, "_card", racing)
@@ -84,8 +89,8 @@ def test_when_a_concurrent_writer_wins_the_race_the_rest_are_inserted_one_by_one
 def test_when_every_card_lost_the_race_nothing_is_announced(org, monkeypatch):
     real_card = supervision._card
 
-    def racing(intent: dict, at: datetime) -> Card:
-        CardFactory(cause=intent["cause"], cause_key=intent["cause_key"])
+    def racing(intent: supervision.CardIntent, at: datetime) -> Card:
+        CardFactory(cause=intent.cause, cause_key=intent.cause_key)
         return real_card(intent, at)
 
     monkeypatch.setattr(supervision, "_card", racing)
