@@ -12,6 +12,7 @@ import json
 import secrets
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -249,91 +250,38 @@ def _drop_duplicates(items: list[_Item], source: str) -> list[_Item]:
     return fresh
 
 
-def _apply(items: list[_Item], *, source, actor: Actor, scope_unit, now) -> list[Case]:
+def _apply(
+    items: list[_Item],
+    *,
+    source: str,
+    actor: Actor | None,
+    scope_unit: Unit | None,
+    now: datetime,
+) -> list[Case]:
+    """Store the batch's valid events and replay every case they touch: lock the cases, load
+    what they have, create the new ones, check each case's events, store, replay."""
     if not items:
         return []
-    numbers = {i.event.case_number for i in items}
-    # Lock the cases this batch touches (in id order, so two batches never deadlock): a second
-    # request for the same case waits, then replays the events this one stored. Without the lock
-    # it would replay an event list missing them and overwrite this request's result.
-    cases = {
-        c.number: c
-        for c in Case.objects.select_related("item", "item_version", "unit")
-        .select_for_update(of=("self",))
-        .filter(number__in=numbers)
-        .order_by("pk")
-    }
-    existing: dict[int, list[CaseEvent]] = defaultdict(list)
-    for ev in CaseEvent.objects.filter(case__in=list(cases.values())).order_by("at", "id"):
-        existing[ev.case_id].append(ev)
-    steps_by_case: dict[int, list[CaseStep]] = defaultdict(list)
-    for step in CaseStep.objects.filter(case__in=list(cases.values())).order_by("order"):
-        steps_by_case[step.case_id].append(step)
-
-    rules = _rules()
     by_case: dict[str, list[_Item]] = defaultdict(list)
     for item in items:
         by_case[item.event.case_number].append(item)
-
+    cases = _lock_cases(set(by_case))
+    existing = _stored_events(cases.values())
+    steps_by_case = _stored_steps(cases.values())
     # New cases are not inserted yet: refresh_cases inserts those that kept an event, so a case
     # whose events were all refused (e.g. the sender may not act on it) leaves nothing behind.
     _create_cases(by_case, cases, source, scope_unit)
-    # The steps each version plans, for validating step events; a case gets its own CaseStep rows
-    # only once it reports a step (most cases never do, and the rows would be dead weight).
-    plans: dict[int, list[Step]] = defaultdict(list)
-    for plan in Step.objects.filter(
-        version__in={c.item_version_id for c in cases.values()}
-    ).order_by("order"):
-        plans[plan.version_id].append(plan)
-
+    plans = _plans(cases.values())
+    rules = _rules()
     to_store: list[CaseEvent] = []
     touched: list[Case] = []
     for number, group in by_case.items():
-        case = cases.get(number)
-        # A department system is told the same about another department's case as about a
-        # missing one: the answer must not reveal which case numbers exist elsewhere.
-        if case is None or (
-            scope_unit is not None and not case.unit.path.startswith(scope_unit.path)
-        ):
-            for item in group:
-                if item.result.status == "accepted":
-                    _fail(
-                        item.result,
-                        "unknown_case",
-                        f"申请号“{number}”的办件不存在（须先有受理事件）",
-                        "case_number",
-                    )
-            continue
-        if (
-            actor is not None
-            and not isinstance(actor, str)
-            and source.startswith("user:")
-            and not (
-                # A case created by this batch is not in the database yet: same rule, in memory.
-                can_create_in(actor, CaseQuerySet, case.unit, case.window)
-                if case._state.adding
-                else can_edit(actor, case)
-            )
-        ):
-            for item in group:
-                _fail(item.result, "forbidden_unit", "您无权办理该办件", "case_number")
+        case = _case_for(number, group, cases, actor, source, scope_unit)
+        if case is None:
             continue
         step_codes = {p.code for p in plans[case.item_version_id]}
         kept = _validate_timeline(case, existing[case.pk], group, step_codes, rules)
-        for item in kept:
-            ev = item.event
-            to_store.append(
-                CaseEvent(
-                    case_id=case.pk,
-                    source=source,
-                    external_id=ev.event_id,
-                    body_hash=item.hash,
-                    kind=ev.kind,
-                    at=ev.at,
-                    step_code=ev.step_code or "",
-                    data=ev.payload(),
-                )
-            )
+        to_store.extend(_stored_event(case, item, source) for item in kept)
         if kept:
             touched.append(case)
     # Nothing reads the new events' ids back, so they are inserted without fetching them.
@@ -347,9 +295,130 @@ def _apply(items: list[_Item], *, source, actor: Actor, scope_unit, now) -> list
     return touched
 
 
-def _create_cases(by_case, cases, source, scope_unit) -> None:
+def _lock_cases(numbers: set[str]) -> dict[str, Case]:
+    """The stored cases of these numbers, locked in id order (so two batches never deadlock):
+    a second request for the same case waits, then replays the events this one stored. Without
+    the lock it would replay an event list missing them and overwrite this request's result."""
+    return {
+        c.number: c
+        for c in Case.objects.select_related("item", "item_version", "unit")
+        .select_for_update(of=("self",))
+        .filter(number__in=numbers)
+        .order_by("pk")
+    }
+
+
+def _stored_events(cases: Iterable[Case]) -> defaultdict[int, list[CaseEvent]]:
+    events: defaultdict[int, list[CaseEvent]] = defaultdict(list)
+    for ev in CaseEvent.objects.filter(case__in=list(cases)).order_by("at", "id"):
+        events[ev.case_id].append(ev)
+    return events
+
+
+def _stored_steps(cases: Iterable[Case]) -> defaultdict[int, list[CaseStep]]:
+    steps: defaultdict[int, list[CaseStep]] = defaultdict(list)
+    for step in CaseStep.objects.filter(case__in=list(cases)).order_by("order"):
+        steps[step.case_id].append(step)
+    return steps
+
+
+def _plans(cases: Iterable[Case]) -> defaultdict[int, list[Step]]:
+    """The steps each version plans, for validating step events; a case gets its own CaseStep
+    rows only once it reports a step (most cases never do, and the rows would be dead weight)."""
+    plans: defaultdict[int, list[Step]] = defaultdict(list)
+    for plan in Step.objects.filter(version__in={c.item_version_id for c in cases}).order_by(
+        "order"
+    ):
+        plans[plan.version_id].append(plan)
+    return plans
+
+
+def _case_for(
+    number: str,
+    group: list[_Item],
+    cases: dict[str, Case],
+    actor: Actor | None,
+    source: str,
+    scope_unit: Unit | None,
+) -> Case | None:
+    """The case these events are for, or None after refusing them all: no such case, another
+    department's (for a department system), or one the signed-in sender may not act on."""
+    case = cases.get(number)
+    # A department system is told the same about another department's case as about a
+    # missing one: the answer must not reveal which case numbers exist elsewhere.
+    if case is None or (scope_unit is not None and not case.unit.path.startswith(scope_unit.path)):
+        for item in group:
+            if item.result.status == "accepted":
+                _fail(
+                    item.result,
+                    "unknown_case",
+                    f"申请号“{number}”的办件不存在（须先有受理事件）",
+                    "case_number",
+                )
+        return None
+    if (
+        actor is not None
+        and not isinstance(actor, str)
+        and source.startswith("user:")
+        and not (
+            # A case created by this batch is not in the database yet: same rule, in memory.
+            can_create_in(actor, CaseQuerySet, case.unit, case.window)
+            if case._state.adding
+            else can_edit(actor, case)
+        )
+    ):
+        for item in group:
+            _fail(item.result, "forbidden_unit", "您无权办理该办件", "case_number")
+        return None
+    return case
+
+
+def _stored_event(case: Case, item: _Item, source: str) -> CaseEvent:
+    ev = item.event
+    return CaseEvent(
+        case_id=case.pk,
+        source=source,
+        external_id=ev.event_id,
+        body_hash=item.hash,
+        kind=ev.kind,
+        at=ev.at,
+        step_code=ev.step_code or "",
+        data=ev.payload(),
+    )
+
+
+def _create_cases(
+    by_case: dict[str, list[_Item]], cases: dict[str, Case], source: str, scope_unit: Unit | None
+) -> None:
     """Create (in memory, with reserved ids) the cases whose accept event is in this batch and
     add them to ``cases``."""
+    accepts = _accepts(by_case, cases)
+    if not accepts:
+        return
+    known = _Known.load(accepts.values())
+    created = []
+    for number, item in accepts.items():
+        try:
+            case = _new_case(number, item.event, known, source, scope_unit)
+        except _Reject as reject:
+            _fail(item.result, reject.code, reject.message, reject.field)
+            continue
+        code = new_query_code()
+        item.result.query_code = code
+        case.code_digest = code_digests(number, code)[0]
+        created.append(case)
+    _settle_joint_modes(created)
+    # Ids are reserved now and the rows inserted by refresh_cases, with their replayed state
+    # already in place: one INSERT per case instead of INSERT + UPDATE. Foreign keys to cases
+    # are checked at commit (deferred on both databases), so events may be written first.
+    for case, pk in zip(created, reserve_ids(Case, len(created)), strict=True):
+        case.pk = case.id = pk
+        cases[case.number] = case
+
+
+def _accepts(by_case: dict[str, list[_Item]], cases: dict[str, Case]) -> dict[str, _Item]:
+    """The accept event of each new case number; a second accept of a number in the batch, or
+    an accept of a stored case, is refused."""
     accepts = {}
     for number, group in by_case.items():
         acc = [i for i in group if i.event.kind == "accept"]
@@ -362,108 +431,107 @@ def _create_cases(by_case, cases, source, scope_unit) -> None:
             _fail(first.result, "case_exists", f"申请号“{number}”的办件已经受理过", "case_number")
             continue
         accepts[number] = first
-    if not accepts:
-        return
-    codes = {i.event.item_code for i in accepts.values()}
-    items = {i.code: i for i in ServiceItem.objects.select_related("unit").filter(code__in=codes)}
-    versions: dict[int, list[ServiceItemVersion]] = defaultdict(list)
-    # Only what the clock needs: the guide's long texts would cost more to load than the rest.
-    for v in (
-        ServiceItemVersion.objects.filter(item_id__in=[i.pk for i in items.values()])
-        .only(*VERSION_FIELDS)
-        .order_by("-effective_from", "-number")
-    ):
-        versions[v.item_id].append(v)
-    windows = {
-        u.code: u
-        for u in Unit.objects.filter(
-            code__in={i.event.window_code for i in accepts.values() if i.event.window_code}
-        )
-    }
-    staff = {
-        s.staff_no: s
-        for s in Staff.objects.filter(
-            staff_no__in={
-                i.event.handler_staff_no for i in accepts.values() if i.event.handler_staff_no
-            }
-        )
-    }
-    created = []
-    for number, item in accepts.items():
-        ev = item.event
-        try:
-            service = items.get(ev.item_code)
-            if service is None:
-                raise _Reject("unknown_item", f"未知的事项编码“{ev.item_code}”", "item_code")
-            if not service.is_active:
-                raise _Reject("inactive_item", f"事项“{service.name}”已停用", "item_code")
-            day = timezone.localtime(ev.at).date()
-            version = next((v for v in versions[service.pk] if v.effective_from <= day), None)
-            if version is None:
-                raise _Reject(
-                    "no_version", f"事项“{service.name}”在 {day} 还没有生效的办事指南", "at"
-                )
-            if scope_unit is not None and not service.unit.path.startswith(scope_unit.path):
-                raise _Reject(
-                    "forbidden_unit", f"事项“{service.name}”不属于本系统所在单位", "item_code"
-                )
-            window = None
-            if ev.window_code:
-                window = windows.get(ev.window_code)
-                if window is None:
-                    raise _Reject(
-                        "unknown_unit", f"未知的窗口代码“{ev.window_code}”", "window_code"
-                    )
-            handler = None
-            if ev.handler_staff_no:
-                handler = staff.get(ev.handler_staff_no)
-                if handler is None:
-                    raise _Reject(
-                        "unknown_staff", f"未知的工号“{ev.handler_staff_no}”", "handler_staff_no"
-                    )
-        except _Reject as reject:
-            _fail(item.result, reject.code, reject.message, reject.field)
-            continue
-        code = new_query_code()
-        item.result.query_code = code
-        case = Case(
-            number=number,
-            code_digest=code_digests(number, code)[0],
-            item=service,
-            item_version=version,
-            unit=service.unit,
-            window=window,
-            handler=handler,
-            channel=ev.channel or ("api" if source.startswith("api:") else "window"),
-            applicant_name=ev.applicant.name,
-            applicant_kind=ev.applicant.kind,
-            joint_mode=ev.joint_mode or "",
-            accepted_at=ev.at,
-            limit_days=version.committed_limit_days,
-        )
-        created.append(case)
-    # A joint case (联办件) whose sender did not say how runs in parallel when its version has
-    # parallel steps, else in series.
+    return accepts
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the accept events of a batch name, read at once: service items by code, their
+    versions (newest first), windows by code, staff by number."""
+
+    items: dict[str, ServiceItem]
+    versions: dict[int, list[ServiceItemVersion]]
+    windows: dict[str, Unit]
+    staff: dict[str, Staff]
+
+    @classmethod
+    def load(cls, accepts: Iterable[_Item]) -> _Known:
+        events = [i.event for i in accepts]
+        items = {
+            i.code: i
+            for i in ServiceItem.objects.select_related("unit").filter(
+                code__in={ev.item_code for ev in events}
+            )
+        }
+        versions: defaultdict[int, list[ServiceItemVersion]] = defaultdict(list)
+        # Only what the clock needs: the guide's long texts would cost more to load than the rest.
+        for v in (
+            ServiceItemVersion.objects.filter(item_id__in=[i.pk for i in items.values()])
+            .only(*VERSION_FIELDS)
+            .order_by("-effective_from", "-number")
+        ):
+            versions[v.item_id].append(v)
+        windows = {
+            u.code: u
+            for u in Unit.objects.filter(
+                code__in={ev.window_code for ev in events if ev.window_code}
+            )
+        }
+        staff = {
+            s.staff_no: s
+            for s in Staff.objects.filter(
+                staff_no__in={ev.handler_staff_no for ev in events if ev.handler_staff_no}
+            )
+        }
+        return cls(items, versions, windows, staff)
+
+
+def _new_case(
+    number: str, ev: EventIn, known: _Known, source: str, scope_unit: Unit | None
+) -> Case:
+    """The unsaved case an accept event opens (without its query code), or :class:`_Reject`."""
+    service = known.items.get(ev.item_code)
+    if service is None:
+        raise _Reject("unknown_item", f"未知的事项编码“{ev.item_code}”", "item_code")
+    if not service.is_active:
+        raise _Reject("inactive_item", f"事项“{service.name}”已停用", "item_code")
+    day = timezone.localtime(ev.at).date()
+    version = next((v for v in known.versions[service.pk] if v.effective_from <= day), None)
+    if version is None:
+        raise _Reject("no_version", f"事项“{service.name}”在 {day} 还没有生效的办事指南", "at")
+    if scope_unit is not None and not service.unit.path.startswith(scope_unit.path):
+        raise _Reject("forbidden_unit", f"事项“{service.name}”不属于本系统所在单位", "item_code")
+    window = None
+    if ev.window_code:
+        window = known.windows.get(ev.window_code)
+        if window is None:
+            raise _Reject("unknown_unit", f"未知的窗口代码“{ev.window_code}”", "window_code")
+    handler = None
+    if ev.handler_staff_no:
+        handler = known.staff.get(ev.handler_staff_no)
+        if handler is None:
+            raise _Reject("unknown_staff", f"未知的工号“{ev.handler_staff_no}”", "handler_staff_no")
+    return Case(
+        number=number,
+        item=service,
+        item_version=version,
+        unit=service.unit,
+        window=window,
+        handler=handler,
+        channel=ev.channel or ("api" if source.startswith("api:") else "window"),
+        applicant_name=ev.applicant.name,
+        applicant_kind=ev.applicant.kind,
+        joint_mode=ev.joint_mode or "",
+        accepted_at=ev.at,
+        limit_days=version.committed_limit_days,
+    )
+
+
+def _settle_joint_modes(created: list[Case]) -> None:
+    """A joint case (联办件) whose sender did not say how runs in parallel when its version has
+    parallel steps, else in series."""
     unstated = [
         c for c in created if c.item.handling_type == HandlingType.JOINT and not c.joint_mode
     ]
-    parallel = (
-        set(
-            Step.objects.filter(
-                version_id__in={c.item_version_id for c in unstated}, parallel_group__isnull=False
-            ).values_list("version_id", flat=True)
-        )
-        if unstated
-        else set()
+    if not unstated:
+        return
+    parallel = set(
+        Step.objects.filter(
+            version_id__in={c.item_version_id for c in unstated}, parallel_group__isnull=False
+        ).values_list("version_id", flat=True)
     )
     for case in unstated:
         case.joint_mode = "parallel" if case.item_version_id in parallel else "serial"
-    # Ids are reserved now and the rows inserted by refresh_cases, with their replayed state
-    # already in place: one INSERT per case instead of INSERT + UPDATE. Foreign keys to cases
-    # are checked at commit (deferred on both databases), so events may be written first.
-    for case, pk in zip(created, reserve_ids(Case, len(created)), strict=True):
-        case.pk = case.id = pk
-        cases[case.number] = case
 
 
 def _create_steps(cases: list[Case], plans: dict[int, list[Step]]) -> dict[int, list[CaseStep]]:
