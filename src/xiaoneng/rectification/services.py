@@ -146,9 +146,9 @@ DECISIONS = frozenset({"approve_plan", "return_plan", "accept", "accept_for_visi
 def _may_act(actor: Actor, task: Any, action: str) -> str | None:
     if not is_person(actor):
         return None
-    user: User = actor  # type: ignore[assignment]
+    user = actor
     if action in DECISIONS:
-        if user.unit_id is not None and user.unit.path.startswith(task.unit.path):
+        if user.unit is not None and user.unit.path.startswith(task.unit.path):
             return "责任单位不能审核或验收本单位的整改"
         return None
     if actor_role(user) == Role.LIAISON and not (
@@ -221,7 +221,7 @@ EXTENSION = Transitions(
 
 
 def _user(actor: Actor | None) -> User | None:
-    return actor if is_person(actor) else None  # type: ignore[return-value]
+    return actor if is_person(actor) else None
 
 
 def actor_name(actor: Actor | None) -> str:
@@ -271,7 +271,7 @@ def office_users() -> list[User]:
 
 def _notify_unit(task: Task, title: str, body: str = "", kind: str = "info") -> None:
     recipients = notifications.responsible_recipients(task.unit)
-    if task.leader_id:
+    if task.leader is not None:
         recipients.append(task.leader)
     notifications.notify(recipients, kind=kind, title=title, body=body, link=link(task))
 
@@ -346,6 +346,7 @@ def recompute_provisional(now: datetime | None = None) -> int:
     for report in ProgressReport.objects.filter(
         deadline_open=True, deadline_provisional=True, due_on__isnull=False
     ):
+        assert report.due_on is not None  # the filter's
         d = deadlines.by_date(report.due_on, warn)
         report.warn_at, report.deadline_provisional = d.warn_at, d.provisional
         if report.warn_at > now:
@@ -696,7 +697,8 @@ def _check_measures(task: Task, plan_in: PlanIn, *, complete: bool) -> list[Meas
             picked.append(value)
         section, leader, person = picked
         if m.due_date is None:
-            if complete:
+            # A draft stores each line that names its problem, and a stored measure has a date.
+            if complete or problem is not None:
                 errors.append(f"{where}：请填写完成时限")
         elif limit is not None and m.due_date > limit:
             errors.append(
@@ -705,8 +707,8 @@ def _check_measures(task: Task, plan_in: PlanIn, *, complete: bool) -> list[Meas
             )
         elif m.due_date < local_date(task.opened_at):
             errors.append(f"{where}：完成时限早于立项日期")
-        if problem is None and not complete:
-            continue
+        if (problem is None and not complete) or m.due_date is None:
+            continue  # left out of a draft, or refused above
         rows.append(
             Measure(
                 problem=problem,
@@ -943,6 +945,7 @@ def store_evidence(
             digest.update(chunk)
         upload.seek(0)
         upload.name = f"{secrets.token_hex(16)}.{item.extension}"
+        assert upload.size is not None  # a received upload knows its size
         stored.append(
             Evidence.objects.create(
                 task=task,

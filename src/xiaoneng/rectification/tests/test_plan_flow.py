@@ -170,6 +170,19 @@ def test_a_plan_without_measures_or_acceptance_standard_is_refused(open_manual, 
     assert draft.status == Plan.Status.DRAFT and draft.measures.count() == 2
 
 
+def test_a_draft_line_without_its_completion_date_is_refused_not_a_server_error(
+    open_manual, users, staff
+):
+    """A draft stores every line that names its problem, and a measure's date is required:
+    the line is refused with the reason (it used to fail on the database's NOT NULL)."""
+    task = open_manual()
+    undated = measures_for(task, staff, due_date=None)
+    with pytest.raises(ValidationError) as refused:
+        services.save_plan(users[Role.LIAISON], task, undated)
+    assert "第1条措施：请填写完成时限" in refused.value.message_dict["measures"]
+    assert not task.plans.exists()
+
+
 def test_a_completion_date_past_the_deadline_needs_an_approved_extension(open_manual, users, staff):
     office, liaison = users[Role.OFFICE], users[Role.LIAISON]
     task = open_manual()
