@@ -132,7 +132,7 @@ def authenticate(plaintext: str | None, now: datetime | None = None) -> ApiKey:
     if parts is None:
         raise AuthFailure("malformed")
     prefix, secret = parts
-    key = ApiKey.objects.select_related("unit").filter(prefix=prefix).first()
+    key: ApiKey | None = ApiKey.objects.select_related("unit").filter(prefix=prefix).first()
     # Compare digests in constant time, so response timing says nothing about the stored hash.
     if key is None or not hmac.compare_digest(key.key_hash, hash_secret(secret)):
         raise AuthFailure("unknown")

@@ -25,6 +25,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,7 +33,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from xiaoneng import crypto, draw, scoring
-from xiaoneng.accounts.actors import Actor
+from xiaoneng.accounts.actors import Actor, is_person
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
 from xiaoneng.workcalendar.services import get_calendar
@@ -40,6 +41,9 @@ from xiaoneng.workdays import SHANGHAI
 from xiaoneng.workflow import Transition, Transitions
 
 from . import mixing
+
+if TYPE_CHECKING:
+    from xiaoneng.accounts.models import User
 from .models import (
     AccessCode,
     Campaign,
@@ -87,10 +91,11 @@ CODE_LENGTH = 10
 MAX_OPTIONS = 10  # one digit per answer in the stored sheets
 
 
-def require_office(actor: Actor) -> None:
+def require_office(actor: Actor) -> User:
     """For creating a campaign; every action on an existing one checks this through STAGES."""
-    if actor is None or getattr(actor, "effective_role", None) not in OFFICE_ROLES:
+    if not is_person(actor) or actor.effective_role not in OFFICE_ROLES:
         raise PermissionDenied(STAGES.denied)
+    return actor
 
 
 ALL_STAGES = frozenset(Status.values)
@@ -100,8 +105,14 @@ NOT_COLLECTING = "本次评议现在不接受评议表（尚未开始或已经�
 EVALUATOR = "评议人"
 
 
-def _office(label: str, sources, target: str | None = None, **wording) -> Transition:
-    return Transition(label, frozenset(sources), target, OFFICE_ROLES, **wording)
+def _office(
+    label: str,
+    sources: Iterable[str],
+    target: str | None = None,
+    *,
+    wrong_status: str | None = None,
+) -> Transition:
+    return Transition(label, frozenset(sources), target, OFFICE_ROLES, wrong_status=wrong_status)
 
 
 #: 评议活动的阶段: in which stage each action on a campaign may be taken, and to which stage it
@@ -146,7 +157,7 @@ STAGES = Transitions(
 )
 
 
-def _snapshot(campaign: Campaign) -> dict:
+def _snapshot(campaign: Campaign) -> dict[str, Any]:
     return audit.snapshot(campaign, ["name", "year", "status", "preset", "headline"])
 
 
@@ -242,11 +253,11 @@ def create_campaign(
 ) -> Campaign:
     """A new campaign with the defaults of seed 004: six dimensions, ten strata, the scale of
     the preset, and its five milestones on the deadline engine."""
-    require_office(actor)
+    user = require_office(actor)
     name, year = _clean_name(name, year)
     dates.check()
     campaign = Campaign.objects.create(
-        name=name, year=year, description=(description or "").strip(), created_by=actor
+        name=name, year=year, description=(description or "").strip(), created_by=user
     )
     Dimension.objects.bulk_create(
         Dimension(campaign=campaign, name=d, sort_order=i)
@@ -297,7 +308,7 @@ def update_campaign(
     return campaign
 
 
-def _weight(value, what: str) -> float:
+def _weight(value: Any, what: str) -> float:  # what was typed, or a stored weight
     try:
         w = float(value)
     except (TypeError, ValueError):
@@ -871,7 +882,7 @@ def replace_evaluator(actor: Actor, evaluator: Evaluator, reason: str) -> Evalua
     code = AccessCode.objects.filter(evaluator=evaluator).first()
     if code is not None and code.used:
         raise ValidationError("该评议人已经用评议码提交了评议表，不能替补")
-    reserve = (
+    reserve: Evaluator | None = (
         Evaluator.objects.select_for_update()
         .filter(campaign=campaign, stratum=evaluator.stratum_id, status=Evaluator.Status.RESERVE)
         .order_by("draw_position")

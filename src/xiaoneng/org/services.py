@@ -7,15 +7,26 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
-from xiaoneng.accounts.scoping import can_create_in, can_edit
+from xiaoneng.accounts.scoping import ScopedQuerySet, can_create_in, can_edit
 from xiaoneng.audit import services as audit
 
-from .models import Absence, FirstInquiry, Post, Staff, Unit
+from .models import (
+    Absence,
+    AbsenceQuerySet,
+    FirstInquiry,
+    FirstInquiryQuerySet,
+    Post,
+    PostQuerySet,
+    Staff,
+    StaffQuerySet,
+    Unit,
+    UnitQuerySet,
+)
 
 if TYPE_CHECKING:
     from xiaoneng.accounts.models import User
@@ -35,17 +46,17 @@ UNIT_FIELDS = (
 )
 
 
-def _require_edit(actor: User, obj) -> None:
+def _require_edit(actor: User, obj: models.Model) -> None:
     if not can_edit(actor, obj):
         raise PermissionDenied("您无权修改该记录")
 
 
-def _require_create(actor: User, model, unit) -> None:
-    if not can_create_in(actor, type(model.objects.all()), unit):
+def _require_create(actor: User, rows: type[ScopedQuerySet], unit: Unit | None) -> None:
+    if not can_create_in(actor, rows, unit):
         raise PermissionDenied("您无权在该单位下新增记录")
 
 
-def _apply(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+def _apply(instance: models.Model, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
         raise ValidationError(f"不能修改这些字段：{', '.join(sorted(unknown))}")
@@ -63,7 +74,7 @@ def create_unit(actor: User, **data: Any) -> Unit:
         if not (actor and actor.is_authenticated and actor.effective_role == "admin"):
             raise PermissionDenied("只有系统管理员可以新增顶级单位")
     else:
-        _require_create(actor, Unit, parent)
+        _require_create(actor, UnitQuerySet, parent)
     unit = Unit()
     _apply(unit, data, UNIT_FIELDS)
     unit.full_clean(exclude=["path", "depth"])
@@ -75,7 +86,7 @@ def create_unit(actor: User, **data: Any) -> Unit:
 
 def assign_path(unit: Unit) -> None:
     """Set the materialised path and depth of a saved unit from its parent."""
-    unit.path = f"{unit.parent.path if unit.parent_id else ''}{unit.pk}/"
+    unit.path = f"{unit.parent.path if unit.parent is not None else ''}{unit.pk}/"
     unit.depth = unit.path.count("/") - 1
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
 
@@ -137,7 +148,7 @@ def _check_post(post: Post) -> None:
 
 @transaction.atomic
 def create_staff(actor: User, **data: Any) -> Staff:
-    _require_create(actor, Staff, data.get("unit"))
+    _require_create(actor, StaffQuerySet, data.get("unit"))
     staff = Staff()
     _apply(staff, data, STAFF_FIELDS)
     staff.full_clean()
@@ -151,7 +162,7 @@ def update_staff(actor: User, staff: Staff, **data: Any) -> Staff:
     staff = Staff.objects.select_for_update().get(pk=staff.pk)
     _require_edit(actor, staff)
     if "unit" in data:
-        _require_create(actor, Staff, data["unit"])
+        _require_create(actor, StaffQuerySet, data["unit"])
     before = audit.snapshot(staff)
     _apply(staff, data, STAFF_FIELDS)
     staff.full_clean()
@@ -163,7 +174,7 @@ def update_staff(actor: User, staff: Staff, **data: Any) -> Staff:
 
 @transaction.atomic
 def create_post(actor: User, **data: Any) -> Post:
-    _require_create(actor, Post, data.get("unit"))
+    _require_create(actor, PostQuerySet, data.get("unit"))
     post = Post()
     _apply(post, data, POST_FIELDS)
     _check_post(post)
@@ -190,7 +201,7 @@ def update_post(actor: User, post: Post, **data: Any) -> Post:
 def add_absence(
     actor: User, staff: Staff, start_date: date, end_date: date, reason: str, note: str = ""
 ) -> Absence:
-    _require_create(actor, Absence, staff.unit)
+    _require_create(actor, AbsenceQuerySet, staff.unit)
     if end_date < start_date:
         raise ValidationError({"end_date": "结束日期不能早于开始日期"})
     overlapping = Absence.objects.filter(
@@ -237,11 +248,12 @@ def who_handles(post: Post, day: date) -> Handler:
     def present(holder: Staff | None) -> bool:
         return holder is not None and holder.is_active and holder.pk not in absent
 
-    if present(post.a_holder):
-        return Handler(post, day, post.a_holder, False, f"由A岗{post.a_holder.name}办理")
-    if present(post.b_holder):
-        why = "A岗空缺" if post.a_holder is None else f"A岗{post.a_holder.name}不在岗"
-        return Handler(post, day, post.b_holder, True, f"{why}，由B岗{post.b_holder.name}顶岗办理")
+    a, b = post.a_holder, post.b_holder
+    if a is not None and present(a):
+        return Handler(post, day, a, False, f"由A岗{a.name}办理")
+    if b is not None and present(b):
+        why = "A岗空缺" if a is None else f"A岗{a.name}不在岗"
+        return Handler(post, day, b, True, f"{why}，由B岗{b.name}顶岗办理")
     return Handler(post, day, None, False, "A岗、B岗均不在岗，须由单位负责人指定人员顶岗")
 
 
@@ -261,7 +273,7 @@ INQUIRY_FIELDS = (
 
 @transaction.atomic
 def register_inquiry(actor: User, **data: Any) -> FirstInquiry:
-    _require_create(actor, FirstInquiry, data.get("unit"))
+    _require_create(actor, FirstInquiryQuerySet, data.get("unit"))
     inquiry = FirstInquiry(status=FirstInquiry.Status.OPEN)
     data.setdefault("received_at", timezone.now())
     _apply(inquiry, data, INQUIRY_FIELDS)

@@ -213,7 +213,7 @@ class Holder:
         return f"staff:{self.staff_id}" if self.staff_id else f"unit:{self.unit_id}"
 
 
-def _free_yellows() -> QuerySet:
+def _free_yellows() -> QuerySet[Card]:
     """Yellow cards that count and that no standing red card holds: what the next red card
     may be made of."""
     held = AccumulatedYellow.objects.filter(yellow=OuterRef("pk"), released_at__isnull=True)
@@ -278,7 +278,7 @@ def _accumulation_card(
     holder: Holder, group: list[Card], number: int, rule: SupervisionRule
 ) -> Card:
     last = group[-1]
-    who = last.staff.name if holder.staff_id else last.unit.name
+    who = last.staff.name if holder.staff_id and last.staff is not None else last.unit.name
     first_day = timezone.localtime(group[0].raised_at).date()
     last_day = timezone.localtime(last.raised_at).date()
     return Card(
