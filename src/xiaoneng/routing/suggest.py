@@ -22,11 +22,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jieba
+import jieba  # type: ignore[import-untyped]  # ships no type information
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
-from sklearn.svm import LinearSVC
+from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]  # ships no type information
+from sklearn.metrics.pairwise import cosine_similarity  # type: ignore[import-untyped]  # ships no type information
+from sklearn.svm import LinearSVC  # type: ignore[import-untyped]  # ships no type information
 
 # jieba logs its dictionary loading at INFO on first use; keep the worker's log clean.
 jieba.setLogLevel(60)

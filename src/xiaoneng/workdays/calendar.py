@@ -409,7 +409,7 @@ def _beyond_range() -> ValueError:
 
 @functools.cache
 def _package_specials() -> tuple[SpecialDay, ...]:
-    from chinese_calendar.constants import Holiday, holidays, workdays
+    from chinese_calendar.constants import Holiday, holidays, workdays  # type: ignore[import-untyped]  # ships no type information
 
     def chinese(value: str) -> str:
         name: str = Holiday(value).chinese

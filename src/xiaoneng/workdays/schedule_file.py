@@ -270,7 +270,7 @@ PACKAGE_FILE = "cn-2004-2026.txt"
 def package_schedule_text() -> str:
     """The text of ``xiaoneng/data/calendar/cn-2004-2026.txt``: the chinesecalendar package
     data exported as a schedule file, committed as the documented example of the format."""
-    import chinese_calendar
+    import chinese_calendar  # type: ignore[import-untyped]  # ships no type information
 
     from .calendar import default_calendar
 
