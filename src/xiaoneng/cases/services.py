@@ -163,7 +163,7 @@ def ingest(
     raw_items: list,
     *,
     source: str,
-    actor: Actor,
+    actor: Actor | None,
     scope_unit: Unit | None = None,
     now: datetime | None = None,
 ) -> IngestReport:

@@ -116,7 +116,7 @@ def may_edit(actor: Actor, item: ServiceItem) -> bool:
     return ServiceItem.objects.editable_by(actor).filter(pk=item.pk).exists()
 
 
-def editable_units(actor: Actor):
+def editable_units(actor: Actor | None):
     """Active units ``actor`` may register items for (the unit choice on forms)."""
     units = Unit.objects.filter(is_active=True)
     if _system(actor):

@@ -72,7 +72,7 @@ def audit_snapshot(complaint: Complaint) -> dict:
     return audit.snapshot(complaint, fields)
 
 
-def _actor_name(actor: Actor) -> str:
+def _actor_name(actor: Actor | None) -> str:
     if isinstance(actor, str):  # another system, e.g. "接口:12345热线平台"
         return actor
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -83,7 +83,7 @@ def _actor_name(actor: Actor) -> str:
 def _event(
     complaint: Complaint,
     kind: str,
-    actor: Actor,
+    actor: Actor | None,
     note: str = "",
     *,
     at: datetime | None = None,
@@ -264,7 +264,7 @@ def _check_identity(anonymous: bool, identity: Identity | None, channel: str) ->
 
 
 def submit_complaint(
-    actor: Actor,
+    actor: Actor | None,
     *,
     channel: str,
     category: Category,
@@ -400,7 +400,7 @@ def _resend(complaint: Complaint, source: str, external_id: str, body: str) -> S
 
 
 def _file_complaint(
-    actor: Actor,
+    actor: Actor | None,
     *,
     channel: str,
     category: Category,

@@ -62,7 +62,7 @@ def _identity(data: dict) -> services.Identity:
     )
 
 
-def _submit(actor: Actor, form, channel: str, caller_line: str = ""):
+def _submit(actor: Actor | None, form, channel: str, caller_line: str = ""):
     d = form.cleaned_data
     return services.submit_complaint(
         actor,
