@@ -12,6 +12,7 @@ from functools import partial
 
 from django.utils import timezone
 
+from xiaoneng.web import rates
 from xiaoneng.web.worddoc import (
     heading,
     masthead,
@@ -123,32 +124,47 @@ def build(fig: Figures) -> bytes:
         f"经调查，属实{fig.finding_count('true')}件，部分属实{fig.finding_count('partly')}件，"
         f"不属实{fig.finding_count('false')}件，尚无结论"
         f"{next(r.count for r in fig.findings if r.key == 'pending')}件，"
-        f"属实率（含部分属实）{_rate(fig.substantiated_rate)}。"
+        f"属实率（含部分属实）{rates.figure_text(fig.figures['substantiated'])}。"
         f"回访满意{fig.satisfied}件、不满意{fig.dissatisfied}件、尚未回访{fig.not_visited}件，"
-        f"满意率{_rate(fig.satisfaction_rate)}。",
+        f"满意率{rates.figure_text(fig.figures['satisfaction'])}。",
     )
     _table(
         doc,
         ["办理环节", "按时", "超时", "未到期", "按时办理率"],
-        [[s.label, s.on_time, s.late, s.pending, s.rate] for s in fig.steps],
+        [
+            [s.label, s.on_time, s.late, s.pending, rates.figure_text(fig.figures[s.step])]
+            for s in fig.steps
+        ],
     )
     if fig.ranking:
         para(doc, "各单位投诉及承办单位按时办理情况如下：")
         _table(
             doc,
-            ["排名", "单位", "投诉件数", "属实及部分属实", "按时办理率", "按时率排名"],
+            [
+                "排名",
+                "单位",
+                "投诉件数",
+                "属实及部分属实",
+                "承办按时办理率（按时/已评判）",
+                "95%置信区间",
+                "按时率排名",
+            ],
             [
                 [
                     r.rank_by_count,
                     r.name,
                     r.complaints,
                     r.substantiated,
-                    r.handle_rate,
-                    r.rank_by_rate,
+                    rates.rate_text(r.rate) if r.rate else "—",
+                    rates.interval(r.rate) if r.rate else "—",
+                    rates.rank_text(r.rate) if r.rate else "—",
                 ]
                 for r in fig.ranking
             ],
         )
+        para(doc, _bottom_sentence(fig))
+        if fig.rate_ranking is not None:
+            para(doc, rates.rule_note(fig.rate_ranking.rule), indent=False, size=9)
 
     heading(doc, 4, "存在问题")
     if fig.overdue:
@@ -231,6 +247,21 @@ def _rectification(doc, fig: Figures) -> None:
             for r in fig.rectification
         ],
     )
+
+
+def _bottom_sentence(fig: Figures) -> str:
+    """Who is 末位 by 承办按时办理率 — only a unit its data sets apart (docs/statistics.md §10)."""
+    bottom = fig.bottom_units
+    if bottom:
+        names = "、".join(r.name for r in bottom)
+        return (
+            f"按承办按时办理率，{names}的置信区间整体低于其他参加排名的单位，列为末位，"
+            "请认真分析原因，限期整改。"
+        )
+    ranked = fig.rate_ranking.ranked_count if fig.rate_ranking is not None else 0
+    if ranked < 2:
+        return "各单位已评判的办理环节较少，承办按时办理率样本不足，本期不排末位。"
+    return "各单位承办按时办理率的差异均在置信区间以内，本期不认定末位。"
 
 
 def _value(value, unit: str) -> str:

@@ -27,12 +27,18 @@ from xiaoneng.org.models import Unit
 from xiaoneng.rectification import figures as rectification
 from xiaoneng.rectification.figures import Rates
 from xiaoneng.rectification.models import Task
+from xiaoneng.scoring.rates import RankedRate, Ranking, RankRule, rank_rates
+from xiaoneng.web.rates import single
 from xiaoneng.workcalendar.services import get_calendar
 
 PERIOD_RE = re.compile(r"^(\d{4})-(?:(\d{1,2})|[Qq]([1-4]))$")
 CN_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
 #: Statuses in which the unit's finding has passed the office's review and therefore stands.
 DECIDED = (Complaint.Status.APPROVED, Complaint.Status.REPLIED, Complaint.Status.CLOSED)
+#: How units are ranked by 承办按时办理率: the rule of every published ranking of a rate
+#: (``scoring.rates``; docs/statistics.md §10) — 样本不足 below 20 judged steps, 末位 only
+#: when its interval lies wholly below the others'.
+RATE_RULE = RankRule()
 
 
 # ---- the period ------------------------------------------------------------------------------
@@ -240,6 +246,8 @@ class UnitRank:
     handle_judged: int = 0
     rank_by_count: int = 0
     rank_by_rate: int | None = None
+    #: The unit in the ranking by 承办按时办理率: n, interval, rank, 样本不足 or 末位.
+    rate: RankedRate | None = None
 
     @property
     def handle_rate(self) -> float | None:
@@ -264,6 +272,7 @@ class Figures:
     awaiting: int = 0
     findings: list[Row] = field(default_factory=list)
     substantiated_rate: float | None = None
+    decided: int = 0  # findings that stand: the 属实率's denominator
     steps: list[StepTimeliness] = field(default_factory=list)
     satisfied: int = 0
     dissatisfied: int = 0
@@ -273,6 +282,8 @@ class Figures:
     closed: int = 0
     overdue: list[OverdueItem] = field(default_factory=list)
     ranking: list[UnitRank] = field(default_factory=list)
+    #: The ranking by 承办按时办理率 under ``RATE_RULE`` (None before ``_rank``).
+    rate_ranking: Ranking | None = None
     #: 整改完成率 and 按期完成率 of the rectification tasks due in the period, per unit.
     rectification: list[Rates] = field(default_factory=list)
     rectification_total: Rates | None = None
@@ -285,6 +296,17 @@ class Figures:
     def satisfaction_rate(self) -> float | None:
         n = self.satisfied + self.dissatisfied
         return round(100 * self.satisfied / n, 1) if n else None
+
+    @cached_property
+    def figures(self) -> dict[str, RankedRate]:
+        """The headline rates with their n and interval (shown beside each rate)."""
+        on_time = sum(s.on_time for s in self.steps)
+        return {
+            "substantiated": single(self.substantiated, self.decided),
+            "overall": single(on_time, sum(s.judged for s in self.steps)),
+            "satisfaction": single(self.satisfied, self.satisfied + self.dissatisfied),
+            **{s.step: single(s.on_time, s.judged) for s in self.steps},
+        }
 
     @property
     def overall_rate(self) -> float | None:
@@ -304,8 +326,14 @@ class Figures:
 
     @cached_property
     def ranking_by_rate(self) -> list[UnitRank]:
-        rated = [r for r in self.ranking if r.handle_rate is not None]
+        """Units with a rank by 承办按时办理率, best first (样本不足 units have none)."""
+        rated = [r for r in self.ranking if r.rank_by_rate is not None]
         return sorted(rated, key=lambda r: (r.rank_by_rate, r.name))
+
+    @property
+    def bottom_units(self) -> list[UnitRank]:
+        """The units that may be named 末位 by 承办按时办理率 (often none)."""
+        return [r for r in self.ranking if r.rate is not None and r.rate.standing == "bottom"]
 
     @property
     def comparison(self) -> list[dict]:
@@ -460,6 +488,7 @@ def compute(
     fig.findings.append(Row("pending", "尚无结论", pending, _share(pending, fig.accepted)))
     substantiated = agg["f_true"] + agg["f_partly"]
     fig.substantiated_rate = round(100 * substantiated / decided, 1) if decided else None
+    fig.decided = decided
 
     _timeliness(fig, qs, as_of)
     fig.overdue += _earlier_overdue(scoped, period, as_of)
@@ -598,12 +627,13 @@ def _rank(fig: Figures, ranking: dict[int, UnitRank]) -> None:
     for i, r in enumerate(rows):
         same = i and rows[i - 1].complaints == r.complaints
         r.rank_by_count = rows[i - 1].rank_by_count if same else i + 1
-    rated = sorted(
-        (r for r in rows if r.handle_rate is not None), key=lambda r: (-r.handle_rate, r.name)
+    # By 承办按时办理率: the shared rule — a unit with few judged steps is 样本不足, unranked.
+    fig.rate_ranking = rank_rates(
+        [(r.unit_id, r.handle_on_time, r.handle_judged) for r in rows], RATE_RULE
     )
-    for i, r in enumerate(rated):
-        same = i and rated[i - 1].handle_rate == r.handle_rate
-        r.rank_by_rate = rated[i - 1].rank_by_rate if same else i + 1
+    for r, rate in zip(rows, fig.rate_ranking.rows, strict=True):
+        r.rate = rate
+        r.rank_by_rate = rate.rank
     fig.ranking = rows
 
 

@@ -155,7 +155,11 @@ def test_figures_for_a_hand_made_month(users, org, month):
     # Ranking under the city: the section's complaint counts for its department.
     ranking = [(r.name, r.complaints, r.substantiated, r.handle_rate) for r in fig.ranking]
     assert ranking == [("市甲局", 2, 1, 100.0), ("市乙局", 1, 0, 0.0)]
-    assert [r.rank_by_rate for r in fig.ranking] == [1, 2]
+    # Two and one judged steps: too few to rank by the rate (样本不足), nobody is 末位.
+    assert [r.rank_by_rate for r in fig.ranking] == [None, None]
+    assert [r.rate.label for r in fig.ranking] == ["样本不足", "样本不足"]
+    assert [(r.rate.successes, r.rate.n) for r in fig.ranking] == [(2, 2), (0, 1)]
+    assert fig.bottom_units == []
 
     # September had one complaint (C5): up four on the previous period.
     assert fig.previous.total == 1
@@ -252,7 +256,13 @@ def test_word_download(client, users, org, month):
     rows = {r.cells[0].text: r.cells[1].text for r in channel_table.rows[1:]}
     assert rows["网上投诉"] == "2" and rows["热线电话"] == "1" and rows["来访"] == "0"
     steps = next(t for t in doc.tables if t.rows[0].cells[0].text == "办理环节")
-    assert [c.text for c in steps.rows[1].cells] == ["受理", "3", "2", "0", "60.0%"]
+    assert [c.text for c in steps.rows[1].cells] == [
+        "受理",
+        "3",
+        "2",
+        "0",
+        "60.0%（3/5，95%区间23.1%—88.2%）",
+    ]
     overdue = next(t for t in doc.tables if t.rows[0].cells[0].text == "投诉编号")
     assert any(r.cells[0].text == month["c2"].number for r in overdue.rows)
     # No identity anywhere: not the name, the phone, nor what the complainant typed.
@@ -353,3 +363,65 @@ def test_rectification_rates_of_the_tasks_due_in_the_period(users, org, month):
     assert [r.name for r in fig.rectification] == ["市乙局", "市甲局"]  # weakest first
     doc = Document(io.BytesIO(bulletin_docx.build(fig)))
     assert "整改完成率66.7%，按期完成率33.3%" in _docx_text(doc)
+
+
+def _with_ranking(fig, counts):
+    """The figures with a ranking made of (name, complaints, on-time, judged) rows."""
+    ranking = {
+        i: services.UnitRank(i, name, complaints=c, handle_on_time=s, handle_judged=n)
+        for i, (name, c, s, n) in enumerate(counts, start=1)
+    }
+    services._rank(fig, ranking)
+    return fig
+
+
+SMALL_N_RANKING = [
+    ("市甲局", 45, 38, 40),  # 95.0%
+    ("市乙局", 33, 27, 30),  # 90.0%
+    ("市丙局", 28, 10, 25),  # 40.0% [23.4%, 59.3%]: wholly below the others
+    ("市丁局", 14, 5, 12),  # 41.7% on 12 judged steps: 样本不足, never last
+]
+
+
+def test_a_small_unit_is_not_placed_last(users, org, month, client, monkeypatch):
+    """A unit with the lowest rate but only 12 judged steps is 样本不足: no rank, not 末位, and
+    the unit whose interval lies wholly below the others' is the one named — on the page and
+    in the Word document."""
+    fig = _with_ranking(_figures(users[Role.OFFICE]), SMALL_N_RANKING)
+    rows = {r.name: r for r in fig.ranking}
+    assert rows["市丁局"].rank_by_rate is None
+    assert rows["市丁局"].rate.label == "样本不足"
+    assert (rows["市丁局"].rate.successes, rows["市丁局"].rate.n) == (5, 12)
+    assert [rows[n].rank_by_rate for n in ("市甲局", "市乙局", "市丙局")] == [1, 2, 3]
+    assert [r.name for r in fig.bottom_units] == ["市丙局"]
+    assert [r.name for r in fig.ranking_by_rate] == ["市甲局", "市乙局", "市丙局"]
+
+    doc = Document(io.BytesIO(bulletin_docx.build(fig)))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "排名")
+    cells = {r.cells[1].text: [c.text for c in r.cells] for r in table.rows[1:]}
+    assert cells["市丁局"][4:] == ["41.7%（5/12）", "19.3%—68.0%", "样本不足"]
+    assert cells["市丙局"][4:] == ["40.0%（10/25）", "23.4%—59.3%", "3（末位）"]
+    assert cells["市甲局"][6] == "1"
+    text = _docx_text(doc)
+    assert "市丙局的置信区间整体低于其他参加排名的单位，列为末位" in text
+    assert "市丁局的置信区间" not in text and "少于20件" in text
+
+    monkeypatch.setattr(services, "compute", lambda *a, **kw: fig)
+    client.force_login(users[Role.OFFICE])
+    html = client.get(reverse("bulletins:page"), {"period": "2026-10"}).content.decode()
+    row = html.split('data-unit="市丁局"')[1].split("</tr>")[0]
+    assert "样本不足" in row and "5/12" in row and "19.3%—68.0%" in row and "末位" not in row
+    row = html.split('data-unit="市丙局"')[1].split("</tr>")[0]
+    assert 'badge red">末位' in row and "10/25" in row
+
+
+def test_no_bottom_when_the_data_cannot_tell(users, org, month):
+    fig = _with_ranking(
+        _figures(users[Role.OFFICE]), [("市甲局", 30, 27, 30), ("市乙局", 30, 24, 30)]
+    )
+    assert fig.bottom_units == []
+    rows = {r.name: r.rate for r in fig.ranking}
+    assert (rows["市甲局"].label, rows["市乙局"].label) == ("", "末位不可区分")
+    text = _docx_text(Document(io.BytesIO(bulletin_docx.build(fig))))
+    assert "差异均在置信区间以内，本期不认定末位" in text
+    assert "2（末位不可区分）" in text
