@@ -6,6 +6,7 @@ app_name = "ratings"
 urlpatterns = [
     path("ratings/new/", views.public_rate, name="new"),
     path("office/ratings/", views.office, name="office"),
+    path("office/ratings/export.xlsx", views.export, name="export"),
     path("office/ratings/new/", views.window_entry, name="enter"),
     # Before the move onto rectification tasks (old notifications link here).
     path("office/ratings/rectifications/", views.legacy_rectifications, name="rectifications"),

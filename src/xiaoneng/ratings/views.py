@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from xiaoneng.accounts.roles import Role
 from xiaoneng.rectification import services as rectification
@@ -16,7 +19,7 @@ from xiaoneng.web.decorators import office_required
 from xiaoneng.web.forms import apply_errors
 from xiaoneng.web.throttle import over_limit
 
-from . import services
+from . import excel, presentation, services
 from .forms import OnlineRatingForm, StatsForm, WindowRatingForm
 from .models import Level, Rating
 
@@ -99,17 +102,25 @@ def _chart(rows: list[services.StatRow]) -> dict:
     }
 
 
-@office_required(*STAFF_ROLES)
-def office(request):
-    """好差评统计: per unit, window, item or month over a period, within the user's scope."""
-    user = request.user
+def _stats(request):
+    """The filters asked for and the ratings they select, within the user's scope."""
     form = StatsForm(request.GET or None)
     by, start, end = "unit", None, None
     if form.is_valid():
         by = form.cleaned_data["by"] or "unit"
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    ratings = Rating.objects.visible_to(user).filter(services.period_bounds(start, end))
+    ratings = Rating.objects.visible_to(request.user).filter(services.period_bounds(start, end))
+    return form, by, start, end, ratings
+
+
+@office_required(*STAFF_ROLES)
+def office(request):
+    """好差评统计: per unit, window, item or month over a period, within the user's scope."""
+    user = request.user
+    form, by, _, _, ratings = _stats(request)
     rows = services.statistics(ratings, by)
+    total = services.totals(rows)
+    table = presentation.stat_table(rows, total, by)
     recent_bad = (
         ratings.filter(level__in=[v.value for v in services.BAD_LEVELS])
         .select_related("case", "item", "unit")
@@ -133,8 +144,11 @@ def office(request):
             "by": by,
             "by_label": services.GROUPS[by],
             "rows": rows[:200],
+            "lines": table.lines[:200],
+            "table": table,
             "row_count": len(rows),
-            "total": services.totals(rows),
+            "total": total,
+            "export_query": request.GET.urlencode(),
             "levels": Level.choices,
             "chart": _chart(rows),
             "recent_bad": recent_bad,
@@ -142,6 +156,22 @@ def office(request):
             "can_enter": user.effective_role in ENTRY_ROLES,
         },
     )
+
+
+@office_required(*STAFF_ROLES)
+def export(request):
+    """The statistics as a workbook: every group, with n, interval and rank."""
+    _, by, start, end, ratings = _stats(request)
+    rows = services.statistics(ratings, by)
+    table = presentation.stat_table(rows, services.totals(rows), by)
+    now = timezone.now()
+    response = HttpResponse(
+        excel.build(table, start, end, now),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"好差评统计-按{table.label}-{timezone.localdate(now):%Y%m%d}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 @office_required(*STAFF_ROLES)
