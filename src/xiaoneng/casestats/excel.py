@@ -18,6 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from xiaoneng.catalog.models import HandlingType
 from xiaoneng.org.models import Unit
+from xiaoneng.scoring.rates import RankedRate
+from xiaoneng.web import rates
 
 from . import services
 from .services import Figures, Row
@@ -58,6 +60,23 @@ DURATION_COLUMNS: list[Column] = [
     ("用时中位数（工作日）", _f("median_days"), None, 18),
     ("用时P90（工作日）", _f("p90_days"), None, 16),
 ]
+
+
+def _on_time(row: Row) -> RankedRate | None:
+    """The row's 按时办结率 with n and interval: as ranked, or alone (months, totals)."""
+    if row.rate is not None:
+        return row.rate
+    f = row.figures
+    return rates.single(f.on_time, f.finished) if f.finished else None
+
+
+INTERVAL_COLUMNS: list[Column] = [
+    ("按时办结率95%区间下限", lambda r: (rate := _on_time(r)) and rate.low, PERCENT, 12),
+    ("按时办结率95%区间上限", lambda r: (rate := _on_time(r)) and rate.high, PERCENT, 12),
+]
+RANK_COLUMNS: list[Column] = [
+    ("按时办结率排名", lambda r: rates.rank_text(r.rate) if r.rate else "", None, 14),
+]
 LIVE_COLUMNS: list[Column] = [
     ("当前在办件数", _f("open"), None, 12),
     ("当前超期未办结", _f("overdue"), None, 14),
@@ -87,6 +106,11 @@ DEFINITIONS = [
         "及其中已过承诺时限的件数；不受统计周期限制。",
     ),
     ("黄牌、红牌", "统计期内亮出的牌（按亮牌时间），已撤销的不计；不受办件类型筛选影响。"),
+    (
+        "区间与排名",
+        rates.rule_note(services.RATE_RULE)
+        + "按单位、按事项、按窗口各表分别排名；“单位直接受理”的合并行和合计行不排名。",
+    ),
     ("按单位", "与统计页的单位表相同：所选单位的各下级单位（含其全部下属单位）及本级。"),
     (
         "按窗口",
@@ -148,7 +172,15 @@ def build_workbook(user: User, filters: services.Filters, now: datetime | None =
     _sheet(
         wb,
         "按单位",
-        [label, *RATE_COLUMNS, *DURATION_COLUMNS, *LIVE_COLUMNS, *CARD_COLUMNS],
+        [
+            label,
+            *RATE_COLUMNS,
+            *INTERVAL_COLUMNS,
+            *RANK_COLUMNS,
+            *DURATION_COLUMNS,
+            *LIVE_COLUMNS,
+            *CARD_COLUMNS,
+        ],
         [*units, _total_row(units)] if units else [],
     )
     _sheet(
@@ -160,6 +192,8 @@ def build_workbook(user: User, filters: services.Filters, now: datetime | None =
             ("办件类型", lambda r: r.extra.get("handling_type", ""), None, 10),
             ("实施单位", lambda r: r.extra.get("unit", ""), None, 20),
             *RATE_COLUMNS,
+            *INTERVAL_COLUMNS,
+            *RANK_COLUMNS,
             *DURATION_COLUMNS,
             *LIVE_COLUMNS,
         ],
@@ -172,13 +206,20 @@ def build_workbook(user: User, filters: services.Filters, now: datetime | None =
             ("受理窗口／单位", lambda r: r.label, None, 28),
             ("类型", lambda r: r.extra.get("kind", ""), None, 14),
             *RATE_COLUMNS,
+            *INTERVAL_COLUMNS,
+            *RANK_COLUMNS,
         ],
         windows,
     )
     _sheet(
         wb,
         "按月份",
-        [("月份", lambda r: f"{r.key:%Y-%m}", None, 10), *RATE_COLUMNS, *DURATION_COLUMNS],
+        [
+            ("月份", lambda r: f"{r.key:%Y-%m}", None, 10),
+            *RATE_COLUMNS,
+            *INTERVAL_COLUMNS,
+            *DURATION_COLUMNS,
+        ],
         months,
     )
     _notes(wb, filters, focus, now)

@@ -37,6 +37,7 @@ from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.cases.models import Case, CaseDurationStat, CaseMonthStat, CaseQuerySet, CaseStep
 from xiaoneng.catalog.models import HandlingType, ServiceItem
 from xiaoneng.org.models import Unit
+from xiaoneng.scoring.rates import RankedRate, RankRule, Standing, rank_rates
 from xiaoneng.supervision.models import Card
 from xiaoneng.workdays import SHANGHAI
 
@@ -56,6 +57,10 @@ JOINT_MAX_MONTHS = 12
 JOINT_MAX_CASES = 10_000
 #: Items shown on the dashboard under a unit (the Excel export has all of them).
 DASHBOARD_ITEMS = 30
+#: How units, items and windows are ranked by 按时办结率: the rule of every published ranking
+#: of a rate (``scoring.rates``; docs/statistics.md §10) — 样本不足 below 20 finished cases,
+#: 末位 only when the interval lies wholly below the others'.
+RATE_RULE = RankRule()
 
 OTHER_WINDOW = "其他（单位直接受理）"
 
@@ -512,15 +517,34 @@ class Row:
     own: bool = False  # the focus unit's own cases (本级), not a child's subtree
     drillable: bool = False
     extra: dict = field(default_factory=dict)
+    #: 按时办结率 as ranked among the rows it was listed with: n, interval, rank, 样本不足, 末位.
+    rate: RankedRate | None = None
+
+    @property
+    def ranked(self) -> bool:
+        return self.rate is not None and self.rate.rank is not None
+
+    @property
+    def insufficient(self) -> bool:
+        return self.rate is not None and self.rate.standing is Standing.INSUFFICIENT
 
 
 def _ranked(rows: list[Row]) -> list[Row]:
-    """Lowest on-time rate first (ties: more finished cases first); groups without finished
-    cases at the end in their tree order."""
-    with_data = [r for r in rows if r.figures.finished > 0]
+    """Ranked by 按时办结率 under ``RATE_RULE``, weakest first: the groups with enough finished
+    cases from the lowest rate up (ties: more finished cases first), then the 样本不足 groups
+    (never at the head of a weakest-first list) the same way, then groups without finished
+    cases in their tree order. Each row gets its ``rate``."""
+    ranking = rank_rates(
+        [(i, r.figures.on_time, r.figures.finished) for i, r in enumerate(rows)], RATE_RULE
+    )
+    for row, rate in zip(rows, ranking.rows, strict=True):
+        row.rate = rate
+    ranked = [r for r in rows if r.ranked]
+    small = [r for r in rows if r.insufficient]
     without = [r for r in rows if r.figures.finished == 0]
-    with_data.sort(key=lambda r: (r.figures.on_time_rate, -r.figures.finished))
-    return with_data + without
+    ranked.sort(key=lambda r: (r.figures.on_time_rate, -r.figures.finished))
+    small.sort(key=lambda r: (r.figures.on_time_rate, -r.figures.finished))
+    return ranked + small + without
 
 
 @dataclass
@@ -906,6 +930,8 @@ def trend_chart(rows: list[Row]) -> dict[str, Any]:
 
 
 def ranking_chart(rows: list[Row], limit: int = 20) -> dict[str, Any]:
+    """The weakest rows (as ``_ranked`` ordered them) as bars with their n; 样本不足 rows come
+    after the ranked ones, in grey, and a 末位 is said in its label."""
     ranked = [r for r in rows if r.figures.finished > 0][:limit]
     ranked.reverse()  # ECharts draws the first category at the bottom; lowest rate goes on top
     return {
@@ -922,10 +948,14 @@ def ranking_chart(rows: list[Row], limit: int = 20) -> dict[str, Any]:
                 "data": [
                     {
                         "value": _pct(r.figures.on_time_rate),
-                        "itemStyle": {"color": _rate_colour(r.figures.on_time_rate)},
+                        "itemStyle": {
+                            "color": "#9aa5b1"
+                            if r.insufficient
+                            else _rate_colour(r.figures.on_time_rate)
+                        },
                         "label": {
                             "formatter": f"{_pct(r.figures.on_time_rate)}%（"
-                            f"{r.figures.on_time}/{r.figures.finished}件）"
+                            f"{r.figures.on_time}/{r.figures.finished}件{_standing_note(r)}）"
                         },
                     }
                     for r in ranked
@@ -933,6 +963,13 @@ def ranking_chart(rows: list[Row], limit: int = 20) -> dict[str, Any]:
             }
         ],
     }
+
+
+def _standing_note(row: Row) -> str:
+    """ "，样本不足" or "，末位" after a bar's n; nothing for an ordinary rank."""
+    if row.rate is None or row.rate.standing not in (Standing.INSUFFICIENT, Standing.BOTTOM):
+        return ""
+    return f"，{row.rate.label}"
 
 
 def _rate_colour(rate: float | None) -> str:

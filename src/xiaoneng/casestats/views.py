@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from xiaoneng.catalog.models import HandlingType
+from xiaoneng.scoring.rates import SMALL_N
 from xiaoneng.web.decorators import office_required
 
 from . import excel, services
@@ -62,6 +63,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "has_trend": any(r.figures.finished for r in board.trend),
         # The filters without the unit, ready for "…&unit=<id>" on every row's links.
         "q": _query(filters.params(unit=None)),
+        "rate_rule": services.RATE_RULE,
+        "small_n": SMALL_N,
     }
     context.update(_form_context(request, filters, scope))
     return render(request, _template(request, "dashboard"), context)
@@ -75,7 +78,9 @@ def windows(request: HttpRequest) -> HttpResponse:
     filters = services.parse_filters(request.user, request.GET, scope=scope)
     frame = services.frame_for(scope, filters.unit or scope.base)
     rows = services.window_breakdown(filters, frame, lump_units=True)
-    return render(request, "casestats/_windows.html", {"windows": rows})
+    return render(
+        request, "casestats/_windows.html", {"windows": rows, "rate_rule": services.RATE_RULE}
+    )
 
 
 @office_required(*services.STATS_ROLES)
