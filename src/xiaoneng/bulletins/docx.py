@@ -233,7 +233,17 @@ def _rectification(doc, fig: Figures) -> None:
     )
     _table(
         doc,
-        ["单位", "应完成", "已完成", "按期完成", "整改完成率", "按期完成率", "超期未完成"],
+        [
+            "单位",
+            "应完成",
+            "已完成",
+            "按期完成",
+            "整改完成率",
+            "95%置信区间",
+            "完成率排名",
+            "按期完成率",
+            "超期未完成",
+        ],
         [
             [
                 r.name,
@@ -241,10 +251,12 @@ def _rectification(doc, fig: Figures) -> None:
                 r.completed,
                 r.on_time,
                 r.completion_rate,
+                rates.interval(rate),
+                rates.rank_text(rate),
                 r.on_time_rate,
                 r.overdue_open,
             ]
-            for r in fig.rectification
+            for r, rate in fig.rectification_lines
         ],
     )
 

@@ -287,6 +287,13 @@ class Figures:
     #: 整改完成率 and 按期完成率 of the rectification tasks due in the period, per unit.
     rectification: list[Rates] = field(default_factory=list)
     rectification_total: Rates | None = None
+    #: Each unit's 整改完成率 as ranked, in the order of ``rectification``.
+    rectification_rates: list[RankedRate] = field(default_factory=list)
+
+    @property
+    def rectification_lines(self) -> list[tuple[Rates, RankedRate]]:
+        return list(zip(self.rectification, self.rectification_rates, strict=True))
+
     previous: Figures | None = None
     #: Where the audit chain stood when the bulletin was made: printed on it, so that every
     #: archived bulletin can later show the chain was not cut back or rewritten (security.md).
@@ -383,7 +390,13 @@ def _rectification(
     if unit is not None:
         tasks = tasks.filter(unit__path__startswith=unit.path)
     last = period.next_first_day - timedelta(days=1)
-    fig.rectification = rectification.by_unit(tasks, period.first_day, last, now=as_of)
+    rows = rectification.by_unit(tasks, period.first_day, last, now=as_of)
+    # 整改完成率 is ranked like every rate (docs/statistics.md §10): weakest first among the
+    # units with enough tasks, then 样本不足, each with its n, interval and rank.
+    ranking = rank_rates([(i, r.completed, r.due) for i, r in enumerate(rows)], RATE_RULE)
+    order = [rate.key for rate in ranking.worst_first()]
+    fig.rectification = [rows[i] for i in order]
+    fig.rectification_rates = [ranking.rows[i] for i in order]
     fig.rectification_total = rectification.total(
         tasks, period.first_day, last, now=as_of, name="合计"
     )

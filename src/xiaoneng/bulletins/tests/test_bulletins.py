@@ -361,8 +361,13 @@ def test_rectification_rates_of_the_tasks_due_in_the_period(users, org, month):
     rows = {r.name: (r.due, r.completion_rate, r.on_time_rate) for r in fig.rectification}
     assert rows == {"市甲局": (2, 100.0, 50.0), "市乙局": (1, 0.0, 0.0)}
     assert [r.name for r in fig.rectification] == ["市乙局", "市甲局"]  # weakest first
+    # Two tasks and one: 样本不足 under the ranking rule, each with its n and interval.
+    assert [(r.label, r.n) for r in fig.rectification_rates] == [("样本不足", 1), ("样本不足", 2)]
     doc = Document(io.BytesIO(bulletin_docx.build(fig)))
-    assert "整改完成率66.7%，按期完成率33.3%" in _docx_text(doc)
+    text = _docx_text(doc)
+    assert "整改完成率66.7%，按期完成率33.3%" in text
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "单位")
+    assert [c.text for c in table.rows[1].cells][4:7] == ["0.0%", "0.0%—79.3%", "样本不足"]
 
 
 def _with_ranking(fig, counts):
