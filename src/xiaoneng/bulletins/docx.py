@@ -96,8 +96,8 @@ def build(fig: Figures) -> bytes:
             [
                 [
                     r["label"],
-                    _value(r["now"], r["unit"]),
-                    _value(r["prev"], r["unit"]),
+                    _value(r["now"], r["unit"]) + (f"（{r['now_n']}）" if r["now_n"] else ""),
+                    _value(r["prev"], r["unit"]) + (f"（{r['prev_n']}）" if r["prev_n"] else ""),
                     _delta(r["delta"], r["unit"]),
                 ]
                 for r in fig.comparison

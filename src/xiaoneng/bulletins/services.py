@@ -357,6 +357,17 @@ class Figures:
             ("回访满意率", self.satisfaction_rate, prev.satisfaction_rate, "%"),
             ("超期督办", self.escalated, prev.escalated, "件"),
         ]
+        # A rate carries the records it rests on (按时/已评判, 满意/已回访): "3/5".
+        counts = {
+            "按时办理率": "overall",
+            "承办单位按时办理率": "handle",
+            "回访满意率": "satisfaction",
+        }
+
+        def n_of(fig: Figures, label: str) -> str:
+            rate = fig.figures[counts[label]] if label in counts else None
+            return f"{rate.successes}/{rate.n}" if rate is not None and rate.n else ""
+
         rows = []
         for label, now_value, prev_value, unit in pairs:
             if now_value is None or prev_value is None:
@@ -373,6 +384,8 @@ class Figures:
                     abs_delta=abs(delta) if delta is not None else None,
                     trend=trend,
                     unit=unit,
+                    now_n=n_of(self, label),
+                    prev_n=n_of(prev, label),
                 )
             )
         return rows

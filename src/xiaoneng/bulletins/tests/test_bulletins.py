@@ -165,6 +165,11 @@ def test_figures_for_a_hand_made_month(users, org, month):
     assert fig.previous.total == 1
     total = next(r for r in fig.comparison if r["label"] == "收到投诉")
     assert (total["delta"], total["trend"]) == (4, "up")
+    # A rate in the comparison carries the records it rests on; a count does not.
+    overall = next(r for r in fig.comparison if r["label"] == "按时办理率")
+    judged = sum(s.judged for s in fig.steps)
+    assert overall["now_n"] == f"{sum(s.on_time for s in fig.steps)}/{judged}"
+    assert total["now_n"] == ""
 
 
 def test_quarter_covers_the_three_months(users, month):
