@@ -20,6 +20,7 @@ module says, for all of them alike, what a ranking may claim:
   the other ranked units; when k is at most half of the ranked units those k are ``BOTTOM``.
   Otherwise no unit is named: the units sharing the worst rank are ``INDISTINCT``
   (末位不可区分) — never a unit at the bottom on a difference its data cannot distinguish.
+  A unit ranked alone, or units all tied, are simply ``RANKED``: nobody is last.
 
 API (small, for every caller — bulletins, ratings, casestats, assessment scorecards)::
 
@@ -266,7 +267,7 @@ def _bottom(
     bound plays the part of the lower one.
     """
     if len(eligible) < 2:
-        return set(), set(eligible)
+        return set(), set()  # alone: first and last at once, nothing to say about a bottom
     turned: dict[int, tuple[float, float]] = {}
     for i in eligible:
         b = bounds[i]
@@ -275,6 +276,8 @@ def _bottom(
     order = sorted(eligible, key=lambda i: score[i])
     worst_score = score[order[0]]
     worst = {i for i in eligible if score[i] == worst_score}
+    if len(worst) == len(eligible):
+        return set(), set()  # all tied: nobody is last
     limit = len(order) // 2
     # floor[k]: the lowest lower bound among order[k:], the units above a group of k.
     floor = [math.inf] * (len(order) + 1)

@@ -95,12 +95,18 @@ def test_lower_is_better() -> None:
 
 def test_a_unit_alone_and_empty_units() -> None:
     ranking = rank_rates({"A": (30, 40), "B": (0, 0)}, RankRule())
-    assert ranking.row("A").standing is Standing.INDISTINCT
+    assert ranking.row("A").standing is Standing.RANKED  # alone: nobody is last
     assert ranking.row("B").standing is Standing.NO_DATA
     assert ranking.row("B").rate is None and ranking.row("B").low is None
     assert [r.key for r in ranking.best_first()] == ["A", "B"]
     with pytest.raises(KeyError):
         ranking.row("C")
+
+
+def test_all_tied_nobody_is_last() -> None:
+    ranking = rank_rates({"A": (45, 50), "B": (90, 100)}, RankRule())
+    assert {r.rank for r in ranking.rows} == {1}
+    assert {r.standing for r in ranking.rows} == {Standing.RANKED}
 
 
 def test_bad_input() -> None:
