@@ -22,7 +22,7 @@ from xiaoneng.audit import services as audit
 from xiaoneng.cases.models import Case
 from xiaoneng.catalog.models import ServiceItem
 from xiaoneng.ratings import services
-from xiaoneng.ratings.models import Level, Rating
+from xiaoneng.ratings.models import Level, Mode, Rating
 from xiaoneng.rectification import services as rectification
 from xiaoneng.rectification.models import Problem, Task, TaskEvent
 from xiaoneng.rectification.sources import SourceKind
@@ -93,7 +93,7 @@ def write_ratings(seed: int, today: date) -> RatingsSummary:
     now = min(now, end_of_today)
     finished = (
         Case.objects.filter(
-            status__in=services.FINISHED, finished_at__isnull=False, rating__isnull=True
+            status__in=services.FINISHED, finished_at__isnull=False, ratings__isnull=True
         )
         .order_by("pk")
         .values_list("pk", "unit_id", "window_id", "item_id", "finished_at", "number")
@@ -110,12 +110,14 @@ def write_ratings(seed: int, today: date) -> RatingsSummary:
         bad = level <= 2
         if bad:
             numbers[pk] = number
+        channel = _pick(rng, CHANNELS)
         ratings.append(
             Rating(
                 case_id=pk,
                 level=level,
                 comment=rng.choice(BAD_COMMENTS if bad else GOOD_COMMENTS),
-                channel=_pick(rng, CHANNELS),
+                channel=channel,
+                mode=Mode.ONSITE if channel == Rating.Channel.WINDOW else Mode.REMOTE,
                 unit_id=unit_id,
                 window_id=window_id,
                 item_id=item_id,

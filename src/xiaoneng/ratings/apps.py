@@ -15,7 +15,7 @@ class RatingsConfig(AppConfig):
             sources.SourceType(
                 sources.SourceKind.RATING,
                 lambda user, rating_id: (
-                    Case.objects.visible_to(user).filter(rating__pk=rating_id).exists()
+                    Case.objects.visible_to(user).filter(ratings__pk=rating_id).exists()
                 ),
             )
         )

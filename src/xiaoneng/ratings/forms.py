@@ -6,8 +6,8 @@ from django import forms
 
 from xiaoneng.web.forms import ArithmeticCaptcha
 
-from .models import Level, Rating
-from .services import COMMENT_MAX, GROUPS
+from .models import Level
+from .services import COMMENT_MAX, GROUPS, NAME_MAX
 
 LEVEL_CHOICES = [(str(v), label) for v, label in Level.choices]
 
@@ -23,23 +23,34 @@ class _LevelComment(forms.Form):
     )
 
 
-class OnlineRatingForm(ArithmeticCaptcha, _LevelComment):
+class _Contact(forms.Form):
+    """实名评价 (optional): kept, encrypted, only with a 差评, so that the office can call back."""
+
+    contact_name = forms.CharField(
+        label="姓名（实名评价，选填）",
+        required=False,
+        max_length=NAME_MAX,
+        help_text="不满意时留下姓名和电话，效能办将在时限内回访；满意的评价不保存联系方式",
+    )
+    contact_phone = forms.CharField(label="联系电话（选填）", required=False, max_length=20)
+
+
+class OnlineRatingForm(ArithmeticCaptcha, _LevelComment, _Contact):
     captcha_session_key = "rating_captcha"
     number = forms.CharField(label="申请号", max_length=60)
     code = forms.CharField(label="查询码", max_length=12, help_text="印在受理回执上的6位查询码")
-    field_order = ["number", "code", "level", "comment", "captcha"]
+    field_order = ["number", "code", "level", "comment", "contact_name", "contact_phone", "captcha"]
 
 
-class WindowRatingForm(_LevelComment):
+class WindowRatingForm(_LevelComment, _Contact):
     number = forms.CharField(label="申请号", max_length=60)
-    channel = forms.ChoiceField(
-        label="评价渠道",
-        choices=[
-            (Rating.Channel.WINDOW, Rating.Channel.WINDOW.label),
-            (Rating.Channel.OTHER, Rating.Channel.OTHER.label),
-        ],
+    code = forms.CharField(
+        label="查询码",
+        max_length=12,
+        help_text="申请人出示的受理回执上的查询码：申请人不在场时不能代为评价",
+        error_messages={"required": "请填写查询码（申请人出示受理回执）"},
     )
-    field_order = ["number", "channel", "level", "comment"]
+    field_order = ["number", "code", "level", "comment", "contact_name", "contact_phone"]
 
 
 class StatsForm(forms.Form):

@@ -41,7 +41,10 @@ def public_rate(request):
         elif form.is_valid():
             d = form.cleaned_data
             try:
-                rating = services.rate_online(d["number"], d["code"], d["level"], d["comment"])
+                contact = services.clean_contact(d["contact_name"], d["contact_phone"])
+                rating = services.rate_online(
+                    d["number"], d["code"], d["level"], d["comment"], contact
+                )
             except ValidationError as error:
                 apply_errors(form, error)
     else:
@@ -58,13 +61,14 @@ def public_rate(request):
 
 @office_required(*ENTRY_ROLES)
 def window_entry(request):
-    """窗口录入: staff enter a rating the applicant gave at the window or by phone."""
+    """窗口录入: staff enter the rating of an applicant at the counter, who shows the receipt."""
     form = WindowRatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
+            contact = services.clean_contact(d["contact_name"], d["contact_phone"])
             rating = services.rate_at_window(
-                request.user, d["number"], d["level"], d["comment"], d["channel"]
+                request.user, d["number"], d["code"], d["level"], d["comment"], contact
             )
         except ValidationError as error:
             apply_errors(form, error)
