@@ -9,6 +9,10 @@ class RatingsConfig(AppConfig):
         from xiaoneng.cases.models import Case
         from xiaoneng.rectification import sources
 
+        from .watches import register_watches
+
+        register_watches()
+
         # A 差评's task links to the case page, which shows the rating: it opens for those who
         # may see the case.
         sources.register(
