@@ -6,7 +6,8 @@ from django import forms
 
 from xiaoneng.web.forms import ArithmeticCaptcha
 
-from .models import Level
+from .models import Level, Review
+from .reviews import DECISION_LIMIT, REASON_LIMIT, TEXT_LIMIT
 from .services import COMMENT_MAX, GROUPS, NAME_MAX
 
 LEVEL_CHOICES = [(str(v), label) for v, label in Level.choices]
@@ -61,3 +62,51 @@ class StatsForm(forms.Form):
     end = forms.DateField(
         label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class AskReviewForm(forms.Form):
+    """申请复核: the responsible unit contests a 差评."""
+
+    ground = forms.ChoiceField(
+        label="申诉事由",
+        choices=Review.Ground.choices,
+        widget=forms.RadioSelect,
+        help_text="误评：评错办件、误触按键、评价的是其他单位的服务等；恶意差评：与服务无关的刁难、报复等",
+    )
+    statement = forms.CharField(
+        label="申诉理由",
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": TEXT_LIMIT}),
+    )
+    evidence = forms.CharField(
+        label="证据",
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_LIMIT}),
+        help_text="能够核对的证据：办件记录、监控录像的时间段、评价器日志、证人等",
+    )
+
+
+class DecideForm(forms.Form):
+    decision = forms.CharField(
+        label="复核意见",
+        max_length=DECISION_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": DECISION_LIMIT}),
+    )
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label="查看理由",
+        max_length=REASON_LIMIT,
+        help_text="记入审计日志，例如“实名差评回访”",
+    )
+
+
+class ReviewFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="状态", choices=[("", "全部"), *Review.Status.choices], required=False
+    )
+
+
+class FiguresForm(forms.Form):
+    year = forms.IntegerField(label="年份", min_value=2000, max_value=2100, required=False)

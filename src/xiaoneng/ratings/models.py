@@ -25,8 +25,9 @@ RATING_VIEW = {
     Role.OFFICE: Reach.ALL,
     Role.SUPERVISOR: Reach.ALL,
     Role.LEADER: Reach.SUBTREE,
-    Role.LIAISON: Reach.SUBTREE,
-    # Window staff: ratings of their unit's cases and of the cases registered at their window.
+    # A window answers for the 差评 of the cases registered there (it verifies them and may
+    # contest them): its liaison and staff see them besides their own unit's.
+    Role.LIAISON: Reach.WINDOW,
     Role.WINDOW: Reach.WINDOW,
 }
 # Ratings themselves are never edited; entering one at the window is checked against the case.
