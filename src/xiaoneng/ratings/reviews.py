@@ -117,8 +117,7 @@ def refusal_to_ask(actor: Actor, rating: Rating, now: datetime | None = None) ->
     they offer the form; :func:`ask_review` checks the same)."""
     if not is_person(actor) or actor_role(actor) != Role.LIAISON or actor.unit is None:
         return "只有责任单位的联络员可以申请复核"
-    within = [rating.unit] + ([rating.window] if rating.window is not None else [])
-    if not any(u.path.startswith(actor.unit.path) for u in within):
+    if not responsible_unit(rating).path.startswith(actor.unit.path):
         return "只有责任单位的联络员可以申请复核"
     if rating.level not in BAD_LEVELS:
         return "只有差评可以申请复核"

@@ -101,6 +101,8 @@ def test_review_limits_and_who_may_ask(make_case, liaison, org, users):
 
 def test_window_case_is_the_windows_to_contest(make_case, window_unit, window_liaison, liaison):
     rating = rate(make_case(window=window_unit))
+    with pytest.raises(PermissionDenied):  # the department's liaison does not answer for it
+        ask(liaison, rating)
     review = ask(window_liaison, rating)
     assert review.unit == window_unit
 
