@@ -29,6 +29,7 @@ from .cases_api import router as cases_router
 from .complaints_api import complaint_json_schema
 from .complaints_api import router as complaints_router
 from .errors import ApiError
+from .ratings_api import router as ratings_router
 from .rectification_api import router as rectification_router
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ api = XiaonengAPI(
 api.add_router("/cases", cases_router, tags=["cases 办件"])
 api.add_router("/complaints", complaints_router, tags=["complaints 投诉"])
 api.add_router("/rectification", rectification_router, tags=["rectification 整改"])
+api.add_router("/ratings", ratings_router, tags=["ratings 好差评"])
 
 
 # ---- errors ----------------------------------------------------------------------------------

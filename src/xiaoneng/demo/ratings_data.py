@@ -22,7 +22,7 @@ from xiaoneng.audit import services as audit
 from xiaoneng.cases.models import Case
 from xiaoneng.catalog.models import ServiceItem
 from xiaoneng.ratings import services
-from xiaoneng.ratings.models import Level, Rating
+from xiaoneng.ratings.models import Level, Mode, Rating
 from xiaoneng.rectification import services as rectification
 from xiaoneng.rectification.models import Problem, Task, TaskEvent
 from xiaoneng.rectification.sources import SourceKind
@@ -93,7 +93,7 @@ def write_ratings(seed: int, today: date) -> RatingsSummary:
     now = min(now, end_of_today)
     finished = (
         Case.objects.filter(
-            status__in=services.FINISHED, finished_at__isnull=False, rating__isnull=True
+            status__in=services.FINISHED, finished_at__isnull=False, ratings__isnull=True
         )
         .order_by("pk")
         .values_list("pk", "unit_id", "window_id", "item_id", "finished_at", "number")
@@ -110,12 +110,14 @@ def write_ratings(seed: int, today: date) -> RatingsSummary:
         bad = level <= 2
         if bad:
             numbers[pk] = number
+        channel = _pick(rng, CHANNELS)
         ratings.append(
             Rating(
                 case_id=pk,
                 level=level,
                 comment=rng.choice(BAD_COMMENTS if bad else GOOD_COMMENTS),
-                channel=_pick(rng, CHANNELS),
+                channel=channel,
+                mode=Mode.ONSITE if channel == Rating.Channel.WINDOW else Mode.REMOTE,
                 unit_id=unit_id,
                 window_id=window_id,
                 item_id=item_id,
@@ -164,14 +166,27 @@ def write_ratings(seed: int, today: date) -> RatingsSummary:
         tasks.append(task)
     Task.objects.bulk_create(tasks, batch_size=2000)
     _history(tasks)
+    by_id = {ids[r.case_id]: r for r in bad}
+    for r in bad:
+        r.pk = ids[r.case_id]
+    reviewed = _reviews_and_visits(rng, by_id, {t.source_id: t for t in tasks}, now)
     audit.record(
         "演示数据生成",
         audit.Action.CREATE,
         object_type=Rating._meta.label_lower,
         object_id=f"{len(ratings)}",
         object_repr=f"好差评 {len(ratings)} 条",
-        summary=f"演示数据：好差评 {len(ratings)} 条，差评核实整改 {len(tasks)} 件",
-        after={"ratings": len(ratings), "rectifications": len(tasks), "seed": seed},
+        summary=(
+            f"演示数据：好差评 {len(ratings)} 条，差评核实整改 {len(tasks)} 件，"
+            f"实名差评 {reviewed.named} 条，申诉复核 {reviewed.reviews} 件"
+        ),
+        after={
+            "ratings": len(ratings),
+            "rectifications": len(tasks),
+            "named": reviewed.named,
+            "reviews": reviewed.reviews,
+            "seed": seed,
+        },
     )
     late = list(
         Task.objects.filter(
@@ -180,7 +195,7 @@ def write_ratings(seed: int, today: date) -> RatingsSummary:
     )
     late_cards = rectification.overdue_cards(late, now, stage=Task.Status.VERIFYING)
     # The sweep warns, reports overdue and raises the yellow cards, as the worker would.
-    report = sweep(now=now, watches=["rectification.task"])
+    report = sweep(now=now, watches=["rectification.task", "ratings.review", "ratings.visit"])
     open_tasks = services.rating_tasks().open()
     return RatingsSummary(
         ratings=len(ratings),
@@ -191,6 +206,109 @@ def write_ratings(seed: int, today: date) -> RatingsSummary:
         ).count(),
         cards=len(late_cards) + report.overdue.get("rectification.task", 0),
     )
+
+
+SHARE_NAMED = 0.35  # of 差评: the rater left a name and phone
+SHARE_CONTESTED = 0.08  # of 差评: the unit asked for a review
+SURNAMES = "张王李赵刘陈杨黄周吴"
+STATEMENTS = {
+    "mistaken": (
+        "评价人误将对其他部门的意见评在本办件上。",
+        "评价器日志：评价时间与办结时间相差40天，办件记录",
+    ),
+    "malicious": (
+        "评价内容与办件无关，系对行政处罚不满的报复性评价。",
+        "处罚决定书编号及评价人此前的投诉记录",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    named: int
+    reviews: int
+
+
+def _reviews_and_visits(
+    rng: random.Random, bad: dict[int, Rating], tasks: dict[int, Task], now: datetime
+) -> Reviewed:
+    """实名差评 with their return-visit limits, and a few 申诉复核 (decided when old enough)."""
+    from xiaoneng import crypto
+    from xiaoneng.accounts.models import User
+    from xiaoneng.accounts.roles import Role
+    from xiaoneng.org.models import Unit
+    from xiaoneng.ratings import reviews as rating_reviews
+    from xiaoneng.ratings.models import ReturnVisit, Review
+    from xiaoneng.rectification import deadlines
+
+    liaisons = list(User.objects.filter(role=Role.LIAISON, is_active=True).select_related("unit"))
+    office = User.objects.filter(role=Role.OFFICE, is_active=True).order_by("pk").first()
+    units = {u.pk: u for u in Unit.objects.all()}
+    named, visits, contested, excluded = [], [], [], []
+    for pk in sorted(bad):
+        rating, task = bad[pk], tasks.get(pk)
+        if rng.random() < SHARE_NAMED:
+            rating.named = True
+            phone = f"139{rng.randint(0, 99999999):08d}"
+            rating.identity_token = crypto.encrypt_identity(
+                {"name": f"{rng.choice(SURNAMES)}先生", "phone": phone}
+            )
+            named.append(rating)
+            d = services.deadline(rating.rated_at, services.visit_limit_days())
+            called = task is not None and task.visited_at is not None
+            past = d.due_at < now
+            visits.append(
+                ReturnVisit(
+                    rating_id=pk,
+                    due_at=d.due_at,
+                    warn_at=d.warn_at,
+                    deadline_provisional=d.provisional,
+                    deadline_open=not called,
+                    warned_at=d.warn_at if past else None,
+                    overdue_at=d.due_at if past else None,
+                )
+            )
+        unit = units[rating.window_id or rating.unit_id]
+        asker = next((u for u in liaisons if u.unit and unit.path.startswith(u.unit.path)), None)
+        if asker is None or office is None or rng.random() >= SHARE_CONTESTED:
+            continue
+        asked_at = rating.rated_at + timedelta(days=rng.randint(1, 3))
+        if asked_at > now or asked_at > rating_reviews.review_until(rating):
+            continue
+        ground = rng.choice(list(STATEMENTS))
+        d = deadlines.after_workdays(asked_at, rating_reviews.decide_days(), 1)
+        review = Review(
+            rating_id=pk,
+            unit=unit,
+            ground=ground,
+            statement=STATEMENTS[ground][0],
+            evidence=STATEMENTS[ground][1],
+            asked_at=asked_at,
+            asked_by=asker,
+            due_at=d.due_at,
+            warn_at=d.warn_at,
+            deadline_provisional=d.provisional,
+        )
+        if d.due_at < now:
+            upheld = rng.random() < 0.4
+            review.status = Review.Status.UPHELD if upheld else Review.Status.REFUSED
+            review.decided_at = asked_at + timedelta(days=rng.randint(1, 5))
+            review.decided_by = office
+            review.decision = (
+                "经调取评价器日志核实，申诉成立，该差评不计入统计。"
+                if upheld
+                else "所附证据不能证明误评或恶意差评，申诉不成立。"
+            )
+            review.deadline_open = False
+            if upheld:
+                rating.excluded = True
+                excluded.append(rating)
+        contested.append(review)
+    Rating.objects.bulk_update(named, ["named", "identity_token"], batch_size=2000)
+    Rating.objects.bulk_update(excluded, ["excluded"], batch_size=2000)
+    ReturnVisit.objects.bulk_create(visits, batch_size=2000)
+    Review.objects.bulk_create(contested, batch_size=2000)
+    return Reviewed(named=len(named), reviews=len(contested))
 
 
 def _history(tasks: list[Task]) -> None:

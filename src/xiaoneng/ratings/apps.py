@@ -9,13 +9,17 @@ class RatingsConfig(AppConfig):
         from xiaoneng.cases.models import Case
         from xiaoneng.rectification import sources
 
+        from .watches import register_watches
+
+        register_watches()
+
         # A 差评's task links to the case page, which shows the rating: it opens for those who
         # may see the case.
         sources.register(
             sources.SourceType(
                 sources.SourceKind.RATING,
                 lambda user, rating_id: (
-                    Case.objects.visible_to(user).filter(rating__pk=rating_id).exists()
+                    Case.objects.visible_to(user).filter(ratings__pk=rating_id).exists()
                 ),
             )
         )

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -23,6 +24,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from xiaoneng import crypto
+from xiaoneng.accounts.actors import Actor, is_person
+from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.audit import services as audit
@@ -35,13 +39,14 @@ from xiaoneng.rectification.models import Task, late_q
 from xiaoneng.rectification.sources import SourceKind, SourceRef
 from xiaoneng.workdays import SHANGHAI
 
-from .models import BAD_LEVELS, GOOD_LEVELS, Level, Rating
+from .models import BAD_LEVELS, GOOD_LEVELS, Level, Mode, Rating, ReturnVisit
 
 FINISHED = (Case.Status.APPROVED, Case.Status.DENIED)
 COMMENT_MAX = 500
 #: Same answer for an unknown number and a wrong code (never reveal which numbers exist).
 NOT_FOUND = "没有找到与该申请号和查询码相符的办件，请核对受理回执。"
-ALREADY_RATED = "该办件已经评价过，每件办件只能评价一次。"
+ALREADY_RATED = "该办件已经评价过，不能重复评价。"
+WINDOW_NOT_FOUND = "申请号与查询码不符，或您无权为该办件录入评价（请申请人出示受理回执）"
 NOT_FINISHED = "该办件尚未办结，办结后才能评价。"
 OFFICE_ROLES = (Role.ADMIN, Role.OFFICE)
 #: Who opens the 核实整改 of a 差评 in the audit log and the task's history.
@@ -89,77 +94,266 @@ def _clean(level, comment: str) -> tuple[int, str]:
     return level, comment
 
 
-def rate_online(number: str, code: str, level: int, comment: str = "") -> Rating:
+ONSITE_CHANNELS = frozenset({Rating.Channel.WINDOW, Rating.Channel.DEVICE, Rating.Channel.KIOSK})
+#: Channels another system rates through (the API).
+SYSTEM_CHANNELS = (Rating.Channel.DEVICE, Rating.Channel.KIOSK, Rating.Channel.PLATFORM)
+NAME_MAX = 50
+#: The request body is compared through a keyed digest: it may hold a rater's name and phone.
+BODY_PURPOSE = "rating-api-body"
+PHONE_PATTERN = re.compile(r"^[0-9+\-（）() ]{5,20}$")
+
+
+def mode_of(channel: str) -> str:
+    """现场 (一次一评) for the window, its device and the kiosk; 非现场 (一事一评) otherwise."""
+    return Mode.ONSITE if channel in ONSITE_CHANNELS else Mode.REMOTE
+
+
+@dataclass(frozen=True)
+class Contact:
+    """实名评价: how the office can call the rater back (kept, encrypted, only for a 差评)."""
+
+    name: str
+    phone: str
+
+
+def clean_contact(name: str | None, phone: str | None) -> Contact | None:
+    """None when both are empty; both are needed otherwise (a name alone cannot be called)."""
+    name, phone = (name or "").strip(), (phone or "").strip()
+    if not name and not phone:
+        return None
+    if not name or len(name) > NAME_MAX:
+        raise ValidationError({"contact_name": f"实名评价请填写姓名（{NAME_MAX}字以内）"})
+    if not PHONE_PATTERN.match(phone) or not any(c.isdigit() for c in phone):
+        raise ValidationError({"contact_phone": "实名评价请填写联系电话（5–20位数字）"})
+    return Contact(name, phone)
+
+
+def _clean(level: object, comment: str | None) -> tuple[int, str]:
+    try:
+        number = int(level)  # type: ignore[call-overload]  # whatever a form or body sent
+    except (TypeError, ValueError):
+        number = 0
+    if number not in Level.values:
+        raise ValidationError({"level": "请选择评价等级"})
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise ValidationError({"comment": f"评价内容不能超过{COMMENT_MAX}字"})
+    return number, comment
+
+
+def rate_online(
+    number: str, code: str, level: int, comment: str = "", contact: Contact | None = None
+) -> Rating:
     """网上评价: the applicant rates with the receipt's number and query code."""
     level, comment = _clean(level, comment)
     case = cases.lookup_public(number or "", code or "")
     if case is None:
         raise ValidationError(NOT_FOUND)
-    return _rate(case, level, comment, Rating.Channel.ONLINE, actor=None)
+    return _rate(case, Intake(level, comment, Rating.Channel.ONLINE, contact), actor=None)
 
 
-def may_enter_for(actor, case: Case) -> bool:
+def may_enter_for(actor: User, case: Case) -> bool:
     """Staff who may enter a rating for the applicant: those who may move the case, and window
     staff of the window the case was registered at (a centre's windows serve many units)."""
     if actor.effective_role not in (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.WINDOW):
         return False
     if can_edit(actor, case):
         return True
-    return bool(actor.unit_id and case.window_id and case.window.path.startswith(actor.unit.path))
+    return bool(
+        actor.unit is not None
+        and case.window is not None
+        and case.window.path.startswith(actor.unit.path)
+    )
 
 
 def rate_at_window(
-    actor, number: str, level: int, comment: str = "", channel: str = Rating.Channel.WINDOW
+    actor: User,
+    number: str,
+    code: str,
+    level: int,
+    comment: str = "",
+    contact: Contact | None = None,
 ) -> Rating:
-    """窗口录入: staff enter the applicant's rating (评价器, paper slip, phone call-back)."""
+    """窗口录入: staff enter the rating of an applicant who is at the counter. The receipt's query
+    code proves the applicant is there (staff cannot read a code back, only reissue one, which is
+    audited), so nobody rates in the name of someone absent."""
     level, comment = _clean(level, comment)
-    if channel not in (Rating.Channel.WINDOW, Rating.Channel.OTHER):
-        raise ValidationError({"channel": "请选择评价渠道"})
-    case = (
-        Case.objects.select_related("unit", "window", "item")
-        .filter(number=(number or "").strip())
-        .first()
-    )
+    case = cases.lookup_public(number or "", code or "")
     # Out of reach reads like not found, as everywhere (404, not 403).
     if case is None or not may_enter_for(actor, case):
-        raise ValidationError({"number": "没有找到该申请号的办件，或您无权为其录入评价"})
-    return _rate(case, level, comment, channel, actor=actor)
+        raise ValidationError({"code": WINDOW_NOT_FOUND})
+    return _rate(case, Intake(level, comment, Rating.Channel.WINDOW, contact), actor=actor)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What a channel brings: the rating and, from another system, who sent it under which id."""
+
+    level: int
+    comment: str
+    channel: str
+    contact: Contact | None = None
+    external_source: str = ""
+    external_id: str = ""
+    external_digest: str = ""
+
+
+@dataclass(frozen=True)
+class SystemRating:
+    """The outcome of :func:`rate_from_system`: ``created`` is False for a recognised resend."""
+
+    rating: Rating
+    created: bool
+
+
+class ExternalIdConflict(Exception):
+    """The sender reused its id for a different rating (幂等冲突)."""
+
+
+def rate_from_system(
+    system: str,
+    source: str,
+    *,
+    external_id: str,
+    canonical_body: str,
+    channel: str,
+    number: str,
+    code: str,
+    level: int,
+    comment: str = "",
+    contact: Contact | None = None,
+    reach: Unit | None = None,
+) -> SystemRating:
+    """评价器、自助终端、省好差评平台 through the API, idempotent by the sender's ``external_id``
+    (per key): the same body again returns the first rating; a different body under the same id
+    raises :class:`ExternalIdConflict`. The counter's device and the kiosk stand before the
+    applicant and read the receipt, so they send its query code and reach the cases of their
+    unit's subtree (``reach``) only; the provincial platform identifies the applicant itself and
+    may rate any case by number (``reach`` None, no code needed)."""
+    if channel not in SYSTEM_CHANNELS:
+        raise ValidationError({"channel": "渠道应为 device、kiosk 或 platform"})
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 100:
+        raise ValidationError({"external_id": "请提供来源系统的评价编号（100字以内）"})
+    existing = Rating.objects.filter(external_source=source, external_id=external_id).first()
+    if existing is not None:
+        if existing.external_digest not in crypto.keyed_digests(BODY_PURPOSE, canonical_body):
+            raise ExternalIdConflict(
+                f"来源系统编号“{external_id}”已用于另一条评价，且内容与本次不同"
+            )
+        return SystemRating(existing, False)
+    level, comment = _clean(level, comment)
+    number = (number or "").strip()
+    case: Case | None
+    if channel == Rating.Channel.PLATFORM:
+        case = Case.objects.select_related("unit", "window", "item").filter(number=number).first()
+    else:
+        case = cases.lookup_public(number, code or "")
+    if case is not None and reach is not None:
+        within = [case.unit] + ([case.window] if case.window is not None else [])
+        if not any(u.path.startswith(reach.path) for u in within):
+            case = None
+    if case is None:
+        raise ValidationError({"number": NOT_FOUND})
+    intake = Intake(
+        level,
+        comment,
+        channel,
+        contact,
+        external_source=source,
+        external_id=external_id,
+        external_digest=crypto.keyed_digests(BODY_PURPOSE, canonical_body)[0],
+    )
+    return SystemRating(_rate(case, intake, actor=system), True)
+
+
+def _mode_taken(mode: str) -> str:
+    return f"该办件已经有{Mode(mode).label}，不能重复评价。"
 
 
 @transaction.atomic
-def _rate(case: Case, level: int, comment: str, channel: str, *, actor) -> Rating:
+def _rate(case: Case, intake: Intake, *, actor: Actor | None) -> Rating:
     if case.status not in FINISHED:
         raise ValidationError(NOT_FINISHED)
-    if Rating.objects.filter(case=case).exists():
-        raise ValidationError(ALREADY_RATED)
+    mode = mode_of(intake.channel)
+    if Rating.objects.filter(case=case, mode=mode).exists():
+        raise ValidationError(_mode_taken(mode))
     now = timezone.now()
+    bad = intake.level in BAD_LEVELS
+    # A contact is kept only where it is used: to call back the author of a 差评.
+    contact = intake.contact if bad else None
+    user = actor if is_person(actor) else None
     rating = Rating(
         case=case,
-        level=level,
-        comment=comment,
-        channel=channel,
+        level=intake.level,
+        comment=intake.comment,
+        channel=intake.channel,
+        mode=mode,
         unit_id=case.unit_id,
         window_id=case.window_id,
         item_id=case.item_id,
         rated_at=now,
-        entered_by=actor if actor is not None and actor.is_authenticated else None,
+        entered_by=user,
+        external_source=intake.external_source,
+        external_id=intake.external_id,
+        external_digest=intake.external_digest,
+        named=contact is not None,
+        identity_token=(
+            crypto.encrypt_identity({"name": contact.name, "phone": contact.phone})
+            if contact is not None
+            else ""
+        ),
     )
     try:
         with transaction.atomic():
             rating.save()
     except IntegrityError:
-        # A concurrent submission for the same case won: the unique key on the case decides.
-        raise ValidationError(ALREADY_RATED) from None
+        # A concurrent submission for the same case and mode won: the unique key decides.
+        raise ValidationError(_mode_taken(mode)) from None
     audit.record(
-        actor if rating.entered_by_id else "公众评价",
+        user or (actor if isinstance(actor, str) else "公众评价"),
         audit.Action.CREATE,
         rating,
-        after=audit.snapshot(rating),
+        after=audit.snapshot(rating, AUDITED_FIELDS),
         summary=f"好差评：{rating.get_level_display()}（{rating.get_channel_display()}）",
     )
     if rating.is_bad:
         open_rectification(rating, case, now)
+        if rating.named:
+            open_return_visit(rating)
     return rating
+
+
+#: What the audit log keeps of a rating (never the encrypted contact or the request digest).
+AUDITED_FIELDS = (
+    "case",
+    "level",
+    "comment",
+    "channel",
+    "mode",
+    "unit",
+    "window",
+    "item",
+    "rated_at",
+    "entered_by",
+    "external_source",
+    "external_id",
+    "named",
+    "excluded",
+)
+
+
+def visit_limit_days() -> int:
+    """实名差评回访时限 in working days (``XIAONENG_RATING_VISIT_DAYS``, default 15)."""
+    return int(getattr(settings, "XIAONENG_RATING_VISIT_DAYS", 15))
+
+
+def open_return_visit(rating: Rating) -> ReturnVisit:
+    """Start the watched limit of a 实名差评's return visit."""
+    d = deadline(rating.rated_at, visit_limit_days())
+    return ReturnVisit.objects.create(
+        rating=rating, due_at=d.due_at, warn_at=d.warn_at, deadline_provisional=d.provisional
+    )
 
 
 def open_rectification(rating: Rating, case: Case, now: datetime) -> Task:
@@ -259,6 +453,7 @@ def statistics(ratings: QuerySet, by: str = "unit", now: datetime | None = None)
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by}")
     now = now or timezone.now()
+    ratings = ratings.filter(excluded=False)  # 申诉复核成立: out of the statistics
     if by == "month":
         from django.db.models.functions import TruncMonth
 
@@ -347,7 +542,7 @@ def rating_summary(ratings: QuerySet, tasks: QuerySet, since: date | None = None
     """The same figures over any ratings and tasks (only those of 差评 count), e.g. those a
     user may see (a window's staff: the ratings of the cases registered at their window)."""
     now = timezone.now()
-    ratings = ratings.filter(period_bounds(since, None))
+    ratings = ratings.filter(period_bounds(since, None), excluded=False)
     counts = ratings.aggregate(total=Count("pk"), **_level_counts())
     levels = {v: counts[f"n{v}"] for v in Level.values}
     tasks = tasks.filter(source_kind=SourceKind.RATING)

@@ -8,6 +8,9 @@ urlpatterns = [
     path("office/ratings/", views.office, name="office"),
     path("office/ratings/export.xlsx", views.export, name="export"),
     path("office/ratings/new/", views.window_entry, name="enter"),
+    path("office/ratings/<int:pk>/", views.detail, name="detail"),
+    path("office/ratings/reviews/", views.review_list, name="reviews"),
+    path("ratings/figures/", views.public_figures, name="figures"),
     # Before the move onto rectification tasks (old notifications link here).
     path("office/ratings/rectifications/", views.legacy_rectifications, name="rectifications"),
     path(

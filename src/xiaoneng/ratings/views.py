@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from xiaoneng.accounts.roles import Role
+from xiaoneng.cases.models import Case
 from xiaoneng.rectification import services as rectification
 from xiaoneng.rectification.models import Task
 from xiaoneng.rectification.sources import SourceKind
@@ -19,11 +22,21 @@ from xiaoneng.web.decorators import office_required
 from xiaoneng.web.forms import apply_errors
 from xiaoneng.web.throttle import over_limit
 
-from . import excel, presentation, services
-from .forms import OnlineRatingForm, StatsForm, WindowRatingForm
-from .models import Level, Rating
+from . import excel, presentation, reviews, services
+from .forms import (
+    AskReviewForm,
+    DecideForm,
+    FiguresForm,
+    OnlineRatingForm,
+    RevealForm,
+    ReviewFilterForm,
+    StatsForm,
+    WindowRatingForm,
+)
+from .models import Level, Rating, ReturnVisit, Review
 
 STAFF_ROLES = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON, Role.WINDOW)
+REVIEW_ROLES = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON)
 ENTRY_ROLES = (Role.ADMIN, Role.OFFICE, Role.LIAISON, Role.WINDOW)
 RATE_LIMIT = 20  # public rating attempts per address per 10 minutes, as for the case lookup
 LEVEL_COLORS = {5: "#2e7d32", 4: "#66bb6a", 3: "#c0ca33", 2: "#fb8c00", 1: "#c62828"}
@@ -44,7 +57,10 @@ def public_rate(request):
         elif form.is_valid():
             d = form.cleaned_data
             try:
-                rating = services.rate_online(d["number"], d["code"], d["level"], d["comment"])
+                contact = services.clean_contact(d["contact_name"], d["contact_phone"])
+                rating = services.rate_online(
+                    d["number"], d["code"], d["level"], d["comment"], contact
+                )
             except ValidationError as error:
                 apply_errors(form, error)
     else:
@@ -61,13 +77,14 @@ def public_rate(request):
 
 @office_required(*ENTRY_ROLES)
 def window_entry(request):
-    """窗口录入: staff enter a rating the applicant gave at the window or by phone."""
+    """窗口录入: staff enter the rating of an applicant at the counter, who shows the receipt."""
     form = WindowRatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
+            contact = services.clean_contact(d["contact_name"], d["contact_phone"])
             rating = services.rate_at_window(
-                request.user, d["number"], d["level"], d["comment"], d["channel"]
+                request.user, d["number"], d["code"], d["level"], d["comment"], contact
             )
         except ValidationError as error:
             apply_errors(form, error)
@@ -154,6 +171,143 @@ def office(request):
             "recent_bad": recent_bad,
             "openable_tasks": openable,
             "can_enter": user.effective_role in ENTRY_ROLES,
+            "figures": reviews.figures(ratings),
+        },
+    )
+
+
+# ---- one rating: 申诉复核, 实名差评回访 ---------------------------------------------------------
+
+
+@office_required(*STAFF_ROLES)
+def detail(request, pk: int):
+    """一条评价: the rating, its 核实整改, its review (asked and decided here) and return visit."""
+    user = request.user
+    rating = get_object_or_404(
+        Rating.objects.visible_to(user).select_related("case", "unit", "window", "item"), pk=pk
+    )
+    review = Review.objects.filter(rating=rating).select_related("unit", "asked_by").first()
+    may_ask = reviews.refusal_to_ask(user, rating) is None
+    may_decide = review is not None and reviews.REVIEW.permits(user, review, "uphold")
+    may_reveal = bool(rating.identity_token) and user.effective_role in reviews.OFFICE_ROLES
+    ask_form = AskReviewForm(prefix="ask") if may_ask else None
+    decide_form = DecideForm(prefix="decide") if may_decide else None
+    reveal_form = RevealForm(prefix="reveal") if may_reveal else None
+    revealed = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "ask" and may_ask:
+            ask_form = AskReviewForm(request.POST, prefix="ask")
+            if ask_form.is_valid():
+                try:
+                    reviews.ask_review(user, rating, **ask_form.cleaned_data)
+                except ValidationError as error:
+                    apply_errors(ask_form, error)
+                else:
+                    messages.success(request, "已提出申诉复核，等待效能办复核")
+                    return redirect("ratings:detail", rating.pk)
+        elif action in ("uphold", "refuse") and may_decide and review is not None:
+            decide_form = DecideForm(request.POST, prefix="decide")
+            if decide_form.is_valid():
+                try:
+                    reviews.decide(
+                        user,
+                        review,
+                        uphold=action == "uphold",
+                        decision=decide_form.cleaned_data["decision"],
+                    )
+                except ValidationError as error:
+                    apply_errors(decide_form, error)
+                else:
+                    messages.success(request, "已记录复核结果")
+                    return redirect("ratings:detail", rating.pk)
+        elif action == "reveal" and may_reveal:
+            reveal_form = RevealForm(request.POST, prefix="reveal")
+            if reveal_form.is_valid():
+                try:
+                    revealed = reviews.reveal_contact(
+                        user, rating, reveal_form.cleaned_data["reason"]
+                    )
+                except ValidationError as error:
+                    apply_errors(reveal_form, error)
+        else:
+            raise PermissionDenied
+    task = rating.task
+    visit = ReturnVisit.objects.filter(rating=rating).first()
+    response = render(
+        request,
+        "ratings/detail.html",
+        {
+            "r": rating,
+            "review": review,
+            "review_until": reviews.review_until(rating) if rating.is_bad else None,
+            "review_days": reviews.review_days(),
+            "ask_form": ask_form,
+            "decide_form": decide_form,
+            "reveal_form": reveal_form,
+            "revealed": revealed,
+            "task": task,
+            "task_openable": task is not None
+            and Task.objects.visible_to(user).filter(pk=task.pk).exists(),
+            "case_openable": Case.objects.visible_to(user).filter(pk=rating.case_id).exists(),
+            "visit": visit,
+            "visit_late": _visit_late(visit, task),
+        },
+    )
+    if revealed is not None:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+def _visit_late(visit: ReturnVisit | None, task: Task | None) -> bool:
+    """The return visit was made after its limit, or is still missing past it."""
+    if visit is None or task is None or visit.due_at is None:
+        return False
+    return (task.visited_at or timezone.now()) > visit.due_at
+
+
+@office_required(*REVIEW_ROLES)
+def review_list(request):
+    """差评申诉复核: the requests within the user's reach, pending first."""
+    user = request.user
+    form = ReviewFilterForm(request.GET or None)
+    found = Review.objects.visible_to(user).select_related(
+        "unit", "rating", "rating__case", "rating__item"
+    )
+    if form.is_valid() and form.cleaned_data["status"]:
+        found = found.filter(status=form.cleaned_data["status"])
+    rows = list(found.order_by("-status", "-asked_at")[:200])
+    openable = set(
+        Rating.objects.visible_to(user)
+        .filter(pk__in=[r.rating_id for r in rows])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "ratings/reviews.html",
+        {"form": form, "rows": rows, "openable": openable, "now": timezone.now()},
+    )
+
+
+def public_figures(request):
+    """差评申诉复核与回访公示: per unit, the exclusion rate and the 回访率 over a year, with n and
+    an interval — no names of raters, no comments, no ranking."""
+    form = FiguresForm(request.GET or None)
+    year = timezone.localdate().year
+    if form.is_valid() and form.cleaned_data["year"]:
+        year = form.cleaned_data["year"]
+    ratings = Rating.objects.filter(services.period_bounds(date(year, 1, 1), date(year, 12, 31)))
+    rows = reviews.figures(ratings)
+    return render(
+        request,
+        "ratings/figures.html",
+        {
+            "form": form,
+            "year": year,
+            "rows": rows,
+            "total": reviews.total(rows),
+            "review_days": reviews.review_days(),
+            "visit_days": services.visit_limit_days(),
         },
     )
 

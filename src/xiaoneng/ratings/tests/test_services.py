@@ -45,7 +45,7 @@ def test_good_online_rating_is_recorded_once(make_case):
     assert AuditEntry.objects.filter(object_type="ratings.rating").count() == 1
     with pytest.raises(ValidationError) as second:
         rate(case, 1)
-    assert services.ALREADY_RATED in second.value.messages
+    assert "已经有网上及其他非现场评价" in second.value.messages[0]
     # The database holds the line too, whatever a race does.
     with pytest.raises(IntegrityError), transaction.atomic():
         Rating.objects.create(
@@ -173,16 +173,50 @@ def test_verify_and_visit_permissions_and_flow(make_case, org, liaison, users):
 def test_window_entry_permissions(make_case, org, window_unit, users):
     case = make_case("C1")
     other = make_case("C2", window=window_unit)
-    rating = services.rate_at_window(users[Role.WINDOW], case.number, 5, "", "window")
+    code = query_code(case)
+    rating = services.rate_at_window(users[Role.WINDOW], case.number, code, 5, "")
     assert rating.channel == "window" and rating.entered_by == users[Role.WINDOW]
+    assert rating.mode == "onsite"
+    other_code = query_code(other)
     with pytest.raises(ValidationError):  # leaders look, they do not enter
-        services.rate_at_window(users[Role.LEADER], other.number, 5)
+        services.rate_at_window(users[Role.LEADER], other.number, other_code, 5)
     outsider = UserFactory(role=Role.WINDOW, unit=org.dept_b)
     with pytest.raises(ValidationError):
-        services.rate_at_window(outsider, other.number, 5)
+        services.rate_at_window(outsider, other.number, other_code, 5)
     # Staff of the window the case was registered at may enter it.
     at_window = UserFactory(role=Role.WINDOW, unit=window_unit)
-    assert services.rate_at_window(at_window, other.number, 3, channel="other").channel == "other"
+    assert services.rate_at_window(at_window, other.number, other_code, 3).mode == "onsite"
+
+
+def test_window_entry_needs_the_applicants_query_code(make_case, users):
+    """Staff cannot rate for an absent applicant: without the receipt's code nothing is stored,
+    and the answer does not say whether the number exists."""
+    case = make_case()
+    clerk = users[Role.WINDOW]
+    for code in ("", "ZZZZZZ"):
+        with pytest.raises(ValidationError) as refused:
+            services.rate_at_window(clerk, case.number, code, 1)
+        assert refused.value.message_dict == {"code": [services.WINDOW_NOT_FOUND]}
+    with pytest.raises(ValidationError) as unknown:
+        services.rate_at_window(clerk, "NOPE", "ZZZZZZ", 1)
+    assert unknown.value.message_dict == {"code": [services.WINDOW_NOT_FOUND]}
+    assert not Rating.objects.exists()
+
+
+def test_one_rating_per_case_on_site_and_one_remote(make_case, users):
+    """一次一评 on site, 一事一评 remotely: a case takes one of each, never two of one mode."""
+    case = make_case()
+    clerk = users[Role.WINDOW]
+    with time_machine.travel(RATED, tick=False):
+        services.rate_at_window(clerk, case.number, query_code(case), 5)
+        with pytest.raises(ValidationError) as again:
+            services.rate_at_window(clerk, case.number, query_code(case), 1)
+        assert "已经有现场评价" in again.value.messages[0]
+    rate(case, 4)
+    assert sorted(case.ratings.values_list("mode", "level")) == [("onsite", 5), ("remote", 4)]
+    with pytest.raises(ValidationError):
+        rate(case, 1)
+    assert services.mode_of("kiosk") == "onsite" and services.mode_of("platform") == "remote"
 
 
 def test_statistics_and_unit_summary(make_case, org, window_unit):

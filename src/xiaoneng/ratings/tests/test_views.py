@@ -101,15 +101,22 @@ def test_rectification_flow_through_pages(client, make_case, users):
 def test_window_entry_page(client, make_case, users):
     case = make_case()
     client.force_login(users[Role.WINDOW])
+    code = query_code(case)
+    absent = client.post(reverse("ratings:enter"), {"number": case.number, "level": "4"})
+    assert absent.status_code == 200 and "请填写查询码" in absent.content.decode()
+    wrong = client.post(
+        reverse("ratings:enter"), {"number": case.number, "code": "ZZZZZZ", "level": "4"}
+    )
+    assert "申请号与查询码不符" in wrong.content.decode()
     response = client.post(
         reverse("ratings:enter"),
-        {"number": case.number, "channel": "window", "level": "4", "comment": ""},
+        {"number": case.number, "code": code, "level": "4", "comment": ""},
     )
     assert response.status_code == 302
     again = client.post(
-        reverse("ratings:enter"), {"number": case.number, "channel": "window", "level": "4"}
+        reverse("ratings:enter"), {"number": case.number, "code": code, "level": "4"}
     )
-    assert "已经评价过" in again.content.decode()
+    assert "已经有现场评价" in again.content.decode()
 
 
 @time_machine.travel(NOW, tick=False)

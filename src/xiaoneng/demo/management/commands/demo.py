@@ -225,7 +225,7 @@ class Command(BaseCommand):
         from xiaoneng.cases.services import reissue_query_code
 
         case = (
-            Case.objects.filter(status=Case.Status.APPROVED, rating__isnull=True)
+            Case.objects.filter(status=Case.Status.APPROVED, ratings__isnull=True)
             .order_by("-finished_at", "pk")
             .first()
         )
