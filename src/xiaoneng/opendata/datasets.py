@@ -680,7 +680,21 @@ register(
 
 def first_month() -> date | None:
     """The earliest month with figures to publish: the first case finished, complaint
-    received, rating made or evaluation result published."""
+    received, rating made or evaluation result published (remembered for ten minutes: every
+    request for a file asks)."""
+    from django.core.cache import cache
+
+    found = cache.get(FIRST_MONTH_KEY)
+    if found is None:
+        found = _first_month() or "none"
+        cache.set(FIRST_MONTH_KEY, found, 600)
+    return found if isinstance(found, date) else None
+
+
+FIRST_MONTH_KEY = "opendata:first-month"
+
+
+def _first_month() -> date | None:
     from django.db.models import Min
 
     from xiaoneng.complaints.models import Complaint
