@@ -363,6 +363,19 @@ register(
 # ---- 好差评 (ratings) ---------------------------------------------------------------------------
 
 
+RATING_FIGURES = (
+    _count("ratings", "评价件数", suppressible=True),
+    *(
+        _count(f"level_{level}", label, suppressible=True)
+        for level, label in sorted(Level.choices, reverse=True)
+    ),
+    _count("bad", "差评件数", "不满意与非常不满意", suppressible=True),
+    *_rate_fields(
+        "satisfaction", "满意率", "非常满意、满意、基本满意 ÷ 评价件数", suppressible=True
+    ),
+)
+
+
 def rating_units(s: Snapshot) -> list[Row]:
     last = s.period.next_first_day - timedelta(days=1)
     rated = Rating.objects.filter(ratings.period_bounds(s.period.first_day, last))
@@ -397,21 +410,66 @@ register(
             MONTH,
             UNIT_CODE,
             UNIT,
-            _count("ratings", "评价件数", suppressible=True),
-            *(
-                _count(f"level_{level}", label, suppressible=True)
-                for level, label in sorted(Level.choices, reverse=True)
-            ),
-            _count("bad", "差评件数", "不满意与非常不满意", suppressible=True),
-            *_rate_fields(
-                "satisfaction", "满意率", "非常满意、满意、基本满意 ÷ 评价件数", suppressible=True
-            ),
+            *RATING_FIGURES,
         ),
         rows=rating_units,
         primary_key=("month", "unit_code"),
         population="ratings",
         same_as="好差评统计页（/office/ratings/，按承办单位，起止日期为该月）",
         order=30,
+    )
+)
+
+
+def rating_items(s: Snapshot) -> list[Row]:
+    """好差评 per service item: the statistics page grouped by 事项."""
+    last = s.period.next_first_day - timedelta(days=1)
+    rated = Rating.objects.filter(ratings.period_bounds(s.period.first_day, last))
+    rows = ratings.statistics(rated, "item", now=s.as_of)
+    items = {
+        i["pk"]: i
+        for i in ServiceItem.objects.filter(pk__in=[r.key for r in rows]).values(
+            "pk", "code", "unit__name"
+        )
+    }
+    out = []
+    for r in rows:
+        item = items.get(r.key, {})
+        out.append(
+            (
+                _month_text(s),
+                item.get("code", ""),
+                r.name,
+                item.get("unit__name", ""),
+                r.total,
+                *(r.levels.get(level, 0) for level in sorted(Level.values, reverse=True)),
+                r.bad,
+                *rate_cells(r.good, r.total),
+            )
+        )
+    return sorted(out, key=lambda row: str(row[1]))
+
+
+register(
+    Dataset(
+        name="ratings-items",
+        title="好差评（按事项）",
+        description=(
+            "当月作出的服务评价，按事项汇总：各等级件数、差评件数和满意率。"
+            "评价件数为1～4件的事项不公布其数字。"
+        ),
+        fields=(
+            MONTH,
+            Field("item_code", "string", "事项编码", required=True),
+            Field("item", "string", "事项名称", required=True),
+            Field("unit", "string", "实施单位"),
+            *RATING_FIGURES,
+        ),
+        rows=rating_items,
+        primary_key=("month", "item_code"),
+        population="ratings",
+        same_as="好差评统计页（/office/ratings/，按事项，起止日期为该月）",
+        order=31,
     )
 )
 

@@ -224,6 +224,12 @@ def test_rating_figures_equal_the_statistics_page(demo_city, office, frozen):
             compared += 1
         for r in _rows(release, "ratings"):
             assert r["suppressed"] or r["ratings"] == published[r["unit"]]["ratings"]
+        by_item = {r.name: r for r in ratings.statistics(visible, "item")}
+        raw = registry.get("ratings-items").rows(Snapshot(period, release.as_of))
+        items = {str(r[2]): dict(zip(FIELDS["ratings-items"], r, strict=False)) for r in raw}
+        assert set(items) == set(by_item)
+        for name, row in by_item.items():
+            assert (items[name]["ratings"], items[name]["bad"]) == (row.total, row.bad)
     assert compared
 
 
@@ -245,19 +251,28 @@ def test_evaluation_results_equal_the_published_ones(demo_city, db, frozen):
             assert r["valid_answers"] == cu.result["headline"]["n"]
 
 
+#: The tables with a population, and its field.
+SUPPRESSED_TABLES = (
+    ("complaints", "complaints"),
+    ("ratings", "ratings"),
+    ("ratings-items", "ratings"),
+)
+
+
 def test_small_counts_are_suppressed_in_pairs(demo_city, db, frozen):
     hidden = 0
     for period in package.published_periods():
         release = package.build(period)
-        for name, population in (("complaints", "complaints"), ("ratings", "ratings")):
+        for name, population in SUPPRESSED_TABLES:
             rows = _rows(release, name)
             suppressed = [r for r in rows if r["suppressed"]]
             assert len(suppressed) != 1 or sum(1 for r in rows if r[population]) == 0
             for r in rows:
                 if r[population] is not None:
-                    assert not 0 < r[population] < 5, (period.key, name, r["unit"])
+                    assert not 0 < r[population] < 5, (period.key, name, r)
             for r in suppressed:
-                numbers = {k: v for k, v in r.items() if k not in ("month", "unit", "unit_code")}
+                labels = ("month", "unit", "unit_code", "item", "item_code")
+                numbers = {k: v for k, v in r.items() if k not in labels}
                 assert all(v is None for k, v in numbers.items() if k != "suppressed")
             hidden += len(suppressed)
     assert hidden, "the small demo should have some unit with one to four complaints or ratings"
