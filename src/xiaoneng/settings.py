@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "xiaoneng.ratings",
     "xiaoneng.evaluation",
     "xiaoneng.casestats",
+    "xiaoneng.opendata",
     "xiaoneng.api",
     "xiaoneng.web",
     "xiaoneng.demo",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("office/cards/", include("xiaoneng.supervision.urls")),
     path("office/stats/", include("xiaoneng.casestats.urls")),
     path("office/bulletins/", include("xiaoneng.bulletins.urls")),
+    path("open/", include("xiaoneng.opendata.urls")),  # 开放数据 (public)
     path("api/v1/", api.urls),
     path("office/api-keys/", include("xiaoneng.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

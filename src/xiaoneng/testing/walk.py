@@ -29,7 +29,8 @@ SKIPPED_PREFIXES = ("/static/", "/media/", "/i18n/", "/admin/", "/accounts/logou
 #: How many pages of one shape the walk opens.
 PER_SHAPE = 3
 
-_NUMBER = re.compile(r"(?<=/)\d+(?=/|$)")
+# A number, or a month (2026-11: the open data's periods), is an id.
+_NUMBER = re.compile(r"(?<=/)(?:\d+|\d{4}-\d{2})(?=/|$)")
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
 
 # Text that only a developer should ever see.
