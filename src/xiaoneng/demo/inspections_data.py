@@ -147,6 +147,7 @@ class _Writer:
 
     def visit(self, plan: Plan | None, unit: Unit, day: date, recorder) -> Visit:
         recorded = _moment(day, self.rng.randint(9, 11), self.rng.randint(0, 59))
+        submitted = recorded + timedelta(hours=2)
         fresh = (self.today - day).days < REVIEW_AFTER_DAYS
         visit = Visit.objects.create(
             plan=plan,
@@ -156,7 +157,7 @@ class _Writer:
             created_by=recorder,
             note="检查组按计划到达，现场查看三卡、在岗和服务情况。" if plan else "",
             status=Visit.Status.SUBMITTED,
-            submitted_at=recorded + timedelta(hours=2),
+            submitted_at=submitted,
         )
         staff = list(Staff.objects.filter(unit__path__startswith=unit.path, is_active=True)[:30])
         count = 1 if plan is None else self.rng.choices((0, 1, 2, 3), (2, 4, 3, 1))[0]
@@ -165,9 +166,7 @@ class _Writer:
         pending = Finding.objects.filter(visit=visit, status=Finding.Status.PENDING).exists()
         if not pending:
             visit.status = Visit.Status.REVIEWED
-            visit.reviewed_at = (
-                visit.submitted_at + timedelta(days=3) if count else visit.submitted_at
-            )
+            visit.reviewed_at = submitted + timedelta(days=3) if count else submitted
             visit.save(update_fields=["status", "reviewed_at"])
         return visit
 
