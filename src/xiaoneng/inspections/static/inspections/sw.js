@@ -39,7 +39,7 @@ self.addEventListener("fetch", function (event) {
     }
     return response;
   }).catch(function () {
-    return caches.match(request, { ignoreSearch: true }).then(function (hit) {
+    return caches.match(request, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
       return hit || Response.error();
     });
   }));
