@@ -317,6 +317,7 @@ def _visit_context(request: AuthedRequest, visit: Visit, failed=None) -> dict:
         "rows": _rows(request, visit, failed),
         "may_record": services.may_record(user, visit),
         "show_people": user.effective_role in OFFICE
+        or visit.created_by_id == user.pk
         or (visit.plan is not None and services.on_team(user, visit.plan)),
         "now": timezone.now(),
     }

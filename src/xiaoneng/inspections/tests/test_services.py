@@ -389,3 +389,22 @@ def test_a_supervisors_observation_is_reviewed_like_any_finding(users, items, or
         services.file_observation(
             users[Role.LIAISON], org.dept_b, date(2026, 3, 5), services.FindingIn(None, "x")
         )
+
+
+def test_the_bulletin_names_people_only_when_the_plan_says_so(
+    users, items, make_plan, org, member, clerk
+):
+    from xiaoneng.inspections import bulletin
+
+    for name_people in (False, True):
+        plan = make_plan(title=f"点名{name_people}", name_people=name_people, units=(org.dept_a,))
+        visit = _visit(plan, org.dept_a, member)
+        finding = _finding(visit, member, items["吃拿卡要"], person_id=clerk.pk)
+        pending = _finding(visit, member, items["去向卡"])
+        services.submit_visit(member, visit)
+        services.confirm(users[Role.OFFICE], finding)
+        b = bulletin.build(plan, users[Role.OFFICE])
+        assert [line.finding_id for line in b.findings] == [finding.pk]  # not the pending one
+        assert b.findings[0].person == (clerk.name if name_people else "")
+        assert (b.total, b.deduction) == (1, Decimal(5))
+        assert pending.pk not in [line.finding_id for line in b.findings]

@@ -159,16 +159,21 @@
         chain = chain.then(function (go) {
           if (!go || e.error) return go;
           return sendOne(e).then(function (response) {
-            if (response.ok) {
+            var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+            if (response.status === 201 && json) {
               sent += 1;
               return run("outbox", "readwrite", function (s) { return s.delete(e.key); }).then(function () { return true; });
             }
-            if (response.status === 400 || response.status === 403) {
+            if (json && (response.status === 400 || response.status === 403)) {
               return response.json().catch(function () { return {}; }).then(function (body) {
                 var errors = body.errors || {};
                 e.error = Object.keys(errors).map(function (k) { return errors[k].join("；"); }).join("；") || "请检查填写的内容";
                 return run("outbox", "readwrite", function (s) { return s.put(e); }).then(function () { return true; });
               });
+            }
+            if (response.redirected) {
+              setStatus("登录已失效：请重新登录后再发送，问题仍保存在本机。");
+              return false;
             }
             setStatus("服务器暂时无法接收，稍后自动重试。");
             return false;
