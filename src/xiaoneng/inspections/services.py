@@ -442,7 +442,11 @@ def _check_finding(visit: Visit, data: FindingIn) -> tuple[CheckItem | None, Sta
 @transaction.atomic
 def record_finding(actor: User, visit: Visit, data: FindingIn) -> Finding:
     """记录发现问题; the same ``client_key`` sent again returns the finding already stored."""
-    visit = Visit.objects.select_for_update().select_related("plan", "unit").get(pk=visit.pk)
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("plan", "unit")
+        .get(pk=visit.pk)
+    )
     key = (data.client_key or "").strip()[:64]
     done: Finding | None = (
         Finding.objects.filter(visit=visit, client_key=key).first() if key else None
@@ -492,7 +496,11 @@ def _office() -> list[User]:
 def submit_visit(actor: User, visit: Visit, note: str = "") -> Visit:
     """提交检查记录: the office reviews it; from now on the unit sees the visit (and a 暗访 plan
     that led to it)."""
-    visit = Visit.objects.select_for_update().select_related("plan", "unit").get(pk=visit.pk)
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("plan", "unit")
+        .get(pk=visit.pk)
+    )
     if visit.status != Visit.Status.RECORDING:
         raise ValidationError("该检查记录已提交")
     if not may_record(actor, visit):
