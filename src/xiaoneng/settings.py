@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "xiaoneng.catalog",
     "xiaoneng.supervision",
     "xiaoneng.rectification",
+    "xiaoneng.inspections",
     "xiaoneng.cases",
     "xiaoneng.complaints",
     "xiaoneng.bulletins",

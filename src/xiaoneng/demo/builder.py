@@ -38,6 +38,7 @@ from . import data
 from .cases_data import delete_cases
 from .catalog_data import delete_catalog, write_catalog
 from .evaluation_data import delete_campaigns
+from .inspections_data import delete_inspections
 from .names import courtesy_name, unique_person_name
 from .rectification_data import delete_rectification
 
@@ -807,6 +808,7 @@ def reset_demo_data() -> dict[str, int]:
     try:
         with transaction.atomic():
             # 整改任务 and 专项活动 point at units, staff and accounts (plans name people).
+            counts["明查暗访计划"] = delete_inspections()
             counts["整改任务"] = delete_rectification()
             # Campaigns first: they point at units (CampaignUnit) and at the demo accounts.
             counts["评议活动"] = delete_campaigns()

@@ -82,6 +82,7 @@ class Card(models.Model):
         RATING_RECTIFY_OVERDUE = "rating_rectify_overdue", "差评整改超期"
         RECTIFY_PLAN_OVERDUE = "rectify_plan_overdue", "整改方案逾期未报"
         RECTIFY_OVERDUE = "rectify_overdue", "整改逾期未完成"
+        INSPECTION_FINDING = "inspection_finding", "明查暗访发现问题"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "有效"

@@ -79,6 +79,12 @@ NAV = [
         "/office/rectification/drives/",
     ),
     NavItem(
+        _("明查暗访"),
+        "inspections:plans",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON, Role.SUPERVISOR),
+        "/office/inspections/",
+    ),
+    NavItem(
         _("群众评议"),
         "evaluation:list",
         (Role.ADMIN, Role.OFFICE, Role.LEADER),
@@ -126,6 +132,7 @@ GROUPS = {
     "rectification:board": _("整改督办"),
     "rectification:supervised": _("整改督办"),
     "rectification:drives": _("整改督办"),
+    "inspections:plans": _("监察"),
     "evaluation:list": _("评议与考评"),
     "evaluation:mine": _("评议与考评"),
     "org:unit_tree": _("组织"),

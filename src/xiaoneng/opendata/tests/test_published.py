@@ -311,7 +311,11 @@ def _people() -> tuple[set[str], set[str]]:
     for name, phone in Staff.objects.values_list("name", "phone"):
         names.add(name)
         numbers.add(phone)
-    rated = Case.objects.filter(ratings__isnull=False).distinct().values_list("applicant_name", flat=True)
+    rated = (
+        Case.objects.filter(ratings__isnull=False)
+        .distinct()
+        .values_list("applicant_name", flat=True)
+    )
     names |= set(rated)
     names |= set(User.objects.exclude(display_name="").values_list("display_name", flat=True))
     return {n for n in names if len(n) >= 2}, {n for n in numbers if len(n) >= 5}

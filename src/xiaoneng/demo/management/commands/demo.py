@@ -165,6 +165,7 @@ class Command(BaseCommand):
             self._write_cases(seed, size, summary.today)
             self._write_campaigns(seed, size, summary.today)
             self._write_rectification(seed, size, summary.today)
+            self._write_inspections(seed, size, summary.today)
 
     def write_logins(self) -> None:
         """The demo accounts and three unused evaluation codes, read from the database."""
@@ -192,6 +193,20 @@ class Command(BaseCommand):
             f"督办 {result.escalated}，验收不通过 {result.refused}，延期 {result.extended}）；"
             f"专项活动 {result.drive} 材料 {result.drive_reports} 份（逾期 {result.drive_late}），"
             f"用时 {result.seconds:.1f} 秒"
+        )
+
+    def _write_inspections(self, seed: int, size: str, today) -> None:
+        """明查暗访: a year of plans, visits, findings, contests (C8)."""
+        from xiaoneng.demo.inspections_data import write_inspections
+
+        if not SIZES[size].cases:
+            return
+        r = write_inspections(seed, today)
+        self.stdout.write(
+            f"明查暗访计划 {r.plans} 个，检查 {r.visits} 次，问题 {r.findings} 个"
+            f"（确认 {r.confirmed}，申辩 {r.contested}，亮牌 {r.cards}，立整改 {r.tasks}，"
+            f"照片 {r.photos} 张），"
+            f"用时 {r.seconds:.1f} 秒"
         )
 
     def _write_campaigns(self, seed: int, size: str, today) -> None:
