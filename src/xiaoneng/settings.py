@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "xiaoneng.ratings",
     "xiaoneng.evaluation",
     "xiaoneng.casestats",
+    "xiaoneng.accountability",
     "xiaoneng.api",
     "xiaoneng.web",
     "xiaoneng.demo",
