@@ -19,7 +19,7 @@ from xiaoneng.org.models import Staff
 from xiaoneng.workdays import SHANGHAI
 
 from . import people
-from .models import LADDER, Cause, Sanction, Violation
+from .models import LADDER, Cause, Sanction, Violation, ViolationQuerySet
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class Tally:
     appeal_outcomes: tuple[Row, ...]
 
 
-def tally(start: date, end: date, violations: QuerySet[Violation]) -> Tally:
+def tally(start: date, end: date, violations: ViolationQuerySet) -> Tally:
     """Counts over ``violations`` (already scoped to the viewer) for the period."""
     since, until = _span(start, end)
     opened = violations.filter(opened_at__gte=since, opened_at__lt=until)
