@@ -616,3 +616,8 @@ def unit_choices(user: User) -> list[Unit]:
 
 def local_day(moment: datetime | None) -> str:
     return f"{timezone.localtime(moment):%Y-%m-%d}" if moment is not None else "—"
+
+
+def leadership_labels() -> list[str]:
+    """The sanctions only a leader may decide, by name."""
+    return [Sanction(s).label for s in LADDER if requires_leader(s)]

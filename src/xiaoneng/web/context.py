@@ -79,6 +79,12 @@ NAV = [
         "/office/rectification/drives/",
     ),
     NavItem(
+        _("责任追究"),
+        "accountability:board",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER),
+        "/office/accountability/",
+    ),
+    NavItem(
         _("群众评议"),
         "evaluation:list",
         (Role.ADMIN, Role.OFFICE, Role.LEADER),
@@ -126,6 +132,7 @@ GROUPS = {
     "rectification:board": _("整改督办"),
     "rectification:supervised": _("整改督办"),
     "rectification:drives": _("整改督办"),
+    "accountability:board": _("整改督办"),
     "evaluation:list": _("评议与考评"),
     "evaluation:mine": _("评议与考评"),
     "org:unit_tree": _("组织"),
