@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
+from xiaoneng.org.models import Staff, Unit
 
 from .models import Appeal, Cause, Sanction
 
@@ -25,8 +26,28 @@ class AssignForm(forms.Form):
     )
 
 
+class StaffField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Staff) -> str:
+        return f"{obj.name}（{obj.unit.name}）"
+
+
 class FindingsForm(forms.Form):
     findings = forms.CharField(label=_("调查情况"), widget=TEXT)
+    person = StaffField(
+        label=_("责任人"),
+        queryset=Staff.objects.none(),
+        required=False,
+        help_text=_("来源未指明或需更正责任人时选择；不选则保持原样"),
+    )
+
+    def __init__(self, *args, unit: Unit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unit is not None:
+            field = self.fields["person"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Staff.objects.filter(
+                unit__path__startswith=unit.path, is_active=True
+            ).select_related("unit")
 
 
 class StatementForm(forms.Form):

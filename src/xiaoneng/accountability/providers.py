@@ -28,7 +28,10 @@ def _cards(accumulated: bool) -> QuerySet[Card]:
     cards = Card.objects.filter(color=Card.Color.RED).exclude(status=Card.Status.WITHDRAWN)
     if accumulated:
         return cards.filter(cause=Card.Cause.YELLOW_ACCUMULATION)
-    return cards.exclude(cause=Card.Cause.YELLOW_ACCUMULATION)
+    # A 属实 complaint's red card is the complaint itself: the complaint provider opens it once.
+    return cards.exclude(
+        cause__in=[Card.Cause.YELLOW_ACCUMULATION, Card.Cause.COMPLAINT_SUBSTANTIATED]
+    )
 
 
 def _card_record(cause: str, card: Card) -> SourceRecord:

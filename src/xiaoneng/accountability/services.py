@@ -26,7 +26,7 @@ from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
 from xiaoneng.notifications import services as notifications
-from xiaoneng.org.models import Unit
+from xiaoneng.org.models import Staff, Unit
 from xiaoneng.rectification.deadlines import after_workdays
 from xiaoneng.workflow import Actor, Transition, Transitions, actor_role, is_person
 
@@ -173,7 +173,7 @@ def suggest(v: Violation) -> Suggestion | None:
             same = same.filter(person_digest=v.person_digest)
         else:
             same = same.filter(unit_id=v.unit_id, person_digest="")
-        count = same.count()
+        count = same.exclude(pk=v.pk).count() + 1  # this one, as it stands (maybe unsaved)
         if count >= rule.count and (best is None or rank(rule.sanction) > rank(best.sanction)):
             best = Suggestion(rule.sanction, f"{rule}（本次为第{count}次）", count)
     return best
@@ -418,12 +418,27 @@ def assign(actor: User, v: Violation, investigator: User | None) -> Violation:
     )
 
 
+def _name_person(v: Violation, staff: Staff) -> None:
+    """The investigation names the person responsible: a member of the unit or a unit below."""
+    if not staff.unit.path.startswith(v.unit.path):
+        raise ValidationError({"person": f"责任人须为{v.unit.name}或其下属单位的工作人员"})
+    v.person_token, v.person_digest = people.seal(people.from_staff(staff))
+    found = suggest(v)
+    v.suggested = found.sanction if found else ""
+    v.suggested_by = found.reason[:200] if found else ""
+
+
 @transaction.atomic
-def request_statement(actor: User, v: Violation, findings: str) -> Violation:
-    """调查结束，告知陈述申辩: the findings, and the person's limit to answer."""
+def request_statement(
+    actor: User, v: Violation, findings: str, person: Staff | None = None
+) -> Violation:
+    """调查结束，告知陈述申辩: the findings (and, where the source named no one or another,
+    the person responsible), and the person's limit to answer."""
     step = FLOW.begin(actor, v, "request_statement")
     record = step.record
     record.findings = _text(findings, "findings", "调查情况")
+    if person is not None:
+        _name_person(record, person)
     now = timezone.now()
     record.statement_requested_at = now
     rules = policy()
@@ -436,7 +451,15 @@ def request_statement(actor: User, v: Violation, findings: str) -> Violation:
     )
     return step.finish(
         summary="调查完毕，告知陈述申辩",
-        fields=["findings", "statement_requested_at", *DEADLINE_FIELDS],
+        fields=[
+            "findings",
+            "statement_requested_at",
+            "person_token",
+            "person_digest",
+            "suggested",
+            "suggested_by",
+            *DEADLINE_FIELDS,
+        ],
     )
 
 

@@ -163,6 +163,11 @@ def _violation(request: HttpRequest, pk: int) -> Violation:
     )
 
 
+def _form(v: Violation, action: str, data=None, initial=None):
+    extra = {"unit": v.unit} if action == "request_statement" else {}
+    return ACTION_FORMS[action](data, prefix=action, initial=initial, **extra)
+
+
 def _initial(v: Violation, action: str) -> dict:
     if action == "propose":
         return {"sanction": v.suggested}
@@ -178,8 +183,8 @@ def _context(request: HttpRequest, v: Violation, bound: dict | None = None) -> d
     actions = services.available(user, v)
     bound = bound or {}
     forms = {
-        name: bound.get(name) or form_class(prefix=name, initial=_initial(v, name))
-        for name, form_class in ACTION_FORMS.items()
+        name: bound.get(name) or _form(v, name, initial=_initial(v, name))
+        for name in ACTION_FORMS
         if name in actions
     }
     staff_id = presentation.person_staff_id(v)
@@ -211,7 +216,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTION_FORMS:
         raise Http404
     v = _violation(request, pk)
-    form = ACTION_FORMS[action](request.POST, prefix=action)
+    form = _form(v, action, request.POST)
     if form.is_valid():
         try:
             _do(_user(request), v, action, form.cleaned_data)
@@ -232,7 +237,7 @@ def _do(user, v: Violation, action: str, d: dict) -> None:
     if action == "assign":
         services.assign(user, v, d["investigator"])
     elif action == "request_statement":
-        services.request_statement(user, v, d["findings"])
+        services.request_statement(user, v, d["findings"], d["person"])
     elif action == "submit_statement":
         services.submit_statement(user, v, d["statement"])
     elif action == "propose":

@@ -196,3 +196,25 @@ def test_publish_only_a_criticism(red_card, users, walk):
     w = walk(services.open_violation(office, _record(red_card("c:9"))), "delivered", "criticism")
     services.publish(office, w, "对某局某科办件超时予以通报批评")
     assert list(Violation.objects.published()) == [w]
+
+
+def test_naming_the_person_recounts_the_suggestion(red_card, users, walk, org):
+    from xiaoneng.testing.factories import StaffFactory
+
+    office = users[Role.OFFICE]
+    other = StaffFactory(name="李四", unit=org.section_a)
+    wrong = red_card("c:a", "2026-02-02 10:00")  # names 张小明
+    first = services.open_violation(office, _record(red_card("c:b", "2026-02-01 10:00", other)))
+    assert first.suggested == Sanction.REMINDER
+    v = services.open_violation(office, _record(wrong))
+    services.assign(office, v, office)
+    with travel(START):
+        services.request_statement(office, v, "经查属实", other)
+    v.refresh_from_db()
+    assert services.person_of(v) == people.Person(other.pk, "李四")
+    assert v.suggested == Sanction.EDUCATION and "第2次" in v.suggested_by
+    outsider = StaffFactory(name="王五", unit=org.dept_b)
+    w = services.open_violation(office, _record(red_card("c:c")))
+    services.assign(office, w, office)
+    with pytest.raises(ValidationError, match="下属单位的工作人员"):
+        services.request_statement(office, w, "经查属实", outsider)
