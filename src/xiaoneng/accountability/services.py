@@ -398,12 +398,21 @@ def _close_deadline(v: Violation) -> None:
     v.deadline_open = False
 
 
-def _notify_person(v: Violation, title: str, body: str = "") -> None:
+def unit_recipients(v: Violation) -> tuple[list[User], list[User]]:
+    """Who is told about a step for the person and the unit: (those who may open the
+    violation, those who may not — the unit's liaisons, told without a link)."""
     recipients = notifications.responsible_recipients(v.unit)
     user = person_user(v)
     if user is not None:
         recipients = [user, *[r for r in recipients if r.pk != user.pk]]
-    notifications.notify(recipients, kind="info", title=title[:200], body=body, link=link(v))
+    linked = [r for r in recipients if Violation.objects.visible_to(r).filter(pk=v.pk).exists()]
+    return linked, [r for r in recipients if r not in linked]
+
+
+def _notify_person(v: Violation, title: str, body: str = "") -> None:
+    linked, unlinked = unit_recipients(v)
+    notifications.notify(linked, kind="info", title=title[:200], body=body, link=link(v))
+    notifications.notify(unlinked, kind="info", title=title[:200], body=body)
 
 
 @transaction.atomic

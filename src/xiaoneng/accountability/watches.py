@@ -37,19 +37,20 @@ def _lines(rows: list[Violation], label: str, note: str, now: datetime) -> None:
 def violation_warn(rows: list[Violation], now: datetime) -> None:
     messages = []
     for v in rows:
-        person = services.person_user(v)
-        recipients = [*([person] if person else []), *notifications.responsible_recipients(v.unit)]
+        linked, unlinked = services.unit_recipients(v)
         what = "陈述申辩" if v.status == Status.STATEMENT else "申诉"
-        messages.append(
-            notifications.Message(
-                recipients=recipients,
-                kind="warning",
-                title=f"{what}期限即将届满：{v.summary}"[:200],
-                body=f"期限：{services.local_day(v.due_at)}",
-                link=services.link(v),
-                dedupe_key=f"accountability:{v.pk}:warn:{v.due_at.isoformat() if v.due_at else ''}",
+        key = f"accountability:{v.pk}:warn:{v.due_at.isoformat() if v.due_at else ''}"
+        for recipients, url in ((linked, services.link(v)), (unlinked, "")):
+            messages.append(
+                notifications.Message(
+                    recipients=recipients,
+                    kind="warning",
+                    title=f"{what}期限即将届满：{v.number}"[:200],
+                    body=f"期限：{services.local_day(v.due_at)}",
+                    link=url,
+                    dedupe_key=f"{key}:{'link' if url else 'plain'}",
+                )
             )
-        )
     notifications.notify_many(messages, summary="责任追究期限预警")
 
 
