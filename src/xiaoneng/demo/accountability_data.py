@@ -29,12 +29,16 @@ from xiaoneng.accountability import services, sources
 from xiaoneng.accountability.models import Appeal, Event, Sanction, Violation
 from xiaoneng.accountability.sources import SourceRecord
 from xiaoneng.accounts.roles import Role
+from xiaoneng.notifications.models import Notification
 from xiaoneng.org.models import Staff
 from xiaoneng.rectification.deadlines import after_workdays
 
 ACTOR = "演示数据生成"
 #: Sources newer than this are left open, under investigation or in the statement period.
 RECENT_DAYS = 12
+#: Sources newer than this wait for their decision; older ones are decided and delivered (every
+#: step's date stays within this many days of the source, so none lies in the future).
+DECIDED_DAYS = 25
 FINDINGS = (
     "经调取系统记录并询问当事人，情况属实。",
     "经核查办件记录和窗口监控，情况属实，系个人工作责任心不强所致。",
@@ -133,7 +137,7 @@ def _walk(
     if age < RECENT_DAYS:
         services.request_statement(office, v, rng.choice(FINDINGS), person)
         return steps
-    steps["statement"] = opened + timedelta(days=rng.randint(3, 8))
+    steps["statement"] = opened + timedelta(days=rng.randint(2, 5))
     if rng.random() < 0.08 and sanction is None:
         services.dismiss(office, v, "经调查，超时系系统故障所致，不属个人责任，不予追究。")
         steps["proposed"] = steps["statement"]
@@ -142,16 +146,18 @@ def _walk(
     v.refresh_from_db()
     if rng.random() < 0.8:
         services.submit_statement(office, v, rng.choice(STATEMENTS))
-        steps["answered"] = steps["statement"] + timedelta(days=rng.randint(1, 4))
+        steps["answered"] = steps["statement"] + timedelta(days=rng.randint(1, 3))
     else:
         Violation.objects.filter(pk=v.pk).update(statement_lapsed=True)
     v.refresh_from_db()
     chosen = sanction or _sanction_for(v, rng)
     services.propose(office, v, chosen, f"依据追究规则：{v.suggested_by or '效能办研究'}")
-    steps["proposed"] = steps["statement"] + timedelta(days=8)
+    steps["proposed"] = steps["statement"] + timedelta(days=7)
+    if age < DECIDED_DAYS:  # proposed, the decision still to take
+        return steps
     decider = leader if services.requires_leader(chosen) else office
     services.decide(decider, v, chosen, f"决定给予{Sanction(chosen).label}。")
-    steps["decided"] = steps["proposed"] + timedelta(days=rng.randint(2, 6))
+    steps["decided"] = steps["proposed"] + timedelta(days=rng.randint(2, 5))
     services.deliver(office, v, "送达本人及所在单位，本人签收")
     steps["delivered"] = steps["decided"] + timedelta(days=1)
     return steps
@@ -196,6 +202,8 @@ def write_accountability(seed: int, today) -> AccountabilitySummary:
                 finished.append(v)
         _appeals_and_publication(finished, office, leader, rng)
         _close_lapsed(now)
+        # A year of history; those who lived through it read its notices (as rectification's).
+        Notification.objects.filter(read_at__isnull=True).update(read_at=now)
     by_sanction: dict[str, int] = {}
     for s in Violation.objects.on_record().values_list("sanction", flat=True):
         label = Sanction(s).label
