@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "xiaoneng.evaluation",
     "xiaoneng.casestats",
     "xiaoneng.opendata",
+    "xiaoneng.accountability",
     "xiaoneng.api",
     "xiaoneng.web",
     "xiaoneng.demo",

@@ -35,6 +35,7 @@ from xiaoneng.org import services as org
 from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit, UnitCategory
 
 from . import data
+from .accountability_data import delete_accountability
 from .cases_data import delete_cases
 from .catalog_data import delete_catalog, write_catalog
 from .evaluation_data import delete_campaigns
@@ -809,6 +810,7 @@ def reset_demo_data() -> dict[str, int]:
         with transaction.atomic():
             # 整改任务 and 专项活动 point at units, staff and accounts (plans name people).
             counts["明查暗访计划"] = delete_inspections()
+            counts["效能问题线索"] = delete_accountability()
             counts["整改任务"] = delete_rectification()
             # Campaigns first: they point at units (CampaignUnit) and at the demo accounts.
             counts["评议活动"] = delete_campaigns()

@@ -85,6 +85,12 @@ NAV = [
         "/office/inspections/",
     ),
     NavItem(
+        _("责任追究"),
+        "accountability:board",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER),
+        "/office/accountability/",
+    ),
+    NavItem(
         _("群众评议"),
         "evaluation:list",
         (Role.ADMIN, Role.OFFICE, Role.LEADER),
@@ -133,6 +139,7 @@ GROUPS = {
     "rectification:supervised": _("整改督办"),
     "rectification:drives": _("整改督办"),
     "inspections:plans": _("监察"),
+    "accountability:board": _("整改督办"),
     "evaluation:list": _("评议与考评"),
     "evaluation:mine": _("评议与考评"),
     "org:unit_tree": _("组织"),

@@ -166,6 +166,7 @@ class Command(BaseCommand):
             self._write_campaigns(seed, size, summary.today)
             self._write_rectification(seed, size, summary.today)
             self._write_inspections(seed, size, summary.today)
+            self._write_accountability(seed, size, summary.today)
 
     def write_logins(self) -> None:
         """The demo accounts and three unused evaluation codes, read from the database."""
@@ -207,6 +208,19 @@ class Command(BaseCommand):
             f"（确认 {r.confirmed}，申辩 {r.contested}，亮牌 {r.cards}，立整改 {r.tasks}，"
             f"照片 {r.photos} 张），"
             f"用时 {r.seconds:.1f} 秒"
+        )
+
+    def _write_accountability(self, seed: int, size: str, today) -> None:
+        """责任追究: a year of violations from the sources above, decided and appealed (C9)."""
+        from xiaoneng.demo.accountability_data import write_accountability
+
+        if not SIZES[size].cases:
+            return
+        r = write_accountability(seed, today)
+        levels = "、".join(f"{k} {v}" for k, v in r.by_sanction.items())
+        self.stdout.write(
+            f"效能问题线索 {r.violations} 件（处理决定 {r.decided}：{levels}；不予追究 "
+            f"{r.dismissed}，办理中 {r.open}，申诉 {r.appeals}），用时 {r.seconds:.1f} 秒"
         )
 
     def _write_campaigns(self, seed: int, size: str, today) -> None:

@@ -1,0 +1,116 @@
+"""Forms of the accountability pages: each reads one action's input."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from xiaoneng.accounts.models import User
+from xiaoneng.accounts.roles import Role
+from xiaoneng.org.models import Staff, Unit
+
+from .models import Appeal, Cause, Sanction
+
+TEXT = forms.Textarea(attrs={"rows": 3})
+SANCTIONS = [("", "—"), *Sanction.choices]
+
+
+class AssignForm(forms.Form):
+    investigator = forms.ModelChoiceField(
+        label=_("调查人"),
+        queryset=User.objects.filter(is_active=True, role__in=[Role.OFFICE, Role.LEADER]).order_by(
+            "role", "username"
+        ),
+    )
+
+
+class StaffField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Staff) -> str:
+        return f"{obj.name}（{obj.unit.name}）"
+
+
+class FindingsForm(forms.Form):
+    findings = forms.CharField(label=_("调查情况"), widget=TEXT)
+    person = StaffField(
+        label=_("责任人"),
+        queryset=Staff.objects.none(),
+        required=False,
+        help_text=_("来源未指明或需更正责任人时选择；不选则保持原样"),
+    )
+
+    def __init__(self, *args, unit: Unit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unit is not None:
+            field = self.fields["person"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Staff.objects.filter(
+                unit__path__startswith=unit.path, is_active=True
+            ).select_related("unit")
+
+
+class StatementForm(forms.Form):
+    statement = forms.CharField(label=_("陈述申辩意见"), widget=TEXT)
+
+
+class ProposeForm(forms.Form):
+    sanction = forms.ChoiceField(label=_("处理意见"), choices=SANCTIONS)
+    reason = forms.CharField(label=_("理由"), widget=TEXT)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), widget=TEXT)
+
+
+class DecideForm(forms.Form):
+    sanction = forms.ChoiceField(label=_("处理决定"), choices=SANCTIONS)
+    text = forms.CharField(label=_("决定内容"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class DeliverForm(forms.Form):
+    note = forms.CharField(label=_("送达情况"), max_length=200)
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(label=_("申诉理由"), widget=TEXT)
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("复核结果"), choices=[("", "—"), *Appeal.Outcome.choices])
+    new_sanction = forms.ChoiceField(label=_("变更后的处理方式"), choices=SANCTIONS, required=False)
+    decision = forms.CharField(label=_("复核意见"), widget=TEXT)
+
+
+class PublishForm(forms.Form):
+    text = forms.CharField(
+        label=_("公开内容"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("只公开这里填写的内容，按决定的表述，不写决定以外的个人信息"),
+    )
+
+
+class PeriodForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+
+    def year_or(self, default: int) -> int:
+        if self.is_valid() and self.cleaned_data.get("year"):
+            return int(self.cleaned_data["year"])
+        return default
+
+    def span(self, today: date) -> tuple[date, date]:
+        year = self.year_or(today.year)
+        return date(year, 1, 1), date(year, 12, 31)
+
+
+class BoardFilter(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    cause = forms.ChoiceField(
+        label=_("来源"), choices=[("", _("全部")), *Cause.choices], required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Violation
+
+        self.fields["status"].choices = [("", _("全部")), *Violation.Status.choices]

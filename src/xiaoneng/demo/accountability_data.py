@@ -1,0 +1,266 @@
+"""Demo accountability (责任追究) over the year before the reference date.
+
+Every source the year left — red cards, accumulated red cards, 属实 complaints, refused
+acceptances, 差评 found 属实 — is opened through ``accountability.services.open_violation``
+(the rules suggest a sanction), and each is walked through the procedure by the services: an
+investigator, findings naming a person of the unit (the demo's cards name none), the statement
+(most answer, some let it lapse), a proposal, the decision, delivery. Most end in 提醒 or
+批评教育, a few in 通报批评 (one published), one in 诫勉谈话 decided by the leader; some are
+not pursued (不予追究); two are appealed — one upheld, one changed. The newest are left where a
+real office would have them now (open, investigating, in the statement period). One violation
+names the demo's window clerk, so that the ``window`` account sees its own file.
+
+The services stamp the present; the dates of what happened earlier are then set in bulk, as
+the other demo modules do with the steps they play forward.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from time import perf_counter
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from xiaoneng.accountability import services, sources
+from xiaoneng.accountability.models import Appeal, Event, Sanction, Violation
+from xiaoneng.accountability.sources import SourceRecord
+from xiaoneng.accounts.roles import Role
+from xiaoneng.notifications.models import Notification
+from xiaoneng.org.models import Staff
+from xiaoneng.rectification.deadlines import after_workdays
+
+ACTOR = "演示数据生成"
+#: Sources newer than this are left open, under investigation or in the statement period.
+RECENT_DAYS = 12
+#: Sources newer than this wait for their decision; older ones are decided and delivered (every
+#: step's date stays within this many days of the source, so none lies in the future).
+DECIDED_DAYS = 25
+FINDINGS = (
+    "经调取系统记录并询问当事人，情况属实。",
+    "经核查办件记录和窗口监控，情况属实，系个人工作责任心不强所致。",
+    "经调查，问题属实，所在单位对窗口工作督促检查不到位。",
+)
+STATEMENTS = (
+    "承认工作存在疏漏，今后改正。",
+    "当日业务量大，系统响应慢，请求从轻处理。",
+    "对事实无异议。",
+)
+
+
+@dataclass(frozen=True)
+class AccountabilitySummary:
+    violations: int
+    decided: int
+    by_sanction: dict[str, int]
+    dismissed: int
+    open: int
+    appeals: int
+    seconds: float
+
+
+def delete_accountability() -> int:
+    """Violations point at units: the demo's reset deletes them first."""
+    return Violation.objects.all().delete()[0]
+
+
+def _staff_of(unit_path: str, rng: random.Random) -> Staff | None:
+    staff = list(
+        Staff.objects.filter(unit__path__startswith=unit_path, is_active=True, user__isnull=True)
+    )
+    return rng.choice(staff) if staff else None
+
+
+def _sanction_for(v: Violation, rng: random.Random) -> str:
+    """Mostly what the rules suggest; the demo's 通报批评 stay few."""
+    suggested = v.suggested or Sanction.REMINDER
+    if suggested == Sanction.CRITICISM and rng.random() < 0.5:
+        return Sanction.EDUCATION
+    return suggested
+
+
+def _stamp(v: Violation, opened: datetime, steps: dict[str, datetime]) -> None:
+    """Set the dates of what the services did now to when it happened."""
+    fields: dict[str, datetime] = {"opened_at": opened}
+    for name, field in (
+        ("statement", "statement_requested_at"),
+        ("answered", "statement_at"),
+        ("decided", "decided_at"),
+        ("delivered", "delivered_at"),
+    ):
+        if name in steps and getattr(v, field) is not None:
+            fields[field] = steps[name]
+    if "delivered" in steps and v.status == Violation.Status.DELIVERED:
+        rules = services.policy()
+        window = after_workdays(steps["delivered"], rules.appeal_days, rules.appeal_warn_days)
+        fields.update(due_at=window.due_at, warn_at=window.warn_at)
+    Violation.objects.filter(pk=v.pk).update(**fields)
+    labels = {
+        "立案": opened,
+        "指定调查人": opened + timedelta(hours=2),
+        "告知陈述申辩": steps.get("statement"),
+        "陈述申辩": steps.get("answered"),
+        "提出处理意见": steps.get("proposed"),
+        "不予追究": steps.get("proposed"),
+        "作出决定": steps.get("decided"),
+        "送达": steps.get("delivered"),
+        "申诉": steps.get("appealed"),
+        "复核": steps.get("reviewed"),
+    }
+    for label, at in labels.items():
+        if at is not None:
+            Event.objects.filter(violation=v, label=label).update(at=at)
+
+
+def _walk(
+    v: Violation,
+    record: SourceRecord,
+    rng: random.Random,
+    office,
+    leader,
+    now: datetime,
+    person: Staff | None,
+    sanction: str | None,
+) -> dict[str, datetime]:
+    """Play the procedure as far as the source's age allows; return when each step happened."""
+    age = (now - record.occurred_at).days
+    opened = record.occurred_at + timedelta(days=1)
+    steps: dict[str, datetime] = {}
+    if age < 3:
+        return steps
+    services.assign(office, v, office)
+    if age < 6:
+        return steps
+    if age < RECENT_DAYS:
+        services.request_statement(office, v, rng.choice(FINDINGS), person)
+        return steps
+    steps["statement"] = opened + timedelta(days=rng.randint(2, 5))
+    if rng.random() < 0.08 and sanction is None:
+        services.dismiss(office, v, "经调查，超时系系统故障所致，不属个人责任，不予追究。")
+        steps["proposed"] = steps["statement"]
+        return steps
+    services.request_statement(office, v, rng.choice(FINDINGS), person)
+    v.refresh_from_db()
+    if rng.random() < 0.8:
+        services.submit_statement(office, v, rng.choice(STATEMENTS))
+        steps["answered"] = steps["statement"] + timedelta(days=rng.randint(1, 3))
+    else:
+        Violation.objects.filter(pk=v.pk).update(statement_lapsed=True)
+    v.refresh_from_db()
+    chosen = sanction or _sanction_for(v, rng)
+    services.propose(office, v, chosen, f"依据追究规则：{v.suggested_by or '效能办研究'}")
+    steps["proposed"] = steps["statement"] + timedelta(days=7)
+    if age < DECIDED_DAYS:  # proposed, the decision still to take
+        return steps
+    decider = leader if services.requires_leader(chosen) else office
+    services.decide(decider, v, chosen, f"决定给予{Sanction(chosen).label}。")
+    steps["decided"] = steps["proposed"] + timedelta(days=rng.randint(2, 5))
+    services.deliver(office, v, "送达本人及所在单位，本人签收")
+    steps["delivered"] = steps["decided"] + timedelta(days=1)
+    return steps
+
+
+def write_accountability(seed: int, today) -> AccountabilitySummary:
+    started = perf_counter()
+    rng = random.Random(f"accountability:{seed}")
+    User = get_user_model()
+    office = User.objects.filter(role=Role.OFFICE, is_active=True).order_by("pk").first()
+    leader = User.objects.filter(role=Role.LEADER, is_active=True).order_by("pk").first()
+    window = Staff.objects.filter(user__role=Role.WINDOW).order_by("pk").first()
+    if office is None or leader is None:
+        return AccountabilitySummary(0, 0, {}, 0, 0, 0, 0.0)
+    now = timezone.now()
+    records: list[SourceRecord] = []
+    for provider in sources.providers():
+        records += provider.find(now - timedelta(days=365), now)
+    records.sort(key=lambda r: (r.occurred_at, r.cause, r.id))
+    finished: list[Violation] = []
+    talk_done = window_done = False
+    criticisms = 0
+    with transaction.atomic():
+        for n, record in enumerate(records):
+            v = services.open_violation(ACTOR, record, at=record.occurred_at + timedelta(days=1))
+            unit_path = v.unit.path
+            person = None
+            if not window_done and window and window.unit.path.startswith(unit_path):
+                person, window_done = window, True
+            elif rng.random() < 0.85:
+                person = _staff_of(unit_path, rng)
+            sanction = None
+            old = (now - record.occurred_at).days > 60
+            if not talk_done and old and n % 7 == 3:
+                sanction, talk_done = Sanction.TALK, True
+            elif criticisms < 2 and old and record.cause == "complaint":
+                sanction, criticisms = Sanction.CRITICISM, criticisms + 1
+            steps = _walk(v, record, rng, office, leader, now, person, sanction)
+            v.refresh_from_db()
+            _stamp(v, record.occurred_at + timedelta(days=1), steps)
+            if v.status == Violation.Status.DELIVERED and steps:
+                finished.append(v)
+        _appeals_and_publication(finished, office, leader, rng)
+        _close_lapsed(now)
+        # A year of history; those who lived through it read its notices (as rectification's).
+        Notification.objects.filter(read_at__isnull=True).update(read_at=now)
+    by_sanction: dict[str, int] = {}
+    for s in Violation.objects.on_record().values_list("sanction", flat=True):
+        label = Sanction(s).label
+        by_sanction[label] = by_sanction.get(label, 0) + 1
+    return AccountabilitySummary(
+        violations=Violation.objects.count(),
+        decided=sum(by_sanction.values()),
+        by_sanction=by_sanction,
+        dismissed=Violation.objects.filter(status=Violation.Status.DISMISSED).count(),
+        open=Violation.objects.filter(
+            status__in=[Violation.Status.OPEN, Violation.Status.INVESTIGATING, "statement"]
+        ).count(),
+        appeals=Appeal.objects.count(),
+        seconds=perf_counter() - started,
+    )
+
+
+def _appeals_and_publication(finished: list[Violation], office, leader, rng) -> None:
+    """Two appeals (one upheld, one changed to a milder sanction) and one published 通报批评."""
+    candidates = [v for v in finished if v.sanction == Sanction.EDUCATION]
+    for v, outcome in zip(
+        candidates[:2], (Appeal.Outcome.UPHELD, Appeal.Outcome.CHANGED), strict=False
+    ):
+        # The appeal came within its window back then; the window's end was already set to that
+        # date, so the service's check of the present is lifted for this played-back step.
+        Violation.objects.filter(pk=v.pk).update(due_at=None)
+        services.appeal(office, v, "当事人认为处理过重，申请复核（效能办代为登记）。")
+        if outcome == Appeal.Outcome.CHANGED:
+            services.review(leader, v, outcome, "经复核，情节较轻，改为提醒。", Sanction.REMINDER)
+        else:
+            services.review(leader, v, outcome, "经复核，事实清楚，处理适当，维持原决定。")
+        assert v.delivered_at is not None
+        appealed = v.delivered_at + timedelta(days=rng.randint(2, 8))
+        Appeal.objects.filter(violation=v).update(
+            filed_at=appealed, decided_at=appealed + timedelta(days=10)
+        )
+        Event.objects.filter(violation=v, label="申诉").update(at=appealed)
+        Event.objects.filter(violation=v, label="复核").update(at=appealed + timedelta(days=10))
+    for v in finished:
+        if v.sanction == Sanction.CRITICISM:
+            services.publish(
+                office, v, f"{v.unit.name}：{v.summary}。经研究，决定对该单位予以通报批评。"
+            )
+            break
+
+
+def _close_lapsed(now: datetime) -> None:
+    """Delivered long ago with no appeal: the appeal window passed, as the sweeper would mark."""
+    old = Violation.objects.filter(
+        status=Violation.Status.DELIVERED, delivered_at__lt=now - timedelta(days=25)
+    )
+    for v in old:
+        Event.objects.create(
+            violation=v,
+            at=(v.delivered_at or now) + timedelta(days=21),
+            actor_name=services.SYSTEM,
+            label="申诉期满",
+            note="未申诉，决定生效",
+        )
+    old.update(status=Violation.Status.CLOSED, deadline_open=False)

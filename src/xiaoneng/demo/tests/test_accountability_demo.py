@@ -1,0 +1,60 @@
+"""The demo's accountability (C9): a year of violations from the demo's sources, most ending in
+提醒/批评教育, 通报批评 (one published), one 诫勉谈话 by the leader, two appeals (upheld, changed),
+some open now; the window clerk has a file of their own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import transaction
+
+from xiaoneng.accountability import figures
+from xiaoneng.accountability.models import Appeal, Violation
+from xiaoneng.notifications.models import Notification
+from xiaoneng.org.models import Staff
+
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    with time_machine.travel(NOW, tick=True), django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            out = StringIO()
+            call_command("demo", "--size", "small", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def test_a_year_of_violations(built, db):
+    assert "效能问题线索" in built
+    standing = list(Violation.objects.on_record().values_list("sanction", flat=True))
+    light = sum(1 for s in standing if s in ("reminder", "education"))
+    assert light > len(standing) / 2
+    assert "criticism" in standing and standing.count("talk") == 1
+    assert Violation.objects.filter(published=True).count() == 1
+    talk = Violation.objects.get(sanction="talk")
+    assert talk.decided_by is not None and talk.decided_by.role == "leader"
+    assert sorted(Appeal.objects.values_list("outcome", flat=True)) == ["changed", "upheld"]
+    assert Violation.objects.filter(status__in=["open", "investigating", "statement"]).exists()
+    assert Violation.objects.filter(status="dismissed").exists()
+    # Each source once; decided dates in the past year.
+    pairs = list(Violation.objects.values_list("cause", "source_id"))
+    assert len(pairs) == len(set(pairs))
+    assert not Violation.objects.filter(decided_at__gt=NOW).exists()
+    assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_the_window_clerk_has_a_file(built, db):
+    clerk = Staff.objects.get(user__username="window")
+    assert figures.sanctions_of(clerk).exists()
+    assert figures.unit_sanctions(NOW.date().replace(month=1, day=1), NOW.date())
