@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import AwareDatetime, BeforeValidator, Field, TypeAdapter
 from pydantic import ValidationError as SchemaError
 
 from xiaoneng.cases import services as cases
@@ -41,6 +42,17 @@ EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=UTC)
 PAGE_MAX = 500
 #: next_cursor's form. Opaque to clients (pass it back unchanged); what the API accepts.
 CURSOR_PATTERN = r"^[0-9]{1,18}$"
+
+
+def _instant_text(value: object) -> object:
+    """The document says an RFC 3339 date-time: refuse the Unix timestamps pydantic would take."""
+    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]", value):
+        raise ValueError("须为带时区的 RFC 3339 时间，例如 2026-03-01T00:00:00+08:00")
+    return value
+
+
+#: ``updated_since`` and the like: an aware date-time given as text, never a number.
+Instant = Annotated[AwareDatetime, BeforeValidator(_instant_text)]
 
 _aware = TypeAdapter(AwareDatetime)
 
@@ -562,7 +574,7 @@ class CaseFilter(Schema):
         None, description="办件状态"
     )
     light: Literal[tuple(Light.values)] | None = Field(None, description="灯")  # type: ignore[valid-type]
-    updated_since: AwareDatetime | None = Field(
+    updated_since: Instant | None = Field(
         None, description="只要此时刻（含）以后重新计算过的办件，须带时区"
     )
     limit: int = Field(100, ge=1, le=PAGE_MAX, description=f"每页条数，最多 {PAGE_MAX}")

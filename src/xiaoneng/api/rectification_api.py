@@ -17,7 +17,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as SchemaError
 
 from xiaoneng.cases.schemas import NOT_BLANK
@@ -25,7 +25,7 @@ from xiaoneng.rectification import services
 from xiaoneng.rectification.models import ProgressReport, Task
 from xiaoneng.rectification.sources import SourceKind
 
-from .cases_api import CURSOR_PATTERN, Labelled, Ref, _bad_text, _read_json
+from .cases_api import CURSOR_PATTERN, Instant, Labelled, Ref, _bad_text, _read_json
 from .errors import ApiError, ErrorOut
 from .models import ApiKey
 
@@ -184,7 +184,7 @@ class TaskFilter(Schema):
     source: Literal[tuple(SourceKind.values)] | None = Field(  # type: ignore[valid-type]
         None, description="来源"
     )
-    updated_since: AwareDatetime | None = Field(None, description="只要此时刻（含）以后变化过的")
+    updated_since: Instant | None = Field(None, description="只要此时刻（含）以后变化过的")
     limit: int = Field(100, ge=1, le=PAGE_MAX, description=f"每页条数，最多 {PAGE_MAX}")
     cursor: str | None = Field(
         None, pattern=CURSOR_PATTERN, description="上一页返回的 next_cursor，原样传回；第一页不传"

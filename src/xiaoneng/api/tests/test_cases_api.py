@@ -411,6 +411,8 @@ def test_list_pages_by_cursor_and_filters(api, item):
         ({"light": "blue"}, "light"),
         ({"updated_since": "2026-03-01T00:00:00"}, "updated_since"),
         ({"updated_since": "yesterday"}, "updated_since"),
+        ({"updated_since": "-2.7e-224"}, "updated_since"),  # a number is no RFC 3339 time
+        ({"updated_since": "1767225600"}, "updated_since"),
         ({"cursor": "abc"}, "cursor"),
         ({"cursor": "²"}, "cursor"),
     ],

@@ -79,6 +79,8 @@ def test_list_and_read_within_the_keys_subtree(api, api_b, users, org):
     )
     bad = api.get("/rectification/tasks", {"status": "nonsense"})
     assert bad.status_code == 422 and bad.json()["field"] == "status"
+    number = api.get("/rectification/tasks", {"updated_since": "-2.7e-224"})
+    assert number.status_code == 422 and number.json()["field"] == "updated_since"
 
 
 def test_progress_from_a_department_system(api, users, org):
