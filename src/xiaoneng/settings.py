@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "xiaoneng.bulletins",
     "xiaoneng.ratings",
     "xiaoneng.evaluation",
+    "xiaoneng.assessment",
     "xiaoneng.casestats",
     "xiaoneng.api",
     "xiaoneng.web",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("xiaoneng.ratings.urls")),  # /ratings/new/ (public) and /office/ratings/
     path("", include("xiaoneng.evaluation.urls")),  # /evaluations/… and /office/evaluations/…
     path("", include("xiaoneng.rectification.urls")),  # /rectification/… (public), /office/…
+    path("office/assessment/", include("xiaoneng.assessment.urls")),
     path("office/cards/", include("xiaoneng.supervision.urls")),
     path("office/stats/", include("xiaoneng.casestats.urls")),
     path("office/bulletins/", include("xiaoneng.bulletins.urls")),
