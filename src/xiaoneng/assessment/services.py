@@ -736,13 +736,18 @@ def file_objection(
 
 @transaction.atomic
 def decide_objection(
-    actor: Actor, objection: Objection, *, accept: bool, decision: str
+    actor: Actor,
+    objection: Objection,
+    *,
+    accept: bool,
+    decision: str,
+    now: datetime | None = None,
 ) -> Objection:
     """答复异议: 采纳 (the office then corrects the entries or data and recomputes) or not."""
     step = OBJECTION.begin(actor, objection, "accept" if accept else "reject")
     o = step.record
     o.decision = _text(decision, "decision", "答复意见")
-    o.decided_at = timezone.now()
+    o.decided_at = now or timezone.now()
     o.decided_by_name = rectification.actor_name(actor)[:150]
     o.deadline_open = False
     notifications.notify(

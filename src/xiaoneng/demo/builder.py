@@ -35,6 +35,7 @@ from xiaoneng.org import services as org
 from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit, UnitCategory
 
 from . import data
+from .assessment_data import delete_assessment
 from .cases_data import delete_cases
 from .catalog_data import delete_catalog, write_catalog
 from .evaluation_data import delete_campaigns
@@ -806,6 +807,8 @@ def reset_demo_data() -> dict[str, int]:
     counts: dict[str, int] = {}
     try:
         with transaction.atomic():
+            # 考评 results and entries point at units.
+            counts["考评期"] = delete_assessment()
             # 整改任务 and 专项活动 point at units, staff and accounts (plans name people).
             counts["整改任务"] = delete_rectification()
             # Campaigns first: they point at units (CampaignUnit) and at the demo accounts.

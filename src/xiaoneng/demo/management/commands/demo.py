@@ -165,6 +165,7 @@ class Command(BaseCommand):
             self._write_cases(seed, size, summary.today)
             self._write_campaigns(seed, size, summary.today)
             self._write_rectification(seed, size, summary.today)
+            self._write_assessment(seed, size, summary.today)
 
     def write_logins(self) -> None:
         """The demo accounts and three unused evaluation codes, read from the database."""
@@ -191,6 +192,19 @@ class Command(BaseCommand):
             f"整改任务 {result.tasks} 件（{sources}；未办结 {result.open}，逾期 {result.overdue}，"
             f"督办 {result.escalated}，验收不通过 {result.refused}，延期 {result.extended}）；"
             f"专项活动 {result.drive} 材料 {result.drive_reports} 份（逾期 {result.drive_late}），"
+            f"用时 {result.seconds:.1f} 秒"
+        )
+
+    def _write_assessment(self, seed: int, size: str, today) -> None:
+        """绩效考评: the last two years published, this year in preview (C10)."""
+        from xiaoneng.demo.assessment_data import write_assessment
+
+        if not SIZES[size].cases:
+            return
+        result = write_assessment(seed, today)
+        self.stdout.write(
+            f"绩效考评：{'、'.join(result.periods)}（{result.units} 个单位，末位 "
+            f"{result.last_places} 个单位次，异议 {result.objections} 件），"
             f"用时 {result.seconds:.1f} 秒"
         )
 
