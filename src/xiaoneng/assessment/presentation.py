@@ -39,6 +39,7 @@ def score_chart(rows: Iterable[Result]) -> dict[str, Any]:
     to high, and the point."""
     shown = [r for r in rows if r.score is not None][::-1]
     low = [round(r.low or 0, 2) for r in shown]
+    # Close to the lowest interval, so that scores of 85–95 do not sit in the last pixels.
     start = max(0, int(min(low, default=0)) - 5)
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
@@ -53,7 +54,7 @@ def score_chart(rows: Iterable[Result]) -> dict[str, Any]:
                 "stack": "ci",
                 "itemStyle": {"color": "transparent"},
                 "tooltip": {"show": False},
-                "data": [round(x - start, 2) for x in low],
+                "data": low,
             },
             {
                 "name": "区间",
@@ -67,7 +68,7 @@ def score_chart(rows: Iterable[Result]) -> dict[str, Any]:
                 "type": "scatter",
                 "symbolSize": 9,
                 "itemStyle": {"color": "#1f5f99"},
-                "data": [[round((r.score or 0) - start, 2), i] for i, r in enumerate(shown)],
+                "data": [[r.score, i] for i, r in enumerate(shown)],
             },
         ],
     }
