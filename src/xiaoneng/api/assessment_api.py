@@ -10,10 +10,10 @@ key's own subtree (its unit reviews it). Anything else reads as 404.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
 from xiaoneng.assessment import components
@@ -25,6 +25,9 @@ from .models import ApiKey
 from .rectification_api import READ_ERRORS
 
 router = Router()
+#: A period's id as the database keeps it (a larger number is refused as 422, not looked up).
+PeriodId = Annotated[int, Path(ge=1, le=2**31 - 1, description="考评期编号")]
+UnitCode = Annotated[str, Path(min_length=1, max_length=30, description="单位代码")]
 
 
 class PeriodOut(Schema):
@@ -138,7 +141,7 @@ def list_periods(request: HttpRequest):
     summary="考评结果 Published results of a period",
     description="各单位的总分、区间、类别内名次、等次、末位认定和绩效系数。",
 )
-def list_results(request: HttpRequest, period_id: int):
+def list_results(request: HttpRequest, period_id: PeriodId):
     p = _published(period_id)
     rows = Result.objects.filter(period=p).select_related("unit", "category")
     return Status(200, [_result(r) for r in rows])
@@ -153,10 +156,10 @@ def list_results(request: HttpRequest, period_id: int):
         "预览中的只可读本密钥所属单位及下级单位。"
     ),
 )
-def get_scorecard(request: HttpRequest, period_id: int, unit_code: str):
+def get_scorecard(request: HttpRequest, period_id: PeriodId, unit_code: UnitCode):
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     r = (
-        Result.objects.filter(period_id=period_id, unit__code=unit_code[:30])
+        Result.objects.filter(period_id=period_id, unit__code=unit_code)
         .select_related("unit", "category", "period")
         .first()
     )

@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 import xiaoneng
 from xiaoneng.accounts.roles import Role
 from xiaoneng.assessment import documents, services
+from xiaoneng.assessment.models import Result
 
-from .conftest import at
+from .conftest import SCHEME, at
 
 TOOL = Path(xiaoneng.__file__).parents[2] / "tools" / "redo_assessment.py"
 
@@ -63,3 +64,50 @@ def test_recomputes_published_scores(city, users, tmp_path):
     wb.save(changed)
     done = run(changed)
     assert done.returncode == 1 and "总分" in done.stdout
+
+
+def test_recomputes_intervals_and_last_place(city, users, tmp_path, monkeypatch):
+    """A proportion component (Wilson intervals through the normalisation), rank bonuses, a quota
+    and the 末位 rule, all recomputed from the workbook alone."""
+    from dataclasses import replace
+
+    from xiaoneng.assessment import components
+    from xiaoneng.scoring.assessment import Figure
+
+    counts = {city.a.pk: (97, 100), city.b.pk: (11, 12), city.c.pk: (150, 200)}
+
+    def figures(rollup, span):
+        return {u: Figure(100 * k / n, k, n) for u, (k, n) in counts.items()}
+
+    source = components.Source(
+        "test_rate",
+        "测试比例",
+        "%",
+        "k ÷ n",
+        50,
+        100,
+        figures,
+        components.REGISTRY["targets"].records,
+    )
+    monkeypatch.setitem(components.REGISTRY, "test_rate", source)
+    office = users[Role.OFFICE]
+    scheme = city.period.schemes.get()
+    data = replace(
+        SCHEME,
+        components=(
+            services.ComponentIn("test_rate", "测试比例", 60, 50, 100),
+            services.ComponentIn("targets", "目标任务", 40, 0, 100),
+        ),
+        rank_bonus_top="2,1",
+        rank_deduction_bottom="1",
+        excellent_quota=34,
+    )
+    with time_machine.travel(at("2027-01-11 10:00"), tick=False):
+        services.save_scheme(office, scheme, data)
+        services.compute(office, city.period)
+    b = Result.objects.get(period=city.period, unit=city.b)
+    assert b.low < b.score < b.high  # 12 records: a wide interval
+    path = tmp_path / "工作簿.xlsx"
+    path.write_bytes(documents.workbook(city.period))
+    done = run(path)
+    assert done.returncode == 0, done.stdout + done.stderr
