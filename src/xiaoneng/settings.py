@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "xiaoneng.bulletins",
     "xiaoneng.ratings",
     "xiaoneng.evaluation",
+    "xiaoneng.assessment",
     "xiaoneng.casestats",
     "xiaoneng.opendata",
     "xiaoneng.accountability",

@@ -24,6 +24,7 @@ from ninja.renderers import JSONRenderer
 from xiaoneng.cases.schemas import event_json_schema
 from xiaoneng.complaints.models import Category
 
+from .assessment_api import router as assessment_router
 from .auth import BearerKey, HeaderKey, failure_message
 from .cases_api import router as cases_router
 from .complaints_api import complaint_json_schema
@@ -123,6 +124,7 @@ api.add_router("/cases", cases_router, tags=["cases 办件"])
 api.add_router("/complaints", complaints_router, tags=["complaints 投诉"])
 api.add_router("/rectification", rectification_router, tags=["rectification 整改"])
 api.add_router("/ratings", ratings_router, tags=["ratings 好差评"])
+api.add_router("/assessment", assessment_router, tags=["assessment 绩效考评"])
 
 
 # ---- errors ----------------------------------------------------------------------------------

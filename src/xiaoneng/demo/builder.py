@@ -36,6 +36,7 @@ from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit, UnitCa
 
 from . import data
 from .accountability_data import delete_accountability
+from .assessment_data import delete_assessment
 from .cases_data import delete_cases
 from .catalog_data import delete_catalog, write_catalog
 from .evaluation_data import delete_campaigns
@@ -808,6 +809,8 @@ def reset_demo_data() -> dict[str, int]:
     counts: dict[str, int] = {}
     try:
         with transaction.atomic():
+            # 考评 results and entries point at units.
+            counts["考评期"] = delete_assessment()
             # 整改任务 and 专项活动 point at units, staff and accounts (plans name people).
             counts["明查暗访计划"] = delete_inspections()
             counts["效能问题线索"] = delete_accountability()

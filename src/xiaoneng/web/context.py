@@ -97,6 +97,12 @@ NAV = [
         "/office/evaluations/",
     ),
     NavItem(_("本单位评议结果"), "evaluation:mine", (Role.LIAISON,), "/office/evaluations/mine/"),
+    NavItem(
+        _("绩效考评"),
+        "assessment:periods",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON),
+        "/office/assessment/",
+    ),
     NavItem(_("单位"), "org:unit_tree", ALL_OFFICE, "/office/units/"),
     NavItem(
         _("人员与岗位"),
@@ -142,6 +148,7 @@ GROUPS = {
     "accountability:board": _("整改督办"),
     "evaluation:list": _("评议与考评"),
     "evaluation:mine": _("评议与考评"),
+    "assessment:periods": _("评议与考评"),
     "org:unit_tree": _("组织"),
     "org:staff_list": _("组织"),
     "org:inquiry_list": _("组织"),

@@ -167,6 +167,7 @@ class Command(BaseCommand):
             self._write_rectification(seed, size, summary.today)
             self._write_inspections(seed, size, summary.today)
             self._write_accountability(seed, size, summary.today)
+            self._write_assessment(seed, size, summary.today)
 
     def write_logins(self) -> None:
         """The demo accounts and three unused evaluation codes, read from the database."""
@@ -221,6 +222,19 @@ class Command(BaseCommand):
         self.stdout.write(
             f"效能问题线索 {r.violations} 件（处理决定 {r.decided}：{levels}；不予追究 "
             f"{r.dismissed}，办理中 {r.open}，申诉 {r.appeals}），用时 {r.seconds:.1f} 秒"
+        )
+
+    def _write_assessment(self, seed: int, size: str, today) -> None:
+        """绩效考评: the last two years published, this year in preview (C10)."""
+        from xiaoneng.demo.assessment_data import write_assessment
+
+        if not SIZES[size].cases:
+            return
+        result = write_assessment(seed, today)
+        self.stdout.write(
+            f"绩效考评：{'、'.join(result.periods)}（{result.units} 个单位，末位 "
+            f"{result.last_places} 个单位次，异议 {result.objections} 件），"
+            f"用时 {result.seconds:.1f} 秒"
         )
 
     def _write_campaigns(self, seed: int, size: str, today) -> None:
