@@ -54,8 +54,6 @@ def test_sanctions_weigh_by_their_step_on_the_ladder(org, monkeypatch):
         org.dept_b.pk: accountability_figures.UnitSanctions(org.dept_b.pk, {"talk": 1}, (4,)),
     }
     monkeypatch.setattr(accountability_figures, "unit_sanctions", lambda start, end: standing)
-    figures = components.REGISTRY["accountability"].figures(
-        Rollup([org.dept_a, org.dept_b]), YEAR
-    )
+    figures = components.REGISTRY["accountability"].figures(Rollup([org.dept_a, org.dept_b]), YEAR)
     assert figures[org.dept_a.pk].value == 2 * 1 + 4  # 提醒 ×2, 通报批评 ×1
     assert figures[org.dept_b.pk].value == 5  # 诫勉谈话
