@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from xiaoneng.catalog.models import HandlingType
+from xiaoneng.i18n import chinese_labels, in_source_language
 from xiaoneng.org.models import Unit
 
 from . import services
@@ -129,6 +130,7 @@ def _total_row(rows: list[Row], label: str = "合计") -> Row:
     return Row(None, label, figures)
 
 
+@in_source_language
 def build_workbook(user: User, filters: services.Filters, now: datetime | None = None) -> bytes:
     """The workbook for ``filters`` within the user's scope."""
     now = now or timezone.now()
@@ -191,7 +193,7 @@ def _notes(wb: Workbook, filters: services.Filters, focus: Unit | None, now: dat
     ws = wb.create_sheet("说明")
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 90
-    kind = dict(HandlingType.choices).get(filters.handling_type, "全部")
+    kind = chinese_labels(HandlingType).get(filters.handling_type, "全部")
     ws.append([_cell(ws, "办件统计", font=Font(bold=True, size=14))])
     for key, value in (
         ("统计周期", filters.period.label),

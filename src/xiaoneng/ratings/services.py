@@ -28,6 +28,7 @@ from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.audit import services as audit
 from xiaoneng.cases import services as cases
 from xiaoneng.cases.models import Case
+from xiaoneng.i18n import chinese_display
 from xiaoneng.org.models import Unit
 from xiaoneng.rectification import deadlines
 from xiaoneng.rectification import services as rectification
@@ -155,7 +156,8 @@ def _rate(case: Case, level: int, comment: str, channel: str, *, actor) -> Ratin
         audit.Action.CREATE,
         rating,
         after=audit.snapshot(rating),
-        summary=f"好差评：{rating.get_level_display()}（{rating.get_channel_display()}）",
+        summary=f"好差评：{chinese_display(rating, 'level')}"
+        f"（{chinese_display(rating, 'channel')}）",
     )
     if rating.is_bad:
         open_rectification(rating, case, now)
@@ -164,7 +166,7 @@ def _rate(case: Case, level: int, comment: str, channel: str, *, actor) -> Ratin
 
 def open_rectification(rating: Rating, case: Case, now: datetime) -> Task:
     """差评 → 核实整改 for the responsible unit, with its deadline; the unit's liaison hears."""
-    title = f"差评：{case.item.name}（{rating.get_level_display()}）"
+    title = f"差评：{case.item.name}（{chinese_display(rating, 'level')}）"
     return rectification.open_task(
         SYSTEM_ACTOR,
         rectification.OpenTask(
