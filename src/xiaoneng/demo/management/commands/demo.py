@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -167,18 +166,6 @@ class Command(BaseCommand):
             self._write_cases(seed, size, summary.today)
             self._write_campaigns(seed, size, summary.today)
             self._write_rectification(seed, size, summary.today)
-            self._analyze()
-
-    def _analyze(self) -> None:
-        """Table statistics for the query planner. Without them SQLite guesses, and on the
-        default demo chose, for instance, the status index (nine cases in ten) over (item,
-        accepted_at) for the joint-case analysis: ~0.3 s instead of a few ms."""
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        self.stdout.write(
-            f"已更新查询统计信息（ANALYZE），用时 {time.perf_counter() - started:.1f} 秒"
-        )
 
     def write_logins(self) -> None:
         """The demo accounts and three unused evaluation codes, read from the database."""
