@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -97,8 +98,13 @@ DEFINITIONS = [
 ]
 
 
+def _plain(value: Any) -> Any:
+    """A lazy label (a choice's) as its text: openpyxl accepts only real strings."""
+    return str(value) if isinstance(value, Promise) else value
+
+
 def _cell(ws, value: Any, **style: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=_plain(value))
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell
@@ -117,7 +123,7 @@ def _sheet(wb: Workbook, title: str, head: list[Column], rows: list[Row]) -> Non
             [
                 _cell(ws, getter(row), number_format=number_format)
                 if number_format
-                else getter(row)
+                else _plain(getter(row))
                 for _, getter, number_format, _ in head
             ]
         )

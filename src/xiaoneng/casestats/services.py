@@ -29,7 +29,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
@@ -1114,10 +1124,7 @@ def joint_analysis(
     items = _joint_items()
     cases = _joint_cases(user, items, filters.unit or scope.unit)
     first, truncated = _months_that_fit(cases, window, max_cases)
-    read = _read_joint_cases(
-        _accepted_between(cases, first, window.end).filter(status__in=FINISHED_STATUSES),
-        max_cases,
-    )
+    read = _read_joint_cases(_finished(_accepted_between(cases, first, window.end)), max_cases)
     tallies, all_actual = _tally_joint_cases(read)
     report_items, all_serial, all_parallel = [], [], []
     for item_id, tally in tallies.items():
@@ -1187,6 +1194,15 @@ def _accepted_between(cases: QuerySet, first: date, last: date) -> QuerySet:
     return cases.filter(
         accepted_at__gte=_month_instant(first), accepted_at__lt=_month_instant(last)
     )
+
+
+def _finished(cases: QuerySet) -> QuerySet:
+    """The finished ones among ``cases``, the status compared through an expression so that no
+    index on it is used: nine cases in ten are finished, and SQLite without table statistics
+    otherwise walks the status index instead of (item, accepted_at) — 0.3–0.8 s instead of
+    tens of ms on the default demo (and the steps' subquery repeats the plan)."""
+    status = Concat("status", Value(""), output_field=CharField())
+    return cases.alias(finished_status=status).filter(finished_status__in=FINISHED_STATUSES)
 
 
 def _months_that_fit(cases: QuerySet, window: _JointWindow, max_cases: int) -> tuple[date, bool]:
