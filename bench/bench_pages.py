@@ -8,7 +8,7 @@ For each demo account (admin, office, leader, liaison, window, supervisor) it op
 home, reads the side navigation from the page, and times every page listed there plus the
 first detail page linked from each list (a case, a card, a complaint, a campaign, a unit, a
 person, an inquiry, a catalog item, an audit entry …) and a few pages reached from those lists
-(the statistics' windows panel and joint cases, the rectification list, the inbox).
+(the statistics' windows panel and joint cases, the inbox).
 
 Each page is requested through Django's test client in-process (middleware, session, every
 query, the template; no HTTP server, no browser) after one warm-up request; the table shows the
@@ -37,7 +37,6 @@ ROLES = ("admin", "office", "leader", "liaison", "window", "supervisor")
 EXTRA = (
     ("/office/stats/", "/office/stats/windows/"),
     ("/office/stats/", "/office/stats/joint/"),
-    ("/office/ratings/", "/office/ratings/rectifications/"),
     ("/office/", "/office/inbox/"),
 )
 NAV = re.compile(r'<nav class="sidenav".*?</nav>', re.S)

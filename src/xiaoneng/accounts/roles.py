@@ -12,16 +12,17 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "系统管理员"
-    OFFICE = "office", "效能办"
-    LIAISON = "liaison", "单位联络员"
-    WINDOW = "window", "窗口人员"
-    LEADER = "leader", "领导"
-    SUPERVISOR = "supervisor", "效能监督员"
-    API_CLIENT = "api", "接口客户端"
+    ADMIN = "admin", _("系统管理员")
+    OFFICE = "office", _("效能办")
+    LIAISON = "liaison", _("单位联络员")
+    WINDOW = "window", _("窗口人员")
+    LEADER = "leader", _("领导")
+    SUPERVISOR = "supervisor", _("效能监督员")
+    API_CLIENT = "api", _("接口客户端")
 
 
 class Reach(StrEnum):

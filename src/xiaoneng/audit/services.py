@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from xiaoneng.accounts.actors import Actor, is_person
+from xiaoneng.i18n import chinese
 
 from .models import GENESIS_HASH, AuditEntry, AuditHead
 
@@ -122,7 +123,8 @@ def record(
         if instance is not None:
             object_type = object_type or instance._meta.label_lower
             object_id = object_id if object_id is not None else str(instance.pk)
-            object_repr = object_repr if object_repr is not None else str(instance)[:255]
+            # The object's name is stored: in Chinese, whatever language the page is shown in.
+            object_repr = object_repr if object_repr is not None else chinese(instance)[:255]
         person = actor if is_person(actor) else None
         entry = AuditEntry(
             seq=head.seq + 1,
@@ -136,7 +138,7 @@ def record(
             object_type=object_type or "",
             object_id=object_id or "",
             object_repr=(object_repr or "")[:255],
-            summary=summary[:255],
+            summary=chinese(summary)[:255],
             before=_plain(before) if before is not None else None,
             after=_plain(after) if after is not None else None,
             prev_hash=head.hash,

@@ -12,6 +12,7 @@ from functools import partial
 
 from django.utils import timezone
 
+from xiaoneng.i18n import in_source_language
 from xiaoneng.web import rates
 from xiaoneng.web.worddoc import (
     heading,
@@ -68,6 +69,7 @@ def title(fig: Figures) -> str:
     return f"关于{subject}{fig.period.label}效能投诉办理情况的通报"
 
 
+@in_source_language
 def build(fig: Figures) -> bytes:
     """The 通报 as .docx bytes."""
     doc = new_document()

@@ -7,6 +7,7 @@ list of its events every time an event arrives, so late and out-of-order events 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -33,9 +34,9 @@ CASE_EDIT = {
 
 
 class Light(models.TextChoices):
-    GREEN = "green", "绿灯"
-    YELLOW = "yellow", "黄灯"
-    RED = "red", "红灯"
+    GREEN = "green", _("绿灯")
+    YELLOW = "yellow", _("黄灯")
+    RED = "red", _("红灯")
 
 
 class CaseQuerySet(ScopedQuerySet):
@@ -51,25 +52,25 @@ class Case(DeadlineFields):
     """办件: one application for one catalog item, watched against its committed limit."""
 
     class Status(models.TextChoices):
-        ACCEPTED = "accepted", "办理中"
-        CORRECTION = "correction", "补正中"
-        SPECIAL = "special", "特别程序中"
-        APPROVED = "approved", "已办结（准予）"
-        DENIED = "denied", "已办结（不予许可）"
-        REJECTED = "rejected", "不予受理"
-        RETURNED = "returned", "已退回"
+        ACCEPTED = "accepted", _("办理中")
+        CORRECTION = "correction", _("补正中")
+        SPECIAL = "special", _("特别程序中")
+        APPROVED = "approved", _("已办结（准予）")
+        DENIED = "denied", _("已办结（不予许可）")
+        REJECTED = "rejected", _("不予受理")
+        RETURNED = "returned", _("已退回")
 
     OPEN_STATUSES = ("accepted", "correction", "special")
 
     class Channel(models.TextChoices):
-        WINDOW = "window", "窗口"
-        ONLINE = "online", "网上申报"
-        API = "api", "部门系统"
+        WINDOW = "window", _("窗口")
+        ONLINE = "online", _("网上申报")
+        API = "api", _("部门系统")
 
     class JointMode(models.TextChoices):
-        NONE = "", "非联办"
-        SERIAL = "serial", "串联"
-        PARALLEL = "parallel", "并联"
+        NONE = "", _("非联办")
+        SERIAL = "serial", _("串联")
+        PARALLEL = "parallel", _("并联")
 
     number = models.CharField("申请号", max_length=60, unique=True)
     # 查询码摘要: only a keyed digest of the receipt's query code (services.code_digests); the
@@ -110,7 +111,7 @@ class Case(DeadlineFields):
     applicant_kind = models.CharField(
         "申请人类型",
         max_length=10,
-        choices=[("person", "个人"), ("company", "企业")],
+        choices=[("person", _("个人")), ("company", _("企业"))],
         default="person",
     )
     joint_mode = models.CharField(
@@ -177,20 +178,20 @@ class CaseEvent(models.Model):
     """办件事件: what happened to a case, as its sender reported it. Never changed once stored."""
 
     class Kind(models.TextChoices):
-        ACCEPT = "accept", "受理"
-        CORRECTION_NOTICE = "correction_notice", "补正告知"
-        CORRECTION_RECEIVED = "correction_received", "补正材料到达"
-        STEP_START = "step_start", "环节开始"
-        STEP_FINISH = "step_finish", "环节完成"
-        SPECIAL_START = "special_start", "特别程序开始"
-        SPECIAL_END = "special_end", "特别程序结束"
-        EXTENSION = "extension", "延期批准"
-        FINISH = "finish", "办结"
-        REJECT = "reject", "不予受理"
-        RETURN = "return", "退回"
-        DELIVER = "deliver", "送达"
-        FEE = "fee", "收费"
-        VETO_FILED = "veto_filed", "否决事项报告备案"
+        ACCEPT = "accept", _("受理")
+        CORRECTION_NOTICE = "correction_notice", _("补正告知")
+        CORRECTION_RECEIVED = "correction_received", _("补正材料到达")
+        STEP_START = "step_start", _("环节开始")
+        STEP_FINISH = "step_finish", _("环节完成")
+        SPECIAL_START = "special_start", _("特别程序开始")
+        SPECIAL_END = "special_end", _("特别程序结束")
+        EXTENSION = "extension", _("延期批准")
+        FINISH = "finish", _("办结")
+        REJECT = "reject", _("不予受理")
+        RETURN = "return", _("退回")
+        DELIVER = "deliver", _("送达")
+        FEE = "fee", _("收费")
+        VETO_FILED = "veto_filed", _("否决事项报告备案")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     source = models.CharField("来源", max_length=40, help_text="api:<密钥ID> 或 user:<用户ID>")

@@ -11,12 +11,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from xiaoneng.catalog.models import HandlingType
+from xiaoneng.i18n import chinese_labels, in_source_language
 from xiaoneng.org.models import Unit
 from xiaoneng.scoring.rates import RankedRate
 from xiaoneng.web import rates
@@ -120,8 +122,13 @@ DEFINITIONS = [
 ]
 
 
+def _plain(value: Any) -> Any:
+    """A lazy label (a choice's) as its text: openpyxl accepts only real strings."""
+    return str(value) if isinstance(value, Promise) else value
+
+
 def _cell(ws, value: Any, **style: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=_plain(value))
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell
@@ -140,7 +147,7 @@ def _sheet(wb: Workbook, title: str, head: list[Column], rows: list[Row]) -> Non
             [
                 _cell(ws, getter(row), number_format=number_format)
                 if number_format
-                else getter(row)
+                else _plain(getter(row))
                 for _, getter, number_format, _ in head
             ]
         )
@@ -153,6 +160,7 @@ def _total_row(rows: list[Row], label: str = "合计") -> Row:
     return Row(None, label, figures)
 
 
+@in_source_language
 def build_workbook(user: User, filters: services.Filters, now: datetime | None = None) -> bytes:
     """The workbook for ``filters`` within the user's scope."""
     now = now or timezone.now()
@@ -232,7 +240,7 @@ def _notes(wb: Workbook, filters: services.Filters, focus: Unit | None, now: dat
     ws = wb.create_sheet("说明")
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 90
-    kind = dict(HandlingType.choices).get(filters.handling_type, "全部")
+    kind = chinese_labels(HandlingType).get(filters.handling_type, "全部")
     ws.append([_cell(ws, "办件统计", font=Font(bold=True, size=14))])
     for key, value in (
         ("统计周期", filters.period.label),

@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from xiaoneng.accounts.actors import Actor
+from xiaoneng.i18n import chinese_labels, in_source_language
 from xiaoneng.org.models import Unit
 
 from . import services
@@ -138,12 +139,13 @@ def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
+@in_source_language
 def export_workbook(items: QuerySet[ServiceItem]) -> bytes:
     """The items (each with its latest version) as an .xlsx file's bytes."""
     items = items.select_related("unit").order_by("code")
     latest = _latest_versions(items)
-    types = dict(HandlingType.choices)
-    forms = dict(Material.Form.choices)
+    types = chinese_labels(HandlingType)
+    forms = chinese_labels(Material.Form)
     rows: dict[str, list[list[Any]]] = {name: [] for name, _ in SHEETS}
     for item in items:
         version = latest.get(item.pk)
@@ -301,6 +303,7 @@ def _read_sheets(book, errors: list[str]) -> dict[str, list[tuple[int, dict[str,
     return found
 
 
+@in_source_language
 def read_workbook(
     data: bytes,
 ) -> tuple[list[services.ItemInput], list[_Where], list[tuple[str, int, str, str]]]:
@@ -319,8 +322,8 @@ def read_workbook(
         raise WorkbookError(structural)
     problems: list[tuple[str, int, str, str]] = []
     units = {u.code: u for u in Unit.objects.all()}
-    types = {label: value for value, label in HandlingType.choices}
-    forms = {label: value for value, label in Material.Form.choices}
+    types = {label: value for value, label in chinese_labels(HandlingType).items()}
+    forms = {label: value for value, label in chinese_labels(Material.Form).items()}
 
     def unit_of(sheet: str, number: int, raw: Any, label: str) -> Unit | None:
         code = _cell_text(raw)

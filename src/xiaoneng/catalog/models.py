@@ -12,6 +12,7 @@ from datetime import date
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -32,10 +33,10 @@ CATALOG_EDIT = {Role.ADMIN: Reach.ALL, Role.OFFICE: Reach.ALL, Role.LIAISON: Rea
 class HandlingType(models.TextChoices):
     """办件类型 (五件管理): how an item is handled and therefore how its clock runs."""
 
-    INSTANT = "instant", "即办件"
-    PROMISED = "promised", "承诺件"
-    JOINT = "joint", "联办件"
-    REPORTED = "reported", "上报件"
+    INSTANT = "instant", _("即办件")
+    PROMISED = "promised", _("承诺件")
+    JOINT = "joint", _("联办件")
+    REPORTED = "reported", _("上报件")
 
 
 class ServiceItemQuerySet(ScopedQuerySet):
@@ -158,10 +159,10 @@ class Material(models.Model):
     """申请材料: one document the applicant must (or may) bring."""
 
     class Form(models.TextChoices):
-        ORIGINAL = "original", "原件"
-        COPY = "copy", "复印件"
-        ORIGINAL_AND_COPY = "both", "原件和复印件"
-        ELECTRONIC = "electronic", "电子件"
+        ORIGINAL = "original", _("原件")
+        COPY = "copy", _("复印件")
+        ORIGINAL_AND_COPY = "both", _("原件和复印件")
+        ELECTRONIC = "electronic", _("电子件")
 
     version = models.ForeignKey(
         ServiceItemVersion, on_delete=models.CASCADE, related_name="materials"

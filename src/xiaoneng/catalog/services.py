@@ -30,6 +30,7 @@ from xiaoneng.accounts.actors import Actor
 from xiaoneng.accounts.roles import Reach
 from xiaoneng.accounts.scoping import can_create_in
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese_display, chinese_labels
 from xiaoneng.org.models import Unit
 
 from .models import (
@@ -342,7 +343,7 @@ def _check_materials(materials, instant: bool, problems: list[Problem]) -> list[
     rows: list[dict[str, Any]] = []
     orders: dict[int, int] = {}
     names: dict[str, int] = {}
-    forms = dict(Material.Form.choices)
+    forms = chinese_labels(Material.Form)
     for index, raw in enumerate(materials):
         m: dict[str, Any] = {}
         m["order"] = _whole(
@@ -536,7 +537,7 @@ def _check_item_fields(
     elif not unit.is_active:
         problems.append(Problem("item", f"实施单位“{unit.name}”已撤销", None, "unit"))
     if fields["handling_type"] not in HandlingType.values:
-        labels = "、".join(HandlingType.labels)
+        labels = "、".join(chinese_labels(HandlingType).values())
         problems.append(Problem("item", f"办件类型无效，可选：{labels}", None, "handling_type"))
     for key in ("code", "name", "category", "keywords"):
         _check_length(problems, "item", None, S, key, fields[key])
@@ -1023,7 +1024,8 @@ def import_items(
                 found.append(
                     Problem(
                         "item",
-                        f"事项已存在，办件类型（{item.get_handling_type_display()}）不能修改；"
+                        "事项已存在，办件类型（"
+                        f"{chinese_display(item, 'handling_type')}）不能修改；"
                         "如需改变请停用原事项并用新编码登记",
                         None,
                         "handling_type",

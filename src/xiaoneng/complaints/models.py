@@ -9,6 +9,7 @@ The complainant's identity is stored only as a Fernet token (``crypto.py``).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -76,39 +77,39 @@ class Complaint(DeadlineFields):
     """效能投诉: one complaint, whatever the channel it came through."""
 
     class Channel(models.TextChoices):
-        WEB = "web", "网上投诉"
-        HOTLINE = "hotline", "热线电话"
-        LETTER = "letter", "来信"
-        EMAIL = "email", "电子邮件"
-        WALKIN = "walkin", "来访"
-        SUPERVISOR = "supervisor", "效能监督员"
+        WEB = "web", _("网上投诉")
+        HOTLINE = "hotline", _("热线电话")
+        LETTER = "letter", _("来信")
+        EMAIL = "email", _("电子邮件")
+        WALKIN = "walkin", _("来访")
+        SUPERVISOR = "supervisor", _("效能监督员")
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "待受理"
-        DECLINED = "declined", "不予受理"
-        HANDLING = "handling", "承办单位办理中"
-        REVIEW = "review", "待效能办审核"
-        APPROVED = "approved", "待答复"
-        REPLIED = "replied", "已答复待回访"
-        CLOSED = "closed", "已办结"
+        SUBMITTED = "submitted", _("待受理")
+        DECLINED = "declined", _("不予受理")
+        HANDLING = "handling", _("承办单位办理中")
+        REVIEW = "review", _("待效能办审核")
+        APPROVED = "approved", _("待答复")
+        REPLIED = "replied", _("已答复待回访")
+        CLOSED = "closed", _("已办结")
 
     class Stage(models.TextChoices):
         """Whose clock is running: the office's (受理、审核、答复回访) or the unit's (办理)."""
 
-        ACCEPT = "accept", "受理"
-        HANDLE = "handle", "办理"
-        REVIEW = "review", "审核"
-        REPLY = "reply", "答复回访"
-        NONE = "", "—"
+        ACCEPT = "accept", _("受理")
+        HANDLE = "handle", _("办理")
+        REVIEW = "review", _("审核")
+        REPLY = "reply", _("答复回访")
+        NONE = "", _("—")
 
     class Finding(models.TextChoices):
-        TRUE = "true", "属实"
-        PARTLY = "partly", "部分属实"
-        FALSE = "false", "不属实"
+        TRUE = "true", _("属实")
+        PARTLY = "partly", _("部分属实")
+        FALSE = "false", _("不属实")
 
     class Visit(models.TextChoices):
-        SATISFIED = "satisfied", "满意"
-        DISSATISFIED = "dissatisfied", "不满意"
+        SATISFIED = "satisfied", _("满意")
+        DISSATISFIED = "dissatisfied", _("不满意")
 
     number = models.CharField("投诉编号", max_length=30, unique=True)
     code_digest = models.CharField("查询码摘要", max_length=64, editable=False)
@@ -217,18 +218,18 @@ class ComplaintEvent(models.Model):
     """投诉办理过程: one step of the timeline — never holds the complainant's identity."""
 
     class Kind(models.TextChoices):
-        SUBMIT = "submit", "提交投诉"
-        ACCEPT = "accept", "受理并转办"
-        DECLINE = "decline", "不予受理"
-        FINDING = "finding", "承办单位提交调查结论"
-        SEND_BACK = "send_back", "退回重办"
-        APPROVE = "approve", "审核通过"
-        REPLY = "reply", "答复投诉人"
-        VISIT = "visit", "回访"
-        REOPEN = "reopen", "重新办理"
-        WARN = "warn", "到期预警"
-        ESCALATE = "escalate", "超期督办"
-        REVEAL = "reveal", "查看投诉人身份"
+        SUBMIT = "submit", _("提交投诉")
+        ACCEPT = "accept", _("受理并转办")
+        DECLINE = "decline", _("不予受理")
+        FINDING = "finding", _("承办单位提交调查结论")
+        SEND_BACK = "send_back", _("退回重办")
+        APPROVE = "approve", _("审核通过")
+        REPLY = "reply", _("答复投诉人")
+        VISIT = "visit", _("回访")
+        REOPEN = "reopen", _("重新办理")
+        WARN = "warn", _("到期预警")
+        ESCALATE = "escalate", _("超期督办")
+        REVEAL = "reveal", _("查看投诉人身份")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)

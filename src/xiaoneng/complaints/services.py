@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Staff, Unit
 from xiaoneng.supervision import services as supervision
@@ -459,11 +460,15 @@ def _file_complaint(
             audit.Action.CREATE,
             complaint,
             after=audit_snapshot(complaint),
-            summary=f"提交投诉（{complaint.get_channel_display()}）",
+            summary=f"提交投诉（{chinese_display(complaint, 'channel')}）",
         )
         _store_attachments(complaint, checked)
         _event(
-            complaint, ComplaintEvent.Kind.SUBMIT, actor, complaint.get_channel_display(), at=now
+            complaint,
+            ComplaintEvent.Kind.SUBMIT,
+            actor,
+            chinese_display(complaint, "channel"),
+            at=now,
         )
         _notify(office_users(), f"新的效能投诉待受理：{number}", complaint, _due_text(complaint))
     return complaint, code
@@ -635,7 +640,7 @@ def submit_finding(
         c.accused_staff = accused_staff
     rules = ComplaintRules.current()
     set_deadline(c, Complaint.Stage.REVIEW, now, rules.review_days, OFFICE_WARN_DAYS)
-    shown = c.get_finding_display()
+    shown = chinese_display(c, "finding")
     _finish(step, f"提交调查结论：{shown}", f"{shown}。{text}")
     _notify(office_users(), f"投诉调查结论待审核：{c.number}", c)
     return c
@@ -677,7 +682,7 @@ def _finding_card(complaint: Complaint, now: datetime) -> list[Card]:
                 staff=complaint.accused_staff,
                 subject=complaint,
                 summary=f"效能投诉{complaint.number}（{complaint.category.name}）经查"
-                f"{complaint.get_finding_display()}",
+                f"{chinese_display(complaint, 'finding')}",
             )
         ],
         at=now,
@@ -739,7 +744,7 @@ def _visit(step: Step[Complaint], result: str, note: str) -> Complaint:
     c.visited_at = now
     c.closed_at = now
     _stop_clock(c)
-    shown = c.get_visit_result_display()
+    shown = chinese_display(c, "visit_result")
     return _finish(step, f"回访：{shown}", f"{shown}。{note.strip()}".strip("。"))
 
 
@@ -1028,7 +1033,7 @@ def open_rectification(
                 SourceKind.COMPLAINT,
                 complaint.pk,
                 f"投诉{complaint.number}（{complaint.category.name}，经查"
-                f"{complaint.get_finding_display()}）",
+                f"{chinese_display(complaint, 'finding')}）",
                 f"/office/complaints/{complaint.pk}/",
                 public=True,
             ),

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
+from xiaoneng.i18n import chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.notifications.services import LeaderCache
 from xiaoneng.supervision import services as supervision
@@ -31,7 +32,7 @@ def _body(complaint: Complaint, now: datetime) -> str:
     parts = [f"投诉编号：{complaint.number}", f"类别：{complaint.category.name}"]
     if complaint.handling_unit_id:
         parts.append(f"承办单位：{complaint.handling_unit.name}")
-    parts.append(f"环节：{complaint.get_stage_display()}")
+    parts.append(f"环节：{chinese_display(complaint, 'stage')}")
     if due:
         parts.append(f"期限：{due:%Y-%m-%d %H:%M}")
     return "；".join(parts)
@@ -69,7 +70,7 @@ def complaint_warn(rows: list[Complaint], now: datetime) -> None:
                 kind=ComplaintEvent.Kind.WARN,
                 at=now,
                 actor_name="电子监察",
-                note=f"{c.get_stage_display()}环节即将到期",
+                note=f"{chinese_display(c, 'stage')}环节即将到期",
             )
             for c in rows
         ]
@@ -104,7 +105,7 @@ def complaint_due(rows: list[Complaint], now: datetime) -> None:
                 kind=ComplaintEvent.Kind.ESCALATE,
                 at=now,
                 actor_name="电子监察",
-                note=f"{c.get_stage_display()}环节超过期限，列入督办",
+                note=f"{chinese_display(c, 'stage')}环节超过期限，列入督办",
             )
             for c in rows
         ]

@@ -31,6 +31,7 @@ from django.utils import timezone
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
 from xiaoneng.audit.models import AuditHead
+from xiaoneng.i18n import chinese
 from xiaoneng.org import services as org
 from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit, UnitCategory
 
@@ -1013,7 +1014,7 @@ def _write(plan: DemoPlan, password: str) -> list[Login]:
 def _login(spec: UserSpec, units: dict[str, Unit], password: str) -> Login:
     return Login(
         username=spec.username,
-        role=Role(spec.role).label,
+        role=chinese(Role(spec.role).label),
         unit=units[spec.unit].name if spec.unit else "—",
         display_name=spec.display_name,
         password=password,

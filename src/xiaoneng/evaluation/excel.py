@@ -50,6 +50,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from xiaoneng.i18n import chinese, chinese_labels, in_source_language
+
 from . import formatting, results, services, themes
 from .models import (
     AnswerSheet,
@@ -249,7 +251,7 @@ def _notes(wb: Workbook, campaign: Campaign, public: bool) -> None:
         ws.append([])
         head = ("单位类别", "权重类型", "层面或评议内容", "权重")
         ws.append([_cell(ws, h, font=BOLD) for h in head])
-        kinds = dict(CategoryWeight.Kind.choices)
+        kinds = chinese_labels(CategoryWeight.Kind)
         for cw in category_weights:
             ws.append([cw.category, kinds[cw.kind], cw.key, cw.weight])
 
@@ -280,7 +282,7 @@ def _notes(wb: Workbook, campaign: Campaign, public: bool) -> None:
         pair("计入统计（份）", summary.get("sheets_used"))
         pair("经复核剔除（份）", summary.get("excluded"))
         by_channel = summary.get("by_channel") or {}
-        channels = dict(AnswerSheet.Channel.choices)
+        channels = chinese_labels(AnswerSheet.Channel)
         pair("按方式", "；".join(f"{channels.get(k, k)} {v}份" for k, v in by_channel.items()))
         by_stratum = summary.get("by_stratum") or {}
         pair("按层面", "；".join(f"{k} {v}份" for k, v in by_stratum.items()))
@@ -325,7 +327,7 @@ def _rules(ws: WriteOnlyWorksheet, campaign: Campaign, summary: dict) -> None:
             [
                 # The workbook's own Chinese name, whatever the reader's language: the rule is
                 # matched by name when the tally is recomputed (redo_tally.py).
-                AnswerSheet.Rule(kind.value).label,
+                chinese(AnswerSheet.Rule(kind.value).label),
                 "采用" if kind.value in adopted else "不采用",
                 counts.get(kind.value, 0),
                 _cell(ws, str(text), alignment=TOP_WRAP),
@@ -334,7 +336,7 @@ def _rules(ws: WriteOnlyWorksheet, campaign: Campaign, summary: dict) -> None:
     if counts.get(AnswerSheet.Rule.LEGACY):
         ws.append(
             [
-                AnswerSheet.Rule.LEGACY.label,
+                chinese(AnswerSheet.Rule.LEGACY.label),
                 "采用",
                 counts[AnswerSheet.Rule.LEGACY],
                 _cell(ws, "本次评议计分时按旧办法逐份复核剔除，无法按规则复核", alignment=TOP_WRAP),
@@ -619,9 +621,9 @@ def _answer_sheets(wb: Workbook, campaign: Campaign, public: bool) -> None:
     # One character per answer: "0"–"9" the option's position, "-" blank (empty cell).
     decode: dict[str, str | None] = {str(i): o.label for i, o in enumerate(layout.options)}
     decode[BLANK] = None
-    channels = dict(AnswerSheet.Channel.choices)
+    channels = chinese_labels(AnswerSheet.Channel)
     strata = dict(campaign.strata.values_list("pk", "name"))
-    rules = dict(AnswerSheet.Rule.choices)
+    rules = chinese_labels(AnswerSheet.Rule)
     rows = results.sheet_rows(
         campaign, "channel", "stratum_id", "serial", "excluded", "exclusion_rule"
     )
@@ -663,6 +665,7 @@ def _flags(wb: Workbook, campaign: Campaign) -> None:
 # ---- the workbook -------------------------------------------------------------------------------
 
 
+@in_source_language
 def build_workbook(campaign: Campaign, *, public: bool) -> bytes:
     """The campaign as .xlsx bytes (see the module docstring for what each version holds)."""
     if not campaign.seed_canonical:

@@ -20,6 +20,7 @@ from functools import cached_property
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -58,17 +59,17 @@ class Campaign(models.Model):
     """评议活动: one year's campaign, from set-up to published results."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "筹备中"
-        FROZEN = "frozen", "名册已冻结"
-        DRAWN = "drawn", "已抽取评议人"
-        COLLECTING = "collecting", "评议进行中"
-        CLOSED = "closed", "回收结束（复核中）"
-        TALLIED = "tallied", "已计分"
-        PUBLISHED = "published", "结果已公布"
+        DRAFT = "draft", _("筹备中")
+        FROZEN = "frozen", _("名册已冻结")
+        DRAWN = "drawn", _("已抽取评议人")
+        COLLECTING = "collecting", _("评议进行中")
+        CLOSED = "closed", _("回收结束（复核中）")
+        TALLIED = "tallied", _("已计分")
+        PUBLISHED = "published", _("结果已公布")
 
     class Headline(models.TextChoices):
-        TOP_TWO = "top_two", "满意＋比较满意（前两项）"
-        TOP_THREE = "top_three", "满意＋比较满意＋基本满意（前三项）"
+        TOP_TWO = "top_two", _("满意＋比较满意（前两项）")
+        TOP_THREE = "top_three", _("满意＋比较满意＋基本满意（前三项）")
 
     name = models.CharField("活动名称", max_length=100)
     year = models.PositiveSmallIntegerField("年度")
@@ -158,11 +159,11 @@ class Milestone(DeadlineFields):
     """工作节点: a step of the campaign with its deadline, watched by the sweeper."""
 
     class Kind(models.TextChoices):
-        DRAW = "draw", "抽取评议人"
-        DISTRIBUTION = "distribution", "发放评议表和评议码"
-        COLLECTION = "collection", "回收评议表"
-        TALLY = "tally", "统计计分"
-        PUBLICATION = "publication", "公布结果"
+        DRAW = "draw", _("抽取评议人")
+        DISTRIBUTION = "distribution", _("发放评议表和评议码")
+        COLLECTION = "collection", _("回收评议表")
+        TALLY = "tally", _("统计计分")
+        PUBLICATION = "publication", _("公布结果")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="milestones")
     kind = models.CharField("节点", max_length=14, choices=Kind.choices)
@@ -252,8 +253,8 @@ class CategoryWeight(models.Model):
     """按类别的权重: for the units of one category, another weight of a stratum or dimension."""
 
     class Kind(models.TextChoices):
-        STRATUM = "stratum", "层面权重"
-        DIMENSION = "dimension", "评议内容权重"
+        STRATUM = "stratum", _("层面权重")
+        DIMENSION = "dimension", _("评议内容权重")
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="category_weights"
@@ -288,9 +289,9 @@ class CampaignUnit(models.Model):
 
     class LastPlace(models.TextChoices):
         NOT_LAST = "not_last", ""
-        LAST = "last", "末位"
-        NOT_DISTINGUISHABLE = "not_distinguishable", "末位不可区分"
-        UNRANKED = "unranked", "无有效评价"
+        LAST = "last", _("末位")
+        NOT_DISTINGUISHABLE = "not_distinguishable", _("末位不可区分")
+        UNRANKED = "unranked", _("无有效评价")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="units")
     unit = models.ForeignKey(
@@ -357,14 +358,14 @@ class Evaluator(models.Model):
     twice; the full ID number is never kept."""
 
     class Status(models.TextChoices):
-        POOL = "pool", "库中"
-        SELECTED = "selected", "入选"
-        RESERVE = "reserve", "候补"
-        REPLACED = "replaced", "因故未参加（已由候补替补）"
+        POOL = "pool", _("库中")
+        SELECTED = "selected", _("入选")
+        RESERVE = "reserve", _("候补")
+        REPLACED = "replaced", _("因故未参加（已由候补替补）")
 
     class Mode(models.TextChoices):
-        ONLINE = "online", "网上评议（评议码）"
-        PAPER = "paper", "纸质评议表"
+        ONLINE = "online", _("网上评议（评议码）")
+        PAPER = "paper", _("纸质评议表")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="evaluators")
     number = models.CharField("评议人编号", max_length=64)
@@ -445,17 +446,17 @@ class AnswerSheet(models.Model):
     through the anonymity pool (``mixing``); a paper sheet carries its form's serial."""
 
     class Channel(models.TextChoices):
-        ONLINE = "online", "网上"
-        PAPER = "paper", "纸质"
+        ONLINE = "online", _("网上")
+        PAPER = "paper", _("纸质")
 
     class Rule(models.TextChoices):
         """Why a sheet is left out: the careless-response rule (``scoring.FlagKind``) adopted
         at the review, applied to every sheet it flags."""
 
-        STRAIGHT_LINING = "straight_lining", "一律同选"
-        DUPLICATE_SERIAL = "duplicate_serial", "问卷编号重复"
-        IDENTICAL_ANSWERS = "identical_answers", "答卷完全相同"
-        LEGACY = "legacy", "逐份复核剔除（旧办法）"
+        STRAIGHT_LINING = "straight_lining", _("一律同选")
+        DUPLICATE_SERIAL = "duplicate_serial", _("问卷编号重复")
+        IDENTICAL_ANSWERS = "identical_answers", _("答卷完全相同")
+        LEGACY = "legacy", _("逐份复核剔除（旧办法）")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sheets")
@@ -541,9 +542,9 @@ class PaperForm(models.Model):
     form until someone resolves it against the paper."""
 
     class Status(models.TextChoices):
-        AWAITING_SECOND = "awaiting", "待第二次录入"
-        MISMATCH = "mismatch", "两次录入不一致，待核对原件"
-        ACCEPTED = "accepted", "已入库"
+        AWAITING_SECOND = "awaiting", _("待第二次录入")
+        MISMATCH = "mismatch", _("两次录入不一致，待核对原件")
+        ACCEPTED = "accepted", _("已入库")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="paper_forms")
     serial = models.CharField("问卷编号", max_length=30)

@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from docx.document import Document as DocumentType
 
+from xiaoneng.i18n import in_source_language
 from xiaoneng.web.worddoc import (
     SUBHEADING_FONT,
     cn_date,
@@ -364,6 +365,7 @@ def _document(ctx: _Context, cu: CampaignUnit, opinions: Sequence[str]) -> bytes
     return to_bytes(doc)
 
 
+@in_source_language
 def build(cu: CampaignUnit, *, issued_on: date | None = None) -> bytes:
     """The unit's 整改通知书 as .docx bytes; ``issued_on`` (default today) dates it and starts
     the 15 working days. Refused while the campaign has no results."""
@@ -372,6 +374,7 @@ def build(cu: CampaignUnit, *, issued_on: date | None = None) -> bytes:
     return _document(ctx, cu, _opinions(cu))
 
 
+@in_source_language
 def build_all(campaign: Campaign, *, issued_on: date | None = None) -> bytes:
     """Every unit's notice in one zip (for the office), named ``001-<filename>`` in the order
     of the campaign's list so that equal unit names cannot collide."""

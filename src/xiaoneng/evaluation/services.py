@@ -36,6 +36,7 @@ from xiaoneng import crypto, draw, scoring
 from xiaoneng.accounts.actors import Actor, is_person
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese, chinese_display
 from xiaoneng.workcalendar.services import get_calendar
 from xiaoneng.workdays import SHANGHAI
 from xiaoneng.workflow import Transition, Transitions
@@ -616,7 +617,7 @@ def set_category_weights(
         audit.Action.UPDATE,
         campaign,
         after={"category": category, "kind": kind, "weights": clean},
-        summary=f"设置“{category}”类的{CategoryWeight.Kind(kind).label}",
+        summary=f"设置“{category}”类的{chinese(CategoryWeight.Kind(kind).label)}",
     )
 
 
@@ -925,7 +926,7 @@ def set_mode(actor: Actor, evaluator: Evaluator, mode: str) -> None:
             audit.Action.UPDATE,
             evaluator,
             after={"mode": mode},
-            summary=f"评议人 {evaluator.number} 参评方式改为{evaluator.get_mode_display()}",
+            summary=f"评议人 {evaluator.number} 参评方式改为{chinese_display(evaluator, 'mode')}",
         )
 
 

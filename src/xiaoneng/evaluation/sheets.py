@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from xiaoneng import scoring
 from xiaoneng.accounts.actors import Actor
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese_labels
 
 from . import drafts, mixing, services
 from .models import (
@@ -483,7 +484,7 @@ def resolve_paper(
 # ---- review before the tally --------------------------------------------------------------------
 
 
-RULE_LABELS = dict(AnswerSheet.Rule.choices)
+RULE_LABELS = chinese_labels(AnswerSheet.Rule)
 
 
 def apply_rules(campaign: Campaign) -> int:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
+from xiaoneng.i18n import chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.supervision.watches import Watch, on_calendar_change, register
 
@@ -27,8 +28,8 @@ def _messages(milestones: list[Milestone], kind: str, title: str, body: str) -> 
         notifications.Message(
             recipients=office,
             kind=kind,
-            title=title.format(m=m, kind=m.get_kind_display()),
-            body=body.format(m=m, kind=m.get_kind_display()),
+            title=title.format(m=m, kind=chinese_display(m, "kind")),
+            body=body.format(m=m, kind=chinese_display(m, "kind")),
             link=f"/office/evaluations/{m.campaign_id}/",
             dedupe_key=f"evaluation-milestone:{m.pk}:{kind}",
         )

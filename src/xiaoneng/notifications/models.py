@@ -14,16 +14,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
     """What a notification is about; webhook endpoints subscribe by kind."""
 
-    CARD = "card", "黄牌/红牌"
-    WARNING = "warning", "到期预警"
-    OVERDUE = "overdue", "超期"
-    ESCALATION = "escalation", "督办"
-    INFO = "info", "通知"
+    CARD = "card", _("黄牌/红牌")
+    WARNING = "warning", _("到期预警")
+    OVERDUE = "overdue", _("超期")
+    ESCALATION = "escalation", _("督办")
+    INFO = "info", _("通知")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -118,13 +119,13 @@ class Delivery(models.Model):
     """投递: one e-mail or one webhook POST waiting in the outbox, sent, or given up."""
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "电子邮件"
-        WEBHOOK = "webhook", "Webhook"
+        EMAIL = "email", _("电子邮件")
+        WEBHOOK = "webhook", _("Webhook")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待发送"
-        SENT = "sent", "已发送"
-        FAILED = "failed", "发送失败"
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
 
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)

@@ -40,6 +40,7 @@ from django.utils import timezone
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese
 from xiaoneng.org.models import Staff, Unit
 
 from .models import Delivery, Kind, Notification, WebhookEndpoint
@@ -58,7 +59,7 @@ MAX_RETRY_DELAY = timedelta(minutes=60)
 
 def _kind_phrase(kind: str) -> str:
     """“到期预警通知”, “督办通知”, but “通知” alone for a plain notice (not “通知通知”)."""
-    label = Kind(kind).label
+    label = chinese(Kind(kind).label)
     return label if label.endswith("通知") else f"{label}通知"
 
 
@@ -225,7 +226,7 @@ def _deliveries_for(
         event = {
             "event_id": str(first.event_id),
             "kind": first.kind,
-            "kind_label": Kind(first.kind).label,
+            "kind_label": chinese(Kind(first.kind).label),
             "title": first.title,
             "body": first.body,
             "link": _absolute(first.link),

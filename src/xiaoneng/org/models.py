@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -61,12 +62,12 @@ class Unit(models.Model):
     """
 
     class Kind(models.TextChoices):
-        REGION = "region", "市/区域"
-        DISTRICT = "district", "区县"
-        DEPARTMENT = "department", "部门"
-        SECTION = "section", "内设科室"
-        WINDOW = "window", "服务窗口"
-        CENTRE = "centre", "政务服务中心"
+        REGION = "region", _("市/区域")
+        DISTRICT = "district", _("区县")
+        DEPARTMENT = "department", _("部门")
+        SECTION = "section", _("内设科室")
+        WINDOW = "window", _("服务窗口")
+        CENTRE = "centre", _("政务服务中心")
 
     name = models.CharField("名称", max_length=100)
     short_name = models.CharField("简称", max_length=50, blank=True)
@@ -222,11 +223,11 @@ class Absence(models.Model):
     """缺岗: a period a person is away (leave, training, business trip), inclusive dates."""
 
     class Reason(models.TextChoices):
-        LEAVE = "leave", "请假"
-        TRIP = "trip", "出差"
-        TRAINING = "training", "学习培训"
-        MEETING = "meeting", "外出开会"
-        OTHER = "other", "其他"
+        LEAVE = "leave", _("请假")
+        TRIP = "trip", _("出差")
+        TRAINING = "training", _("学习培训")
+        MEETING = "meeting", _("外出开会")
+        OTHER = "other", _("其他")
 
     staff = models.ForeignKey(
         Staff, verbose_name="人员", on_delete=models.CASCADE, related_name="absences"
@@ -264,15 +265,15 @@ class FirstInquiry(models.Model):
     to the right unit (首问负责制)."""
 
     class Channel(models.TextChoices):
-        VISIT = "visit", "来访"
-        PHONE = "phone", "来电"
-        ONLINE = "online", "网上咨询"
-        LETTER = "letter", "来信"
+        VISIT = "visit", _("来访")
+        PHONE = "phone", _("来电")
+        ONLINE = "online", _("网上咨询")
+        LETTER = "letter", _("来信")
 
     class Status(models.TextChoices):
-        OPEN = "open", "待答复"
-        ROUTED = "routed", "已转交"
-        ANSWERED = "answered", "已答复"
+        OPEN = "open", _("待答复")
+        ROUTED = "routed", _("已转交")
+        ANSWERED = "answered", _("已答复")
 
     unit = models.ForeignKey(
         Unit, verbose_name="受理单位", on_delete=models.PROTECT, related_name="inquiries"

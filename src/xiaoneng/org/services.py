@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from xiaoneng.accounts.scoping import ScopedQuerySet, can_create_in, can_edit
 from xiaoneng.audit import services as audit
@@ -248,13 +249,17 @@ def who_handles(post: Post, day: date) -> Handler:
     def present(holder: Staff | None) -> bool:
         return holder is not None and holder.is_active and holder.pk not in absent
 
+    # The note is shown, never stored: in the page's language.
     a, b = post.a_holder, post.b_holder
     if a is not None and present(a):
-        return Handler(post, day, a, False, f"由A岗{a.name}办理")
+        return Handler(post, day, a, False, _("由A岗%(name)s办理") % {"name": a.name})
     if b is not None and present(b):
-        why = "A岗空缺" if a is None else f"A岗{a.name}不在岗"
-        return Handler(post, day, b, True, f"{why}，由B岗{b.name}顶岗办理")
-    return Handler(post, day, None, False, "A岗、B岗均不在岗，须由单位负责人指定人员顶岗")
+        if a is None:
+            note = _("A岗空缺，由B岗%(b)s顶岗办理") % {"b": b.name}
+        else:
+            note = _("A岗%(a)s不在岗，由B岗%(b)s顶岗办理") % {"a": a.name, "b": b.name}
+        return Handler(post, day, b, True, note)
+    return Handler(post, day, None, False, _("A岗、B岗均不在岗，须由单位负责人指定人员顶岗"))
 
 
 # ---- first-inquiry register (首问登记) -------------------------------------------------------

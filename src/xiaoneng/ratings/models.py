@@ -12,6 +12,7 @@ joining the cases table (tens of millions of rows in a large installation).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -35,11 +36,11 @@ RATING_EDIT = {Role.ADMIN: Reach.ALL, Role.OFFICE: Reach.ALL}
 
 
 class Level(models.IntegerChoices):
-    VERY_SATISFIED = 5, "非常满意"
-    SATISFIED = 4, "满意"
-    BASICALLY = 3, "基本满意"
-    DISSATISFIED = 2, "不满意"
-    VERY_DISSATISFIED = 1, "非常不满意"
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    BASICALLY = 3, _("基本满意")
+    DISSATISFIED = 2, _("不满意")
+    VERY_DISSATISFIED = 1, _("非常不满意")
 
 
 #: Levels that count as satisfied in 满意率 (Hangzhou's 总体满意率: the top three).
@@ -66,12 +67,12 @@ class Rating(models.Model):
     """好差评: the applicant's rating of one finished case."""
 
     class Channel(models.TextChoices):
-        ONLINE = "online", "网上评价"
-        WINDOW = "window", "窗口评价器/窗口录入"
-        DEVICE = "device", "窗口评价器（接口）"
-        KIOSK = "kiosk", "自助终端"
-        PLATFORM = "platform", "省好差评平台"
-        OTHER = "other", "其他（电话回访、短信等）"
+        ONLINE = "online", _("网上评价")
+        WINDOW = "window", _("窗口评价器/窗口录入")
+        DEVICE = "device", _("窗口评价器（接口）")
+        KIOSK = "kiosk", _("自助终端")
+        PLATFORM = "platform", _("省好差评平台")
+        OTHER = "other", _("其他（电话回访、短信等）")
 
     case = models.ForeignKey(
         "cases.Case", verbose_name="办件", on_delete=models.CASCADE, related_name="ratings"

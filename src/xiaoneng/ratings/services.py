@@ -32,6 +32,7 @@ from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.audit import services as audit
 from xiaoneng.cases import services as cases
 from xiaoneng.cases.models import Case
+from xiaoneng.i18n import chinese_display
 from xiaoneng.org.models import Unit
 from xiaoneng.rectification import deadlines
 from xiaoneng.rectification import services as rectification
@@ -315,7 +316,8 @@ def _rate(case: Case, intake: Intake, *, actor: Actor | None) -> Rating:
         audit.Action.CREATE,
         rating,
         after=audit.snapshot(rating, AUDITED_FIELDS),
-        summary=f"好差评：{rating.get_level_display()}（{rating.get_channel_display()}）",
+        summary=f"好差评：{chinese_display(rating, 'level')}"
+        f"（{chinese_display(rating, 'channel')}）",
     )
     if rating.is_bad:
         open_rectification(rating, case, now)
@@ -358,7 +360,7 @@ def open_return_visit(rating: Rating) -> ReturnVisit:
 
 def open_rectification(rating: Rating, case: Case, now: datetime) -> Task:
     """差评 → 核实整改 for the responsible unit, with its deadline; the unit's liaison hears."""
-    title = f"差评：{case.item.name}（{rating.get_level_display()}）"
+    title = f"差评：{case.item.name}（{chinese_display(rating, 'level')}）"
     return rectification.open_task(
         SYSTEM_ACTOR,
         rectification.OpenTask(

@@ -14,6 +14,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from xiaoneng.i18n import chinese_labels, in_source_language
 from xiaoneng.web.worddoc import (
     cn_date,
     cn_numeral,
@@ -44,6 +45,7 @@ def _plan_due(task: Task) -> date:
     return local_date(deadlines.after_workdays(task.opened_at, task.limit_days, 0).due_at)
 
 
+@in_source_language
 def notice(task: Task) -> bytes:
     """督办通知书 (.docx)."""
     office = issuer(task.unit)
@@ -102,6 +104,7 @@ def notice_filename(task: Task) -> str:
     return f"{_safe(task.unit.name)}挂牌督办通知书（{task.number}）.docx"
 
 
+@in_source_language
 def report(task: Task) -> bytes:
     """整改情况报告 (.docx), as far as the rectification has got."""
     plan = services.approved_plan(task)
@@ -123,7 +126,8 @@ def report(task: Task) -> bytes:
             by_kind[m.cause_kind].append(m.cause)
     if by_kind:
         for n, (kind, label) in enumerate(
-            [(k, v) for k, v in Measure.CauseKind.choices if by_kind.get(k)], start=1
+            [(k, v) for k, v in chinese_labels(Measure.CauseKind).items() if by_kind.get(k)],
+            start=1,
         ):
             para(doc, f"（{cn_numeral(n)}）{label}方面：{'；'.join(by_kind[kind])}。")
     else:

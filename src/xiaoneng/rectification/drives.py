@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Unit
 from xiaoneng.web import uploads
@@ -242,7 +243,9 @@ def submit_report(
     r = step.record
     drive = r.phase.drive
     if drive.status != Drive.Status.ACTIVE:
-        raise ValidationError(f"专项活动“{drive.name}”{drive.get_status_display()}，不能报送材料")
+        raise ValidationError(
+            f"专项活动“{drive.name}”{chinese_display(drive, 'status')}，不能报送材料"
+        )
     text = (text or "").strip()
     if len(text) > TEXT_LIMIT:
         raise ValidationError({"text": f"材料内容不能超过{TEXT_LIMIT}字"})

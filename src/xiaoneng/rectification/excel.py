@@ -11,6 +11,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from xiaoneng.i18n import chinese_labels, in_source_language
+
 from .deadlines import local_date
 from .models import Task
 from .sources import SourceKind
@@ -33,6 +35,7 @@ HEADER = [
 WIDTHS = [16, 10, 28, 10, 22, 40, 14, 12, 12, 14, 12, 6, 6]
 
 
+@in_source_language
 def build(tasks: QuerySet, now: datetime) -> bytes:
     """The tasks as one sheet; written row by row (openpyxl's write-only mode: the whole board
     of a city, thousands of tasks, in about a third of the time)."""
@@ -48,8 +51,8 @@ def build(tasks: QuerySet, now: datetime) -> bytes:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    sources = dict(SourceKind.choices)
-    levels, statuses = dict(Task.Level.choices), dict(Task.Status.choices)
+    sources = chinese_labels(SourceKind)
+    levels, statuses = chinese_labels(Task.Level), chinese_labels(Task.Status)
 
     def day(moment: datetime | None) -> WriteOnlyCell | None:
         if moment is None:

@@ -27,6 +27,7 @@ from datetime import datetime
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -105,26 +106,26 @@ class Task(DeadlineFields):
     """整改任务: a unit must fix what was found, by a date, and the office checks it."""
 
     class Level(models.TextChoices):
-        NORMAL = "normal", "一般督办"
-        KEY = "key", "重点督办"
-        LISTED = "listed", "挂牌督办"
+        NORMAL = "normal", _("一般督办")
+        KEY = "key", _("重点督办")
+        LISTED = "listed", _("挂牌督办")
 
     class Flow(models.TextChoices):
-        VERIFY = "verify", "核实整改"
-        PLAN = "plan", "整改方案"
+        VERIFY = "verify", _("核实整改")
+        PLAN = "plan", _("整改方案")
 
     class Status(models.TextChoices):
-        VERIFYING = "verifying", "待核实整改"
-        PLANNING = "planning", "待报整改方案"
-        PLAN_REVIEW = "plan_review", "整改方案待审核"
-        IN_PROGRESS = "in_progress", "整改中"
-        ACCEPTANCE = "acceptance", "待验收"
-        VISIT = "visit", "待回访"
-        CLOSED = "closed", "已办结"
+        VERIFYING = "verifying", _("待核实整改")
+        PLANNING = "planning", _("待报整改方案")
+        PLAN_REVIEW = "plan_review", _("整改方案待审核")
+        IN_PROGRESS = "in_progress", _("整改中")
+        ACCEPTANCE = "acceptance", _("待验收")
+        VISIT = "visit", _("待回访")
+        CLOSED = "closed", _("已办结")
 
     class Finding(models.TextChoices):
-        TRUE = "true", "属实"
-        FALSE = "false", "不属实"
+        TRUE = "true", _("属实")
+        FALSE = "false", _("不属实")
 
     source_kind = models.CharField("来源", max_length=12, choices=SourceKind.choices)
     source_id = models.BigIntegerField("来源记录", null=True, blank=True)
@@ -290,10 +291,10 @@ class Plan(models.Model):
     next version starts as a copy of it."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        SUBMITTED = "submitted", "待审核"
-        APPROVED = "approved", "已通过"
-        RETURNED = "returned", "已退回"
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("待审核")
+        APPROVED = "approved", _("已通过")
+        RETURNED = "returned", _("已退回")
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="plans")
     version = models.PositiveSmallIntegerField("版本")
@@ -327,10 +328,10 @@ class Measure(models.Model):
     责任部门和责任人、检查验收标准), and the unit's report that it is done."""
 
     class CauseKind(models.TextChoices):
-        THINKING = "thinking", "思想观念"
-        SYSTEM = "system", "制度措施"
-        QUALITY = "quality", "干部素质"
-        MECHANISM = "mechanism", "体制机制"
+        THINKING = "thinking", _("思想观念")
+        SYSTEM = "system", _("制度措施")
+        QUALITY = "quality", _("干部素质")
+        MECHANISM = "mechanism", _("体制机制")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures")
     problem = models.ForeignKey(
@@ -372,9 +373,9 @@ class ProgressReport(DeadlineFields):
     the rectification done before its date) is waived."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "待报告"
-        FILED = "filed", "已报告"
-        WAIVED = "waived", "免报"
+        SCHEDULED = "scheduled", _("待报告")
+        FILED = "filed", _("已报告")
+        WAIVED = "waived", _("免报")
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="progress")
     due_on = models.DateField("应报日期", null=True, blank=True)
@@ -446,9 +447,9 @@ class Extension(models.Model):
     """延期申请: asked by the unit before its deadline, decided by the office, reason kept."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待审批"
-        APPROVED = "approved", "已批准"
-        REFUSED = "refused", "未批准"
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("未批准")
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="extensions")
     stage = models.CharField("延期环节", max_length=12, choices=Task.Status.choices)
@@ -486,23 +487,23 @@ class TaskEvent(models.Model):
     """整改任务办理过程: one line of the task's history, in the order it happened."""
 
     class Kind(models.TextChoices):
-        OPEN = "open", "立项"
-        VERIFY = "verify", "填报核实整改"
-        REQUIRE_PLAN = "require_plan", "要求制定整改方案"
-        SUBMIT_PLAN = "submit_plan", "报送整改方案"
-        APPROVE_PLAN = "approve_plan", "审核通过整改方案"
-        RETURN_PLAN = "return_plan", "退回整改方案"
-        PROGRESS = "progress", "报告整改进展"
-        MEASURE = "measure", "报告措施完成"
-        COMPLETE = "complete", "报送整改情况报告"
-        ACCEPT = "accept", "验收通过"
-        REFUSE = "refuse", "验收不通过"
-        VISIT = "visit", "回访"
-        EXTENSION = "extension", "申请延期"
-        EXTENSION_DECIDED = "extension_decided", "延期审批"
-        WARN = "warn", "到期预警"
-        ESCALATE = "escalate", "超期督办"
-        MIGRATED = "migrated", "迁移"
+        OPEN = "open", _("立项")
+        VERIFY = "verify", _("填报核实整改")
+        REQUIRE_PLAN = "require_plan", _("要求制定整改方案")
+        SUBMIT_PLAN = "submit_plan", _("报送整改方案")
+        APPROVE_PLAN = "approve_plan", _("审核通过整改方案")
+        RETURN_PLAN = "return_plan", _("退回整改方案")
+        PROGRESS = "progress", _("报告整改进展")
+        MEASURE = "measure", _("报告措施完成")
+        COMPLETE = "complete", _("报送整改情况报告")
+        ACCEPT = "accept", _("验收通过")
+        REFUSE = "refuse", _("验收不通过")
+        VISIT = "visit", _("回访")
+        EXTENSION = "extension", _("申请延期")
+        EXTENSION_DECIDED = "extension_decided", _("延期审批")
+        WARN = "warn", _("到期预警")
+        ESCALATE = "escalate", _("超期督办")
+        MIGRATED = "migrated", _("迁移")
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
@@ -578,9 +579,9 @@ class Drive(models.Model):
     学习动员 → 查找问题 → 整改规范 → 检查验收)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "筹备中"
-        ACTIVE = "active", "进行中"
-        CLOSED = "closed", "已结束"
+        DRAFT = "draft", _("筹备中")
+        ACTIVE = "active", _("进行中")
+        CLOSED = "closed", _("已结束")
 
     name = models.CharField("活动名称", max_length=100)
     description = models.TextField("活动说明", blank=True)
@@ -635,10 +636,10 @@ class DriveReport(DeadlineFields):
     """One unit's report for one phase of a drive."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待报送"
-        SUBMITTED = "submitted", "已报送"
-        ACCEPTED = "accepted", "已审阅"
-        RETURNED = "returned", "退回补充"
+        PENDING = "pending", _("待报送")
+        SUBMITTED = "submitted", _("已报送")
+        ACCEPTED = "accepted", _("已审阅")
+        RETURNED = "returned", _("退回补充")
 
     phase = models.ForeignKey(DrivePhase, on_delete=models.CASCADE, related_name="reports")
     unit = models.ForeignKey(

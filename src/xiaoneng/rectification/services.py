@@ -33,6 +33,7 @@ from django.utils import timezone
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Staff, Unit
 from xiaoneng.supervision import services as supervision
@@ -535,13 +536,17 @@ def open_task(actor: Actor, request: OpenTask) -> Task:
         audit.Action.CREATE,
         task,
         after=audit.snapshot(task),
-        summary=f"立整改任务（{task.get_source_kind_display()}，{task.get_level_display()}）",
+        summary=f"立整改任务（{chinese_display(task, 'source_kind')}，"
+        f"{chinese_display(task, 'level')}）",
     )
     _event(task, TaskEvent.Kind.OPEN, actor, built.note, at=task.opened_at)
     if task.flow == Task.Flow.VERIFY:
         heading, what = f"请核实整改：{task.title}", "核实整改"
     else:
-        heading, what = f"新的整改任务（{task.get_level_display()}）：{task.title}", "报送整改方案"
+        heading, what = (
+            f"新的整改任务（{chinese_display(task, 'level')}）：{task.title}",
+            "报送整改方案",
+        )
     _notify_unit(
         task,
         heading[:200],
@@ -577,7 +582,7 @@ def verify(actor: Actor, task: Task, *, finding: str, verification: str, measure
     t.finding, t.verification, t.measures = finding, verification, measures
     t.verified_at, t.verified_by, t.completed_at = now, _user(actor), now
     enter_stage(t, Status.VISIT, now)
-    _event(t, TaskEvent.Kind.VERIFY, actor, f"{t.get_finding_display()}。{verification}")
+    _event(t, TaskEvent.Kind.VERIFY, actor, f"{chinese_display(t, 'finding')}。{verification}")
     return step.finish(
         summary="核实整改",
         fields=[

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.web.decorators import user_may_open
 
@@ -29,12 +30,12 @@ if TYPE_CHECKING:
 class SourceKind(models.TextChoices):
     """来源: the finders of problems. The first three are public (公示 of what was done)."""
 
-    COMPLAINT = "complaint", "效能投诉"
-    RATING = "rating", "差评"
-    EVALUATION = "evaluation", "千人评议"
-    INSPECTION = "inspection", "明查暗访"
-    ASSESSMENT = "assessment", "绩效考评"
-    MANUAL = "manual", "督查督办"
+    COMPLAINT = "complaint", _("效能投诉")
+    RATING = "rating", _("差评")
+    EVALUATION = "evaluation", _("千人评议")
+    INSPECTION = "inspection", _("明查暗访")
+    ASSESSMENT = "assessment", _("绩效考评")
+    MANUAL = "manual", _("督查督办")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from xiaoneng.i18n import chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.notifications.services import LeaderCache
 from xiaoneng.supervision.watches import Watch, on_calendar_change, register
@@ -32,7 +33,7 @@ def _event_rows(tasks: list[Task], kind: str, now: datetime, note) -> None:
 
 
 def _stage(task: Task) -> str:
-    return task.get_status_display()
+    return chinese_display(task, "status")
 
 
 def _body(task: Task) -> str:

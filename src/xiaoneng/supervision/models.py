@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -67,28 +69,28 @@ class Card(models.Model):
     """牌 (黄牌/红牌): a formal, recorded warning to a unit and, where known, a person."""
 
     class Color(models.TextChoices):
-        YELLOW = "yellow", "黄牌"
-        RED = "red", "红牌"
+        YELLOW = "yellow", _("黄牌")
+        RED = "red", _("红牌")
 
     class Cause(models.TextChoices):
-        STEP_OVERDUE = "step_overdue", "环节超时"
-        REPEATED_CORRECTION = "repeated_correction", "重复补正（违反一次性告知）"
-        VETO_UNFILED = "veto_unfiled", "否决事项未报告备案"
-        CASE_OVERDUE = "case_overdue", "办件超过承诺时限"
-        FEE_OUTSIDE_CATALOG = "fee_outside_catalog", "目录外收费"
-        YELLOW_ACCUMULATION = "yellow_accumulation", "黄牌累计"
-        COMPLAINT_OVERDUE = "complaint_overdue", "投诉办理超期"
-        COMPLAINT_SUBSTANTIATED = "complaint_true", "效能投诉属实"
-        RATING_RECTIFY_OVERDUE = "rating_rectify_overdue", "差评整改超期"
-        RECTIFY_PLAN_OVERDUE = "rectify_plan_overdue", "整改方案逾期未报"
-        RECTIFY_OVERDUE = "rectify_overdue", "整改逾期未完成"
-        INSPECTION_FINDING = "inspection_finding", "明查暗访发现问题"
+        STEP_OVERDUE = "step_overdue", _("环节超时")
+        REPEATED_CORRECTION = "repeated_correction", _("重复补正（违反一次性告知）")
+        VETO_UNFILED = "veto_unfiled", _("否决事项未报告备案")
+        CASE_OVERDUE = "case_overdue", _("办件超过承诺时限")
+        FEE_OUTSIDE_CATALOG = "fee_outside_catalog", _("目录外收费")
+        YELLOW_ACCUMULATION = "yellow_accumulation", _("黄牌累计")
+        COMPLAINT_OVERDUE = "complaint_overdue", _("投诉办理超期")
+        COMPLAINT_SUBSTANTIATED = "complaint_true", _("效能投诉属实")
+        RATING_RECTIFY_OVERDUE = "rating_rectify_overdue", _("差评整改超期")
+        RECTIFY_PLAN_OVERDUE = "rectify_plan_overdue", _("整改方案逾期未报")
+        RECTIFY_OVERDUE = "rectify_overdue", _("整改逾期未完成")
+        INSPECTION_FINDING = "inspection_finding", _("明查暗访发现问题")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "有效"
-        CONTESTED = "contested", "申诉中"
-        UPHELD = "upheld", "申诉已驳回"
-        WITHDRAWN = "withdrawn", "已撤销"
+        ACTIVE = "active", _("有效")
+        CONTESTED = "contested", _("申诉中")
+        UPHELD = "upheld", _("申诉已驳回")
+        WITHDRAWN = "withdrawn", pgettext_lazy("牌的状态", "已撤销")
 
     color = models.CharField("颜色", max_length=6, choices=Color.choices)
     cause = models.CharField("事由", max_length=30, choices=Cause.choices)
@@ -193,18 +195,18 @@ class SupervisionRule(models.Model):
     """监察规则 per handling type (办件类型); a missing row means the defaults below."""
 
     class CorrectionMode(models.TextChoices):
-        RESTART = "restart", "补正材料到达后重新计算时限"
-        RESUME = "resume", "补正材料到达后继续计算时限"
+        RESTART = "restart", _("补正材料到达后重新计算时限")
+        RESUME = "resume", _("补正材料到达后继续计算时限")
 
     handling_type = models.CharField(
         "办件类型",
         max_length=10,
         unique=True,
         choices=[
-            ("instant", "即办件"),
-            ("promised", "承诺件"),
-            ("joint", "联办件"),
-            ("reported", "上报件"),
+            ("instant", _("即办件")),
+            ("promised", _("承诺件")),
+            ("joint", _("联办件")),
+            ("reported", _("上报件")),
         ],
     )
     warn_days = models.PositiveSmallIntegerField(

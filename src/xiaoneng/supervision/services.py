@@ -16,6 +16,7 @@ from django.utils import timezone
 from xiaoneng.accounts.roles import Role
 from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Staff, Unit
 
@@ -173,7 +174,7 @@ def _announce(created: list[Card], consumed: dict[int, list[int]] | None = None)
             notifications.Message(
                 recipients=recipients(card.unit, card.staff),
                 kind="card",
-                title=f"{card.get_color_display()}：{card.get_cause_display()}",
+                title=f"{chinese_display(card, 'color')}：{chinese_display(card, 'cause')}",
                 body=card.summary,
                 link=f"/office/cards/{card.pk}/",
                 dedupe_key=f"card:{card.pk}",
@@ -321,7 +322,7 @@ def _release(red: Card, yellow: Card, actor: User) -> list[Card]:
     red.status = Card.Status.WITHDRAWN
     red.decision_reason = (
         f"所累计的黄牌（{timezone.localtime(yellow.raised_at):%Y-%m-%d} "
-        f"{yellow.get_cause_display()}）已撤销，有效黄牌不足{held}张，本红牌随之撤销；"
+        f"{chinese_display(yellow, 'cause')}）已撤销，有效黄牌不足{held}张，本红牌随之撤销；"
         "其余黄牌重新计入累计"
     )
     red.decided_at = now
@@ -362,7 +363,7 @@ def contest_card(actor: User, card: Card, reason: str) -> Card:
     if not reason:
         raise ValidationError({"reason": "请填写申诉理由"})
     if card.status != Card.Status.ACTIVE:
-        raise ValidationError(f"该牌当前状态为“{card.get_status_display()}”，不能申诉")
+        raise ValidationError(f"该牌当前状态为“{chinese_display(card, 'status')}”，不能申诉")
     before = audit.snapshot(card)
     card.status = Card.Status.CONTESTED
     card.contest_reason = reason

@@ -8,16 +8,17 @@ that year wholesale), or single days edited by hand (which win over the package 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CalendarDay(models.Model):
     class Kind(models.TextChoices):
-        HOLIDAY = "holiday", "放假"
-        WORKDAY = "workday", "调休上班"
+        HOLIDAY = "holiday", _("放假")
+        WORKDAY = "workday", _("调休上班")
 
     class Source(models.TextChoices):
-        IMPORT = "import", "导入"
-        MANUAL = "manual", "手工"
+        IMPORT = "import", _("导入")
+        MANUAL = "manual", _("手工")
 
     date = models.DateField("日期", unique=True)
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)

@@ -20,6 +20,7 @@ from xiaoneng.demo.builder import (
     build_demo,
     existing_data,
 )
+from xiaoneng.i18n import chinese_labels
 from xiaoneng.org.models import FirstInquiry, Unit
 
 
@@ -41,8 +42,8 @@ def format_table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def format_summary(summary: DemoSummary) -> list[str]:
-    kinds = dict(Unit.Kind.choices)
-    statuses = dict(FirstInquiry.Status.choices)
+    kinds = chinese_labels(Unit.Kind)
+    statuses = chinese_labels(FirstInquiry.Status)
     # Top-down order reads better than the order the kinds were declared in.
     order = ["region", "district", "centre", "window", "department", "section"]
     order += [k for k in summary.units_by_kind if k not in order]
