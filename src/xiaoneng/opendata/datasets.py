@@ -24,6 +24,7 @@ from xiaoneng.bulletins import services as bulletins
 from xiaoneng.cases.models import CaseMonthStat
 from xiaoneng.casestats import services as casestats
 from xiaoneng.catalog.models import ServiceItem, ServiceItemVersion
+from xiaoneng.i18n import chinese_labels
 from xiaoneng.org.models import Unit
 from xiaoneng.ratings import services as ratings
 from xiaoneng.ratings.models import Level, Rating
@@ -367,7 +368,7 @@ RATING_FIGURES = (
     _count("ratings", "评价件数", suppressible=True),
     *(
         _count(f"level_{level}", label, suppressible=True)
-        for level, label in sorted(Level.choices, reverse=True)
+        for level, label in sorted(chinese_labels(Level).items(), reverse=True)
     ),
     _count("bad", "差评件数", "不满意与非常不满意", suppressible=True),
     *_rate_fields(

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import feedgenerator
 
+from xiaoneng.i18n import in_source_language
 from xiaoneng.workdays import SHANGHAI
 
 from .registry import Entry, feed_sources, register_feed
@@ -107,6 +108,7 @@ def entries(limit: int = FEED_SIZE) -> list[Entry]:
     return sorted(found, key=lambda e: (e.updated, e.key), reverse=True)[:limit]
 
 
+@in_source_language
 def atom(absolute: Callable[[str], str]) -> bytes:
     """The feed as Atom 1.0 (RFC 4287); ``absolute`` turns a site path into a full URL."""
     shown = entries()

@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from xiaoneng.bulletins.services import Period
+from xiaoneng.i18n import in_source_language
 
 from . import datasets as builtin
 from .registry import Dataset, Field, Row, Snapshot, Value, datasets
@@ -246,8 +247,10 @@ def descriptor(period: Period, as_of: datetime, tables: tuple[Table, ...]) -> di
     }
 
 
+@in_source_language
 def build(period: Period, now: datetime | None = None) -> Release:
-    """Every dataset of the month, read at ``now``, as files."""
+    """Every dataset of the month, read at ``now``, as files (in Chinese, whoever asked first:
+    the release is cached and shared)."""
     snapshot = Snapshot(period, now or timezone.now())
     tables = tuple(table(d, snapshot) for d in datasets())
     files: list[tuple[str, bytes]] = []
