@@ -74,7 +74,11 @@ class OfficeComplaintForm(ComplaintFields):
         label="热线号码", required=False, max_length=20, help_text="如 12345、96150"
     )
     kind = forms.ChoiceField(
-        label="诉求类型", choices=Complaint.Kind.choices, initial=Complaint.Kind.COMPLAINT
+        label="诉求类型",
+        choices=Complaint.Kind.choices,
+        initial=Complaint.Kind.COMPLAINT,
+        required=False,
+        help_text="不选按投诉",
     )
     field_order = ["channel", "caller_line", "kind"]
 
@@ -93,7 +97,7 @@ class AcceptForm(forms.Form):
     share_attachments = forms.BooleanField(
         label="将附件转交承办单位（请先确认附件中没有投诉人身份信息）", required=False
     )
-    kind = forms.ChoiceField(label="诉求类型", choices=Complaint.Kind.choices)
+    kind = forms.ChoiceField(label="诉求类型", choices=Complaint.Kind.choices, required=False)
     confirm_push_down = forms.BooleanField(label=PUSH_DOWN_LABEL, required=False)
     note = forms.CharField(
         label="转办意见", widget=forms.Textarea(attrs={"rows": 3}), required=False

@@ -1364,6 +1364,7 @@ def dashboard_queue(user, now: datetime | None = None) -> ComplaintQueue | None:
     if role in OFFICE_ROLES:
         spec = [
             ("submitted", _("待受理"), Q(status=status.SUBMITTED), "status=submitted", False),
+            ("objected", _("待审核退单"), Q(status=status.OBJECTED), "status=objected", False),
             ("review", _("待审核调查结论"), Q(status=status.REVIEW), "status=review", False),
             ("approved", _("待答复"), Q(status=status.APPROVED), "status=approved", False),
             ("replied", _("待回访"), Q(status=status.REPLIED), "status=replied", False),

@@ -493,7 +493,7 @@ def route(request, pk: int):
                     accused_staff=d["accused_staff"],
                     share_attachments=d["share_attachments"],
                     note=d["note"],
-                    kind=d["kind"],
+                    kind=d["kind"] or None,
                     confirm_push_down=d["confirm_push_down"],
                 )
                 messages.success(request, f"已受理并转{d['unit'].name}办理")
