@@ -23,11 +23,12 @@ from xiaoneng.org.models import Unit
 from xiaoneng.rectification import services as rectification
 from xiaoneng.rectification.models import Task
 from xiaoneng.rectification.sources import SourceKind
+from xiaoneng.rectification.views import DOCX, download
 from xiaoneng.web.decorators import office_required, user_may_open
 from xiaoneng.web.forms import apply_errors
 from xiaoneng.web.throttle import over_limit
 
-from . import services, suggestions
+from . import documents, services, suggestions
 from .forms import (
     AcceptForm,
     FindingForm,
@@ -542,6 +543,21 @@ def reveal(request, pk: int):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@office_required(Role.ADMIN, Role.OFFICE)
+def written_notice(request, pk: int):
+    """书面通报 (Word) of a complaint still unhandled after its 催办."""
+    complaint = _complaint(request, pk)
+    urge = getattr(complaint, "urge", None)
+    if urge is None or urge.noticed_at is None:
+        raise Http404("该投诉没有书面通报")
+    return download(
+        documents.written_notice(complaint),
+        documents.notice_filename(complaint),
+        DOCX,
+        f"{complaint.number}-notice.docx",
+    )
 
 
 @office_required(*LIST_ROLES)

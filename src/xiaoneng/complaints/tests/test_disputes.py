@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from docx import Document
 
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit.models import AuditEntry
@@ -238,7 +240,7 @@ def test_merge_refusals_and_the_decline_of_a_main(client, users, org, category):
 # ---- 12345 preset: limits per type, 催办 and 书面通报 -----------------------------------------
 
 
-def test_limits_per_type_and_urge_then_written_notice(users, org, category):
+def test_limits_per_type_and_urge_then_written_notice(client, users, org, category):
     ComplaintRules.objects.create(tier_preset="hotline")
     office = users[Role.OFFICE]
     with time_machine.travel(MONDAY, tick=False):
@@ -263,6 +265,17 @@ def test_limits_per_type_and_urge_then_written_notice(users, org, category):
     assert Notification.objects.filter(title__startswith="书面通报").exists()
     sweep(now=datetime(2026, 6, 20, 8, tzinfo=SHANGHAI))  # exactly once
     assert ComplaintEvent.objects.filter(complaint=consult, kind="notice").count() == 1
+    # The written 通报 in Word, for the office only.
+    client.force_login(office)
+    page = client.get(reverse("complaints:detail", args=[consult.pk])).content.decode()
+    assert "已发催办通知" in page and "通报（Word）" in page
+    word = client.get(reverse("complaints:notice", args=[consult.pk]))
+    assert word.status_code == 200 and word["Content-Type"].endswith("document")
+    text = "".join(p.text for p in Document(io.BytesIO(word.content)).paragraphs)
+    assert consult.number in text and "催办通知后仍未办理" in text and "王某" not in text
+    assert client.get(reverse("complaints:notice", args=[complaint.pk])).status_code == 404
+    client.force_login(users[Role.LIAISON])
+    assert client.get(reverse("complaints:notice", args=[consult.pk])).status_code == 403
     # A finding disarms the escalation of the other complaint.
     services.submit_finding(users[Role.LIAISON], _fresh(complaint), finding="false", text="无")
     assert not Urge.objects.get(complaint=complaint).deadline_open
