@@ -312,7 +312,10 @@ def _detail_context(request, complaint: Complaint, **forms) -> dict:
         or RerouteForm(initial={"unit": _suggested(complaint)}),
         "merge_form": forms.get("merge_form") or MergeForm(),
         "disputes": services.dispute_lines(complaint),
-        "merged": complaint.merged.all().order_by("pk"),
+        # Only what this user may open: a repeat has no handling unit until it is answered.
+        "merged": Complaint.objects.visible_to(user).filter(merged_into=complaint).order_by("pk"),
+        "main_opens": complaint.merged_into_id is not None
+        and Complaint.objects.visible_to(user).filter(pk=complaint.merged_into_id).exists(),
         "urge": getattr(complaint, "urge", None) if office else None,
         **_rectification(user, complaint, forms.get("rectify_form")),
         "failed": forms.get("failed", ""),

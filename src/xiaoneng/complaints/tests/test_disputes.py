@@ -295,3 +295,22 @@ def test_the_inclusive_rule_counts_the_day_of_routing(users, org, category):
         services.accept(users[Role.OFFICE], complaint, unit=org.dept_a)
     # 15 working days counting Monday itself (19 June is 端午节): Monday 22 June, not Tuesday.
     assert _fresh(complaint).due_at.astimezone(SHANGHAI).date() == datetime(2026, 6, 22).date()
+
+
+def test_a_unit_sees_only_the_repeats_it_may_open(client, users, org, category):
+    office, liaison = users[Role.OFFICE], users[Role.LIAISON]
+    main, _ = _file(users, category)
+    repeat, _ = _file(users, category)
+    services.accept(office, main, unit=org.dept_a)
+    services.merge(office, repeat, _fresh(main))
+    client.force_login(liaison)
+    page = client.get(reverse("complaints:detail", args=[main.pk])).content.decode()
+    # Not answered yet: the repeat has no unit and is not the liaison's to open (no link).
+    assert f'href="/office/complaints/{repeat.pk}/"' not in page
+    services.submit_finding(liaison, _fresh(main), finding="false", text="查无此事")
+    services.approve(office, _fresh(main))
+    services.reply(office, _fresh(main), "经查不属实")
+    page = client.get(reverse("complaints:detail", args=[main.pk])).content.decode()
+    assert f'href="/office/complaints/{repeat.pk}/"' in page
+    page = client.get(reverse("complaints:detail", args=[repeat.pk])).content.decode()
+    assert f'href="/office/complaints/{main.pk}/"' in page
