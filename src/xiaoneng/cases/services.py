@@ -564,7 +564,7 @@ def _validate_timeline(
 
     Stored events were valid when they arrived; new ones are checked in time order, so an event
     that arrives late but happened before the case was finished is still accepted."""
-    rule_max = rules[case.item.handling_type].max_extension_days
+    rule_max = extension_limit(case.item_version, rules[case.item.handling_type])
     timeline = [(e.at, e.kind, e.step_code, e.data.get("result"), None) for e in stored]
     timeline += [
         (i.event.at, i.event.kind, i.event.step_code or "", i.event.result, i)
@@ -652,6 +652,21 @@ def _check(
 # ---- recomputation -------------------------------------------------------------------------------
 
 
+def extension_limit(version: ServiceItemVersion, rule: SupervisionRule) -> int:
+    """The longest 延期 a case may take: what the law of its version allows (法定可延长), else
+    the supervision rule's ceiling for its handling type."""
+    if version.extension_days is not None:
+        return version.extension_days
+    return rule.max_extension_days
+
+
+def correction_restarts(version: ServiceItemVersion, rule: SupervisionRule) -> bool:
+    """Does a completed 补正 restart the count? The version's law says so when it says
+    anything (政府信息公开条例 2019: yes); otherwise the supervision rule decides."""
+    mode = version.correction_mode or rule.correction_mode
+    return mode == SupervisionRule.CorrectionMode.RESTART
+
+
 def _rules() -> dict[str, SupervisionRule]:
     rules = {r.handling_type: r for r in SupervisionRule.objects.all()}
     return {t: rules.get(t) or SupervisionRule(handling_type=t) for t in HandlingType.values}
@@ -700,7 +715,7 @@ def refresh_cases(
             ],
             committed_limit=version.committed_limit_days,
             warn_days=warn_days,
-            correction_restarts=rule.correction_mode == SupervisionRule.CorrectionMode.RESTART,
+            correction_restarts=correction_restarts(version, rule),
             steps=[StepPlan(s.code, s.limit_days) for s in case_steps],
             calendar=calendar,
             now=now,
@@ -756,6 +771,8 @@ VERSION_FIELDS = (
     "committed_limit_days",
     "warn_days",
     "fee_free",
+    "extension_days",
+    "correction_mode",
 )
 CASE_FIELDS = [
     "status",
@@ -1171,7 +1188,7 @@ def live_state(case: Case, now: datetime | None = None) -> CaseState:
         [Ev(e.kind, e.at, n, e.step_code, e.data) for n, e in enumerate(events)],
         committed_limit=version.committed_limit_days,
         warn_days=rule.warn_days if rule.warn_days is not None else version.warn_days,
-        correction_restarts=rule.correction_mode == SupervisionRule.CorrectionMode.RESTART,
+        correction_restarts=correction_restarts(version, rule),
         steps=[StepPlan(s.code, s.limit_days) for s in steps],
         calendar=get_calendar(),
         now=now,

@@ -68,7 +68,11 @@ ITEM_COLUMNS = (
     Column("可网上办理", "online_available", width=10),
     Column("备注", "note", required=False, width=20),
     Column("在用", "is_active", required=False, width=6),
+    Column("法定可延长（工作日）", "extension_days", required=False, width=10),
+    Column("补正后计时", "correction_mode", required=False, width=16),
 )
+#: 补正后计时 as the sheet writes it; the import takes the words or the codes.
+CORRECTION_WORDS = {"restart": "重新计算", "resume": "继续计算"}
 MATERIAL_COLUMNS = (
     Column("事项编码", "item", width=18),
     Column("序号", "order", width=6),
@@ -109,6 +113,7 @@ HELP_TEXT = (
     "办件类型填：即办件、承诺件、联办件、上报件。是否类的列填“是”或“否”。日期写作 2026-01-01。",
     "时限都以工作日计。即办件当场办结：承诺时限、预警提前量和各环节时限都填 0。",
     "承诺时限不能超过法定时限；各环节时限合计（同一并联组的环节只计其中最长的）不能超过承诺时限。",
+    "法定可延长、补正后计时可不填（按电子监察规则）；补正后计时填“重新计算”或“继续计算”。",
     "材料形式填：原件、复印件、原件和复印件、电子件。不收费的事项在“收费”表中不列任何行。",
     "承办单位编码只在联办件中填写其他单位；为空表示由事项的实施单位承办。",
     "已有的事项：内容与最新版本相同则不作改动；内容不同则按“生效日期”发布新版本（不能早于今天）。",
@@ -174,6 +179,8 @@ def export_workbook(items: QuerySet[ServiceItem]) -> bytes:
                 _yes(version.online_available),
                 version.note,
                 _yes(item.is_active),
+                version.extension_days,
+                CORRECTION_WORDS.get(version.correction_mode, ""),
             ]
         )
         for m in version.materials.all():
@@ -361,6 +368,9 @@ def read_workbook(
         if active is None:
             problems.append((ITEM_SHEET, number, "is_active", "“在用”只能填“是”或“否”"))
         version = {k: row.get(k) for k in services.VERSION_FIELDS}
+        words = {word: code for code, word in CORRECTION_WORDS.items()}
+        mode = _cell_text(version.get("correction_mode"))
+        version["correction_mode"] = words.get(mode, mode)
         by_code[code] = len(inputs)
         inputs.append(
             services.ItemInput(

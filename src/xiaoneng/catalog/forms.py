@@ -86,6 +86,21 @@ class VersionForm(forms.Form):
     warn_days = forms.IntegerField(
         label=_label("warn_days"), min_value=0, initial=2, help_text="剩余工作日不超过此数时亮黄灯"
     )
+    extension_days = forms.IntegerField(
+        label=_label("extension_days"),
+        min_value=0,
+        required=False,
+        help_text="依法经批准可延长的最长期限（如政府信息公开条例：20）；不填按电子监察规则",
+    )
+    correction_mode = forms.ChoiceField(
+        label="补正后计时",
+        required=False,
+        choices=[
+            ("", "按电子监察规则"),
+            ("restart", "补正材料到达后重新计算时限"),
+            ("resume", "补正材料到达后继续计算时限"),
+        ],
+    )
     fee_free = forms.BooleanField(label="不收费", required=False, initial=True)
     result_document = forms.CharField(
         label=_label("result_document"), max_length=200, required=False

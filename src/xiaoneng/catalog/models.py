@@ -126,6 +126,26 @@ class ServiceItemVersion(models.Model):
     warn_days = models.PositiveIntegerField(
         "预警提前量（工作日）", default=2, help_text="剩余工作日不超过此数时亮黄灯"
     )
+    # What the law of this version says beyond the limit itself (e.g. 政府信息公开条例 2007:
+    # 15 + 15 working days; 2019: 20 + 20, 补正 restarts the count). Blank: the supervision
+    # rule of the item's handling type decides, as before.
+    extension_days = models.PositiveIntegerField(
+        "法定可延长（工作日）",
+        null=True,
+        blank=True,
+        help_text="依法经批准可延长的最长期限；不填按电子监察规则的延期上限",
+    )
+    correction_mode = models.CharField(
+        "补正后计时",
+        max_length=8,
+        blank=True,
+        default="",
+        choices=[
+            ("", "按电子监察规则"),
+            ("restart", "补正材料到达后重新计算时限"),
+            ("resume", "补正材料到达后继续计算时限"),
+        ],
+    )
     result_document = models.CharField("办理结果", max_length=200, blank=True)
     where_to_apply = models.CharField("办理地点", max_length=300, blank=True)
     office_hours = models.CharField("办理时间", max_length=200, blank=True)

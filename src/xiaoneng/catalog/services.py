@@ -58,7 +58,11 @@ VERSION_FIELDS = (
     "supervision_phone",
     "online_available",
     "note",
+    "extension_days",
+    "correction_mode",
 )
+#: 补正后计时 as a version may set it ("": the supervision rule decides).
+CORRECTION_MODES = ("", "restart", "resume")
 MATERIAL_FIELDS = ("order", "name", "form", "copies", "mandatory", "note")
 FEE_FIELDS = ("name", "standard", "amount", "basis")
 STEP_FIELDS = ("order", "code", "name", "limit_days", "unit", "parallel_group")
@@ -296,6 +300,14 @@ def _check_version(version: dict[str, Any], instant: bool, problems: list[Proble
                 message = f"{_label(V, name)}只能填“是”或“否”"
                 problems.append(Problem("version", message, None, name))
             v[name] = bool(flag)
+        elif name == "extension_days":
+            v[name] = _whole(problems, "version", None, V, name, raw, minimum=0, required=False)
+        elif name == "correction_mode":
+            v[name] = _text(raw)
+            if v[name] not in CORRECTION_MODES:
+                problems.append(
+                    Problem("version", "补正后计时只能为 restart、resume 或不填", None, name)
+                )
         elif name.endswith("_days"):
             v[name] = _whole(problems, "version", None, V, name, raw, minimum=0)
         else:

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from xiaoneng.audit.admin import AuditedAdmin
 
-from .models import Category, ComplaintRules
+from .models import Category, ComplaintRules, TownshipUnit
 
 
 @admin.register(Category)
@@ -13,4 +13,18 @@ class CategoryAdmin(AuditedAdmin):
 
 @admin.register(ComplaintRules)
 class ComplaintRulesAdmin(AuditedAdmin):
-    list_display = ("__str__", "accept_days", "handle_days", "review_days", "reply_days")
+    list_display = (
+        "__str__",
+        "accept_days",
+        "handle_days",
+        "review_days",
+        "reply_days",
+        "count_rule",
+        "tier_preset",
+    )
+
+
+@admin.register(TownshipUnit)
+class TownshipUnitAdmin(AuditedAdmin):
+    list_display = ("unit",)
+    autocomplete_fields = ()

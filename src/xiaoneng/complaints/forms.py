@@ -73,7 +73,17 @@ class OfficeComplaintForm(ComplaintFields):
     caller_line = forms.CharField(
         label="热线号码", required=False, max_length=20, help_text="如 12345、96150"
     )
-    field_order = ["channel", "caller_line"]
+    kind = forms.ChoiceField(
+        label="诉求类型",
+        choices=Complaint.Kind.choices,
+        initial=Complaint.Kind.COMPLAINT,
+        required=False,
+        help_text="不选按投诉",
+    )
+    field_order = ["channel", "caller_line", "kind"]
+
+
+PUSH_DOWN_LABEL = "确认交由乡镇（街道）办理（本件涉及部门职责时须效能办确认）"
 
 
 class AcceptForm(forms.Form):
@@ -87,8 +97,49 @@ class AcceptForm(forms.Form):
     share_attachments = forms.BooleanField(
         label="将附件转交承办单位（请先确认附件中没有投诉人身份信息）", required=False
     )
+    kind = forms.ChoiceField(label="诉求类型", choices=Complaint.Kind.choices, required=False)
+    confirm_push_down = forms.BooleanField(label=PUSH_DOWN_LABEL, required=False)
     note = forms.CharField(
         label="转办意见", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class ObjectForm(forms.Form):
+    """退单 by the handling unit."""
+
+    reason = forms.CharField(
+        label="退单理由",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="说明为何不属于本单位职责，及依据",
+    )
+    suggested_unit = forms.ModelChoiceField(
+        label="建议承办单位（可不填）",
+        queryset=Unit.objects.filter(is_active=True).order_by("path"),
+        required=False,
+        empty_label="不清楚",
+    )
+
+
+class RerouteForm(forms.Form):
+    """改派 after a 退单."""
+
+    unit = forms.ModelChoiceField(
+        label="改派至",
+        queryset=Unit.objects.filter(is_active=True).order_by("path"),
+        empty_label="请选择",
+    )
+    confirm_push_down = forms.BooleanField(label=PUSH_DOWN_LABEL, required=False)
+    note = forms.CharField(
+        label="改派意见", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class MergeForm(forms.Form):
+    """并单: the number of the complaint this one repeats."""
+
+    main = forms.CharField(label="主件投诉编号", max_length=30, help_text="如 TS20261203000123")
+    note = forms.CharField(
+        label="并单说明", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
 

@@ -1,8 +1,11 @@
 """效能投诉 (efficiency complaints, C4): complaints, their timeline, attachments and rules.
 
 A complaint moves submitted → (declined | handling → review → approved → replied → closed),
-with one reopen back to handling. Each stage has its own deadline in the shared
-``DeadlineFields``; the sweeper warns and escalates (督办) through ``watches.py``.
+with one reopen back to handling. While handling, the unit may object to the routing (退单, a
+``Dispute``) and the office re-routes (改派) or insists (维持原派); a repeat of another open
+complaint may be merged into it (并单: status merged, answered with the main complaint). Each
+stage has its own deadline in the shared ``DeadlineFields``; the sweeper warns and escalates
+(督办) through ``watches.py``.
 The complainant's identity is stored only as a Fernet token (``crypto.py``).
 """
 
@@ -14,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
 from xiaoneng.supervision.models import DeadlineFields
+from xiaoneng.workdays import CountRule
 
 # The office sees and handles everything; a unit sees only what was routed to its subtree
 # (分级负责、归口管理); leaders read their subtree. Supervisors file but do not browse.
@@ -54,6 +58,28 @@ class ComplaintRules(models.Model):
     review_days = models.PositiveSmallIntegerField("效能办审核时限", default=2)
     resubmit_days = models.PositiveSmallIntegerField("退回重办时限", default=5)
     reply_days = models.PositiveSmallIntegerField("答复及回访时限", default=5)
+    dispute_days = models.PositiveSmallIntegerField(
+        "退单时限", default=1, help_text="承办单位在转办后多少个工作日内可以退单"
+    )
+    dispute_review_days = models.PositiveSmallIntegerField("退单审核时限", default=1)
+    count_rule = models.CharField(
+        "时限计算规则",
+        max_length=10,
+        choices=[(r.value, r.label) for r in CountRule],
+        default=CountRule.NEXT_DAY.value,
+        help_text="次日起算：开始当日不计入；含本数：开始当日为工作日的计为第1日",
+    )
+    tier_preset = models.CharField(
+        "分类时限及催办",
+        max_length=10,
+        choices=[
+            ("", "统一时限（不分诉求类型）"),
+            ("hotline", "12345分类时限：咨询求助3日、投诉建议13日"),
+        ],
+        default="",
+        blank=True,
+        help_text="12345分类时限：超期次日发催办通知，再超5个工作日书面通报",
+    )
 
     class Meta:
         verbose_name = "投诉办理时限"
@@ -65,6 +91,22 @@ class ComplaintRules(models.Model):
     @classmethod
     def current(cls) -> ComplaintRules:
         return cls.objects.order_by("pk").first() or cls()
+
+
+class TownshipUnit(models.Model):
+    """乡镇（街道）名录: the units at the grassroots (基层). A matter routed to a department may go
+    down to one of them only with the office's express confirmation (不得随意下派)."""
+
+    unit = models.OneToOneField(
+        "org.Unit", verbose_name="单位", on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "乡镇（街道）"
+        verbose_name_plural = "乡镇（街道）名录"
+
+    def __str__(self) -> str:
+        return self.unit.name
 
 
 class ComplaintQuerySet(ScopedQuerySet):
@@ -92,6 +134,16 @@ class Complaint(DeadlineFields):
         APPROVED = "approved", _("待答复")
         REPLIED = "replied", _("已答复待回访")
         CLOSED = "closed", _("已办结")
+        OBJECTED = "objected", _("退单待审核")
+        MERGED = "merged", _("已并单")
+
+    class Kind(models.TextChoices):
+        """诉求类型 (as 12345 platforms sort them); the limits per type are a preset."""
+
+        COMPLAINT = "complaint", _("投诉")
+        CONSULT = "consult", _("咨询")
+        HELP = "help", _("求助")
+        SUGGEST = "suggest", _("建议")
 
     class Stage(models.TextChoices):
         """Whose clock is running: the office's (受理、审核、答复回访) or the unit's (办理)."""
@@ -100,6 +152,7 @@ class Complaint(DeadlineFields):
         HANDLE = "handle", _("办理")
         REVIEW = "review", _("审核")
         REPLY = "reply", _("答复回访")
+        DISPUTE = "dispute", _("退单审核")
         NONE = "", _("—")
 
     class Finding(models.TextChoices):
@@ -116,6 +169,7 @@ class Complaint(DeadlineFields):
     channel = models.CharField("渠道", max_length=12, choices=Channel.choices)
     caller_line = models.CharField("热线号码", max_length=20, blank=True, help_text="如12345")
     category = models.ForeignKey(Category, verbose_name="类别", on_delete=models.PROTECT)
+    kind = models.CharField("诉求类型", max_length=10, choices=Kind.choices, default=Kind.COMPLAINT)
     title = models.CharField("标题", max_length=100)
     content = models.TextField("投诉内容")
     named_unit = models.ForeignKey(
@@ -175,6 +229,15 @@ class Complaint(DeadlineFields):
     reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
     escalated = models.BooleanField("督办", default=False, db_index=True)
     escalated_at = models.DateTimeField("督办时间", null=True, blank=True)
+    # 并单: this complaint is a repeat of ``merged_into`` and is answered with it.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="并入",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+    )
     # Filed by another system (a hotline platform) through the API: which key's system and its
     # own record id, so that a resend is recognised (幂等). The body digest is an HMAC keyed
     # like the query codes: a plain hash of a body that holds the identity could be guessed.
@@ -230,6 +293,13 @@ class ComplaintEvent(models.Model):
         WARN = "warn", _("到期预警")
         ESCALATE = "escalate", _("超期督办")
         REVEAL = "reveal", _("查看投诉人身份")
+        OBJECT = "object", _("退单")
+        REROUTE = "reroute", _("改派")
+        INSIST = "insist", _("维持原派")
+        MERGE = "merge", _("并单")
+        UNMERGE = "unmerge", _("撤销并单")
+        URGE = "urge", _("催办通知")
+        NOTICE = "notice", _("书面通报")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
@@ -280,3 +350,78 @@ class Attachment(models.Model):
         """The stored file's extension (png, jpg, gif, pdf), checked against its bytes at upload."""
         name = self.file.name or ""
         return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+class Dispute(models.Model):
+    """退单: the handling unit objects to a routing, with a reason; the office decides — 改派
+    to another unit or 维持原派 — and the time the dispute took shows on the complaint."""
+
+    class Decision(models.TextChoices):
+        PENDING = "", "待审核"
+        REROUTE = "reroute", "改派"
+        INSIST = "insist", "维持原派"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="disputes")
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name="退单单位", on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField("退单理由")
+    suggested_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name="建议承办单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    filed_at = models.DateTimeField("退单时间")
+    filed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    #: The unit's own deadline when it objected; 维持原派 gives back the days it had left.
+    handle_due_before = models.DateTimeField("退单时办理期限", null=True, blank=True)
+    decision = models.CharField(
+        "审核结果", max_length=8, choices=Decision.choices, default="", blank=True
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField("审核意见", blank=True)
+    new_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name="改派单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    #: 改派 to a 乡镇（街道） from a department: the office confirmed it expressly.
+    push_down_confirmed = models.BooleanField("确认下派乡镇（街道）", default=False)
+
+    class Meta:
+        ordering = ["filed_at", "pk"]
+        verbose_name = "退单"
+        verbose_name_plural = "退单"
+
+    def __str__(self) -> str:
+        return f"退单（{self.unit.name}）"
+
+
+class Urge(DeadlineFields):
+    """催办 and 书面通报 after an overdue unit step, under the 12345 preset: ``warn_at`` is the
+    催办通知 (the working day after the deadline), ``due_at`` the written 通报 (5 working days
+    later). One row per complaint, re-armed for each new handling deadline."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="urge")
+    #: The handling deadline this escalation follows.
+    handle_due = models.DateTimeField("办理期限")
+    urged_at = models.DateTimeField("催办时间", null=True, blank=True)
+    noticed_at = models.DateTimeField("通报时间", null=True, blank=True)
+
+    class Meta(DeadlineFields.Meta):
+        verbose_name = "催办通报"
+        verbose_name_plural = "催办通报"
+
+    def __str__(self) -> str:
+        return "催办通报"

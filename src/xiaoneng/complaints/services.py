@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,10 +37,21 @@ from xiaoneng.supervision import services as supervision
 from xiaoneng.supervision.models import Card
 from xiaoneng.web import uploads
 from xiaoneng.workcalendar.services import get_calendar
+from xiaoneng.workdays import SHANGHAI, add_workdays_counted
 from xiaoneng.workflow import Actor, Step, Transition, Transitions, actor_role, is_person
 
 from . import crypto
-from .models import OFFICE_ROLES, Attachment, Category, Complaint, ComplaintEvent, ComplaintRules
+from .models import (
+    OFFICE_ROLES,
+    Attachment,
+    Category,
+    Complaint,
+    ComplaintEvent,
+    ComplaintRules,
+    Dispute,
+    TownshipUnit,
+    Urge,
+)
 
 Status = Complaint.Status
 TEXT_LIMIT = 5000
@@ -126,11 +138,14 @@ def set_deadline(
     complaint.overdue_at = None
 
 
-def _compute_deadline(complaint: Complaint) -> None:
+def _compute_deadline(complaint: Complaint, rule: str | None = None) -> None:
     calendar = get_calendar()
+    rule = rule or ComplaintRules.current().count_rule
     start, days = complaint.stage_started_at, complaint.stage_days
-    due = calendar.add_workdays(start, days)
-    warn = calendar.add_workdays(start, max(days - (complaint.stage_warn_days or 0), 0))
+    due = add_workdays_counted(start, days, rule, calendar)
+    warn = add_workdays_counted(
+        start, max(days - (complaint.stage_warn_days or 0), 0), rule, calendar
+    )
     complaint.due_at = due.due
     complaint.warn_at = min(warn.due, due.due)
     complaint.deadline_provisional = due.provisional or warn.provisional
@@ -141,10 +156,11 @@ def recompute_provisional(now: datetime | None = None) -> int:
     moved into the future is watched afresh; one still past keeps its handled flags."""
     now = now or timezone.now()
     changed = []
+    rule = ComplaintRules.current().count_rule
     for complaint in Complaint.objects.filter(
         deadline_open=True, deadline_provisional=True, stage_started_at__isnull=False
     ):
-        _compute_deadline(complaint)
+        _compute_deadline(complaint, rule)
         if complaint.due_at > now:
             complaint.overdue_at = None
         if complaint.warn_at > now:
@@ -152,6 +168,8 @@ def recompute_provisional(now: datetime | None = None) -> int:
         changed.append(complaint)
     fields = ["due_at", "warn_at", "deadline_provisional", "overdue_at", "warned_at"]
     Complaint.objects.bulk_update(changed, fields, batch_size=500)
+    for complaint in changed:
+        _sync_urge(complaint)
     return len(changed)
 
 
@@ -279,6 +297,7 @@ def submit_complaint(
     caller_line: str = "",
     files: list[UploadedFile] | None = None,
     now: datetime | None = None,
+    kind: str = Complaint.Kind.COMPLAINT,
 ) -> tuple[Complaint, str]:
     """提交投诉 on any channel. Returns the complaint and its query code (shown once, kept only
     as a keyed digest). ``actor`` is None for the public web form."""
@@ -308,6 +327,7 @@ def submit_complaint(
         caller_line=caller_line,
         files=files,
         now=now,
+        kind=kind,
     )
 
 
@@ -417,12 +437,15 @@ def _file_complaint(
     files: list[UploadedFile] | None = None,
     external: tuple[str, str, str] | None = None,
     code_for=None,
+    kind: str = Complaint.Kind.COMPLAINT,
 ) -> tuple[Complaint, str]:
     """Check and store a complaint; ``actor`` is a user, None (the public) or a system's name."""
     now = now or timezone.now()
     if category is None or not category.is_active:
         raise ValidationError({"category": "请选择投诉类别"})
     title = _text(title, "title", "标题", TITLE_LIMIT)
+    if kind not in Complaint.Kind.values:
+        raise ValidationError({"kind": "请选择诉求类型"})
     content = _text(content, "content", "投诉内容")
     identity = _check_identity(anonymous, identity, channel)
     if len(accused_name) > 50:
@@ -437,6 +460,7 @@ def _file_complaint(
             number=number,
             code_digest=crypto.code_digest(number, code),
             channel=channel,
+            kind=kind,
             caller_line=caller_line.strip()[:20] if channel == Complaint.Channel.HOTLINE else "",
             category=category,
             title=title,
@@ -484,7 +508,7 @@ def _who(actor: Actor, complaint: Complaint, action: str) -> str | None:
     """Who may act, where the table's roles do not say it all: the unit that handles the
     complaint submits the finding; the complainant or the office on their behalf answers the
     return visit and asks for the complaint to be handled again."""
-    if action == "finding":
+    if action in ("finding", "object"):
         if (
             is_person(actor)
             and Complaint.objects.editable_by(actor).filter(pk=complaint.pk).exists()
@@ -493,6 +517,22 @@ def _who(actor: Actor, complaint: Complaint, action: str) -> str | None:
         return "您无权办理该投诉"
     if action in ON_BEHALF and actor != COMPLAINANT and not is_office(actor):
         return ON_BEHALF[action]
+    return None
+
+
+def _may_object(complaint: Complaint) -> str | None:
+    """退单 only within ``dispute_days`` working days of the routing, once per routing, and
+    before any finding."""
+    if complaint.routed_at is None or complaint.finding_at is not None:
+        return "提交调查结论后不能退单"
+    rules = ComplaintRules.current()
+    limit = add_workdays_counted(
+        complaint.routed_at, rules.dispute_days, rules.count_rule, get_calendar()
+    ).due
+    if complaint.disputes.filter(filed_at__gte=complaint.routed_at).exists():
+        return "本次转办已经退过单，不能再次退单"
+    if timezone.now() > limit:
+        return f"已超过退单时限（转办后{rules.dispute_days}个工作日内）"
     return None
 
 
@@ -547,6 +587,43 @@ FLOW = Transitions(
         "visit": Transition(
             "回访", {Status.REPLIED}, Status.CLOSED, wrong_status="答复投诉人后才能回访"
         ),
+        "object": Transition(
+            "退单",
+            {Status.HANDLING},
+            Status.OBJECTED,
+            (Role.LIAISON,),
+            denied="只有承办单位的联络员可以退单",
+            wrong_status="承办单位办理中才能退单",
+            guard=_may_object,
+        ),
+        "reroute": Transition(
+            "改派", {Status.OBJECTED}, Status.HANDLING, OFFICE_ROLES, denied="只有效能办可以改派"
+        ),
+        "insist": Transition(
+            "维持原派",
+            {Status.OBJECTED},
+            Status.HANDLING,
+            OFFICE_ROLES,
+            denied="只有效能办可以审核退单",
+        ),
+        "merge": Transition(
+            "并单",
+            {Status.SUBMITTED},
+            Status.MERGED,
+            OFFICE_ROLES,
+            denied="只有效能办可以并单",
+            wrong_status="只有待受理的投诉可以并入其他投诉",
+        ),
+        "unmerge": Transition(
+            "撤销并单",
+            {Status.MERGED},
+            Status.SUBMITTED,
+            OFFICE_ROLES,
+            denied="只有效能办可以撤销并单",
+            wrong_status="已随主件答复的投诉不能再撤销并单",
+        ),
+        # The repeats merged into a complaint are answered with it (one reply for all).
+        "answer_merged": Transition("随主件答复", {Status.MERGED}, Status.REPLIED, OFFICE_ROLES),
         # Once only; the handling unit is set whenever the status allows a reopening.
         "reopen": Transition(
             "重新办理",
@@ -563,9 +640,11 @@ FLOW = Transitions(
 
 
 def _finish(step: Step[Complaint], summary: str, note: str) -> Complaint:
-    """Save the whole complaint and audit the step, then put it on the timeline."""
+    """Save the whole complaint and audit the step, then put it on the timeline; the 12345
+    preset's 催办/通报 follow the new handling deadline."""
     complaint = step.finish(summary=summary, fields=None)
     _event(complaint, ComplaintEvent.Kind(step.action), step.actor, note)
+    _sync_urge(complaint)
     return complaint
 
 
@@ -578,21 +657,30 @@ def accept(
     accused_staff: Staff | None = None,
     share_attachments: bool = False,
     note: str = "",
+    kind: str | None = None,
+    confirm_push_down: bool = False,
 ) -> Complaint:
-    """受理并转办: route to the responsible unit (分级负责、归口管理)."""
+    """受理并转办: route to the responsible unit (分级负责、归口管理). ``kind`` (诉求类型) may
+    be corrected here; it sets the limit under the 12345 preset. Routing to a 乡镇（街道）
+    a matter the complainant laid at another unit's door needs ``confirm_push_down``."""
     step = FLOW.begin(actor, complaint, "accept")
     if unit is None or not unit.is_active:
         raise ValidationError({"unit": "请选择承办单位"})
     if accused_staff is not None and not accused_staff.unit.is_within(unit):
         raise ValidationError({"accused_staff": "被投诉人应属于承办单位或其下属单位"})
+    if kind is not None and kind not in Complaint.Kind.values:
+        raise ValidationError({"kind": "请选择诉求类型"})
     c = step.record
+    _check_push_down(c.named_unit, unit, confirm_push_down)
     now = timezone.now()
+    c.kind = kind or c.kind
     c.handling_unit = unit
     c.accused_staff = accused_staff
     c.share_attachments = share_attachments
     c.routed_at = now
     rules = ComplaintRules.current()
-    set_deadline(c, Complaint.Stage.HANDLE, now, rules.handle_days, rules.handle_warn_days)
+    days = handle_days(rules, c.kind)
+    set_deadline(c, Complaint.Stage.HANDLE, now, days, min(rules.handle_warn_days, days))
     _finish(step, f"受理并转办{unit.name}", f"转{unit.name}办理。{note.strip()}".strip())
     _notify(
         notifications.responsible_recipients(unit),
@@ -609,6 +697,8 @@ def decline(actor: Actor, complaint: Complaint, reason: str) -> Complaint:
     step = FLOW.begin(actor, complaint, "decline")
     reason = _text(reason, "reason", "不予受理理由", REASON_LIMIT)
     c = step.record
+    if c.merged.filter(status=Status.MERGED).exists():
+        raise ValidationError("有重复投诉并入本件，请先撤销并单再作不予受理决定")
     c.decline_reason = reason
     c.closed_at = timezone.now()
     _stop_clock(c)
@@ -711,7 +801,9 @@ def reply(actor: Actor, complaint: Complaint, text: str) -> Complaint:
     c = step.record
     c.reply_text = text
     c.replied_at = timezone.now()
-    return _finish(step, "答复投诉人", text)
+    _finish(step, "答复投诉人", text)
+    _answer_merged(actor, c)
+    return c
 
 
 @transaction.atomic
@@ -759,9 +851,8 @@ def _reopen(step: Step[Complaint], reason: str) -> Complaint:
     if c.visit_result == "":
         c.visit_result = Complaint.Visit.DISSATISFIED
     rules = ComplaintRules.current()
-    set_deadline(
-        c, Complaint.Stage.HANDLE, timezone.now(), rules.handle_days, rules.handle_warn_days
-    )
+    days = handle_days(rules, c.kind)
+    set_deadline(c, Complaint.Stage.HANDLE, timezone.now(), days, min(rules.handle_warn_days, days))
     _finish(step, "不满意，重新办理", reason)
     _notify(
         [*notifications.responsible_recipients(c.handling_unit), *office_users()],
@@ -835,6 +926,334 @@ def reveal_identity(actor: Actor, complaint: Complaint, reason: str) -> Revealed
     return Revealed(identity, files)
 
 
+# ---- time rules: limits per type (12345 preset), 催办 and 通报 -------------------------------
+
+
+@dataclass(frozen=True)
+class TierPreset:
+    """分类时限及催办: a handling limit per 诉求类型 and the escalation after a missed one — a
+    催办通知 ``urge_after_days`` working days after the deadline, then a written 通报
+    ``notice_after_days`` working days later if the finding is still missing."""
+
+    key: str
+    label: str
+    handle_days: Mapping[str, int]
+    urge_after_days: int
+    notice_after_days: int
+
+
+#: The presets the office chooses from (``ComplaintRules.tier_preset``); none chosen: one limit.
+TIER_PRESETS: dict[str, TierPreset] = {
+    "hotline": TierPreset(
+        "hotline",
+        "12345分类时限",
+        {
+            Complaint.Kind.CONSULT: 3,
+            Complaint.Kind.HELP: 3,
+            Complaint.Kind.COMPLAINT: 13,
+            Complaint.Kind.SUGGEST: 13,
+        },
+        urge_after_days=1,
+        notice_after_days=5,
+    )
+}
+
+
+def handle_days(rules: ComplaintRules, kind: str) -> int:
+    """The unit's handling limit for a complaint of this 诉求类型 under the rules in force."""
+    preset = TIER_PRESETS.get(rules.tier_preset)
+    return preset.handle_days[kind] if preset is not None else rules.handle_days
+
+
+def _start_of_day(moment: datetime) -> datetime:
+    return moment.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _sync_urge(complaint: Complaint) -> None:
+    """Arm the complaint's 催办/通报 on its open handling deadline under a preset, or disarm it.
+    A deadline that did not move keeps its escalation as it stands (nothing sent twice)."""
+    preset = TIER_PRESETS.get(ComplaintRules.current().tier_preset)
+    handling = (
+        complaint.deadline_open
+        and complaint.stage == Complaint.Stage.HANDLE
+        and complaint.due_at is not None
+    )
+    if preset is None or not handling:
+        Urge.objects.filter(complaint=complaint, deadline_open=True).update(deadline_open=False)
+        return
+    assert complaint.due_at is not None  # handling's
+    existing = Urge.objects.filter(complaint=complaint).first()
+    if existing is not None and existing.handle_due == complaint.due_at and existing.deadline_open:
+        return
+    calendar = get_calendar()
+    urge_day = calendar.add_workdays(complaint.due_at, preset.urge_after_days)
+    notice = calendar.add_workdays(urge_day.due, preset.notice_after_days)
+    Urge.objects.update_or_create(
+        complaint=complaint,
+        defaults={
+            "handle_due": complaint.due_at,
+            "warn_at": _start_of_day(urge_day.due),
+            "due_at": notice.due,
+            "deadline_open": True,
+            "deadline_provisional": urge_day.provisional or notice.provisional,
+            "warned_at": None,
+            "overdue_at": None,
+            "urged_at": None,
+            "noticed_at": None,
+        },
+    )
+
+
+# ---- 退单, 改派, 维持原派 and the push-down rule ---------------------------------------------
+
+
+def is_township(unit: Unit | None) -> bool:
+    """Is the unit in the 乡镇（街道）名录?"""
+    return unit is not None and TownshipUnit.objects.filter(unit=unit).exists()
+
+
+def _check_push_down(source: Unit | None, target: Unit, confirmed: bool) -> None:
+    """A matter of a department (or any unit not at the grassroots) goes down to a 乡镇（街道）
+    only with the office's express confirmation (不得随意下派)."""
+    if confirmed or source is None or not is_township(target) or is_township(source):
+        return
+    raise ValidationError(
+        {
+            "confirm_push_down": f"{target.name}是乡镇（街道），本件涉及{source.name}，"
+            "交由乡镇（街道）办理须经效能办确认：请勾选“确认交由乡镇（街道）办理”"
+        }
+    )
+
+
+def pending_dispute(complaint: Complaint) -> Dispute | None:
+    return complaint.disputes.filter(decision=Dispute.Decision.PENDING).order_by("-pk").first()
+
+
+@transaction.atomic
+def object_routing(
+    actor: Actor, complaint: Complaint, reason: str, suggested_unit: Unit | None = None
+) -> Complaint:
+    """退单: the handling unit objects to the routing within ``dispute_days`` working days, with
+    a reason (and, if it knows, the unit it thinks responsible). The office's clock runs while
+    it decides; the unit's own deadline is kept to give back its days if the office insists."""
+    step = FLOW.begin(actor, complaint, "object")
+    reason = _text(reason, "reason", "退单理由", REASON_LIMIT)
+    c = step.record
+    if suggested_unit is not None and (
+        not suggested_unit.is_active or suggested_unit.pk == c.handling_unit_id
+    ):
+        raise ValidationError({"suggested_unit": "建议承办单位应为其他在用单位"})
+    assert c.handling_unit is not None  # handling's
+    now = timezone.now()
+    Dispute.objects.create(
+        complaint=c,
+        unit=c.handling_unit,
+        reason=reason,
+        suggested_unit=suggested_unit,
+        filed_at=now,
+        filed_by=actor if is_person(actor) else None,
+        handle_due_before=c.due_at,
+    )
+    rules = ComplaintRules.current()
+    set_deadline(c, Complaint.Stage.DISPUTE, now, rules.dispute_review_days, OFFICE_WARN_DAYS)
+    suggested = f"（建议改派{suggested_unit.name}）" if suggested_unit is not None else ""
+    _finish(step, f"退单{suggested}", f"{reason}{suggested}")
+    _notify(office_users(), f"承办单位退单待审核：{c.number}", c, _due_text(c))
+    return c
+
+
+def _decide(dispute: Dispute, actor: Actor, decision: str, note: str, now: datetime) -> None:
+    dispute.decision = decision
+    dispute.decided_at = now
+    dispute.decided_by = actor if is_person(actor) else None
+    dispute.decision_note = note
+
+
+@transaction.atomic
+def reroute(
+    actor: Actor,
+    complaint: Complaint,
+    *,
+    unit: Unit,
+    note: str = "",
+    confirm_push_down: bool = False,
+) -> Complaint:
+    """改派: the office agrees with the 退单 and routes the complaint to another unit, which gets
+    the full handling limit from now."""
+    step = FLOW.begin(actor, complaint, "reroute")
+    c = step.record
+    if unit is None or not unit.is_active:
+        raise ValidationError({"unit": "请选择改派的承办单位"})
+    if unit.pk == c.handling_unit_id:
+        raise ValidationError({"unit": "改派单位不能是原承办单位；如认为转办正确，请选择维持原派"})
+    _check_push_down(c.handling_unit, unit, confirm_push_down)
+    dispute = pending_dispute(c)
+    assert dispute is not None  # objected's
+    now = timezone.now()
+    before = c.handling_unit
+    _decide(dispute, actor, Dispute.Decision.REROUTE, note.strip(), now)
+    dispute.new_unit = unit
+    dispute.push_down_confirmed = confirm_push_down and is_township(unit)
+    dispute.save()
+    c.handling_unit = unit
+    if c.accused_staff is not None and not c.accused_staff.unit.is_within(unit):
+        c.accused_staff = None
+    c.routed_at = now
+    rules = ComplaintRules.current()
+    days = handle_days(rules, c.kind)
+    set_deadline(c, Complaint.Stage.HANDLE, now, days, min(rules.handle_warn_days, days))
+    confirmed = "（经效能办确认交由乡镇（街道）办理）" if dispute.push_down_confirmed else ""
+    _finish(step, f"改派{unit.name}", f"改派{unit.name}办理{confirmed}。{note.strip()}".strip("。"))
+    _notify(
+        notifications.responsible_recipients(unit),
+        f"新的效能投诉交办（改派）：{c.number}",
+        c,
+        _due_text(c),
+    )
+    if before is not None:
+        _notify(
+            notifications.responsible_recipients(before), f"退单已同意，改派他单位：{c.number}", c
+        )
+    return c
+
+
+@transaction.atomic
+def insist(actor: Actor, complaint: Complaint, reason: str) -> Complaint:
+    """维持原派: the office finds the routing right; the unit handles the complaint with the
+    working days it had left when it objected (the office's review time is not counted
+    against it), at least one."""
+    step = FLOW.begin(actor, complaint, "insist")
+    reason = _text(reason, "reason", "维持原派的理由", REASON_LIMIT)
+    c = step.record
+    dispute = pending_dispute(c)
+    assert dispute is not None  # objected's
+    now = timezone.now()
+    rules = ComplaintRules.current()
+    left = handle_days(rules, c.kind)
+    if dispute.handle_due_before is not None:
+        left = get_calendar().workdays_between(dispute.filed_at, dispute.handle_due_before)
+    left = max(left, 1)
+    _decide(dispute, actor, Dispute.Decision.INSIST, reason, now)
+    dispute.save()
+    set_deadline(c, Complaint.Stage.HANDLE, now, left, min(rules.handle_warn_days, left))
+    _finish(step, "维持原派", f"{reason}（剩余办理时限{left}个工作日）")
+    _notify(
+        notifications.responsible_recipients(c.handling_unit),
+        f"退单未同意，请继续办理：{c.number}",
+        c,
+        _due_text(c),
+    )
+    return c
+
+
+@dataclass(frozen=True)
+class DisputeLine:
+    """A 退单 as the complaint page shows it, with the time it took (on the complaint's clock)."""
+
+    unit: str
+    reason: str
+    suggested: str
+    filed_at: datetime
+    decision: str
+    decided_at: datetime | None
+    new_unit: str
+    note: str
+    #: Working days from the 退单 to the decision (or to now while pending), and hours.
+    workdays: int
+    hours: int
+    pending: bool
+
+
+def dispute_lines(complaint: Complaint, now: datetime | None = None) -> list[DisputeLine]:
+    now = now or timezone.now()
+    calendar = get_calendar()
+    lines = []
+    for d in complaint.disputes.select_related("unit", "suggested_unit", "new_unit"):
+        end = d.decided_at or now
+        lines.append(
+            DisputeLine(
+                unit=d.unit.name,
+                reason=d.reason,
+                suggested=d.suggested_unit.name if d.suggested_unit else "",
+                filed_at=d.filed_at,
+                decision=d.get_decision_display(),
+                decided_at=d.decided_at,
+                new_unit=d.new_unit.name if d.new_unit else "",
+                note=d.decision_note,
+                workdays=calendar.workdays_between(d.filed_at, end),
+                hours=int((end - d.filed_at).total_seconds() // 3600),
+                pending=d.decision == Dispute.Decision.PENDING,
+            )
+        )
+    return lines
+
+
+# ---- 并单 ------------------------------------------------------------------------------------
+
+#: A main complaint takes repeats until it is answered.
+MERGE_INTO = (Status.SUBMITTED, Status.HANDLING, Status.OBJECTED, Status.REVIEW, Status.APPROVED)
+
+
+@transaction.atomic
+def merge(actor: Actor, complaint: Complaint, main: Complaint, note: str = "") -> Complaint:
+    """并单: a repeat about the same matter is merged into ``main``: one handling, and when
+    ``main`` is answered every merged complainant gets the answer and the return visit. The
+    office can undo it (:func:`unmerge`) until then."""
+    step = FLOW.begin(actor, complaint, "merge")
+    c = step.record
+    if main is None:
+        raise ValidationError({"main": "请填写主件的投诉编号"})
+    main = Complaint.objects.select_for_update().get(pk=main.pk)
+    if main.pk == c.pk:
+        raise ValidationError({"main": "不能并入本件自身"})
+    if main.merged_into_id is not None:
+        raise ValidationError({"main": f"{main.number}本身已并入其他投诉，请并入其主件"})
+    if main.status not in MERGE_INTO:
+        raise ValidationError(
+            {"main": f"{main.number}当前为“{main.get_status_display()}”，不能再并入重复投诉"}
+        )
+    if len(note) > REASON_LIMIT:
+        raise ValidationError({"note": f"并单说明不能超过{REASON_LIMIT}字"})
+    c.merged_into = main
+    _stop_clock(c)
+    _finish(step, f"并入{main.number}", f"与{main.number}为同一事项，并单办理。{note.strip()}")
+    _event(main, ComplaintEvent.Kind.MERGE, actor, f"重复投诉{c.number}并入本件")
+    return c
+
+
+@transaction.atomic
+def unmerge(actor: Actor, complaint: Complaint, reason: str) -> Complaint:
+    """撤销并单: the repeat goes back to 待受理 with a fresh acceptance limit."""
+    step = FLOW.begin(actor, complaint, "unmerge")
+    reason = _text(reason, "reason", "撤销并单的理由", REASON_LIMIT)
+    c = step.record
+    main = c.merged_into
+    c.merged_into = None
+    rules = ComplaintRules.current()
+    set_deadline(c, Complaint.Stage.ACCEPT, timezone.now(), rules.accept_days, OFFICE_WARN_DAYS)
+    _finish(step, "撤销并单", reason)
+    if main is not None:
+        _event(main, ComplaintEvent.Kind.UNMERGE, actor, f"{c.number}撤销并单：{reason}")
+    return c
+
+
+def _answer_merged(actor: Actor, main: Complaint) -> None:
+    """Give every repeat merged into ``main`` its answer and start its return visit."""
+    rules = ComplaintRules.current()
+    now = timezone.now()
+    for repeat in main.merged.filter(status=Status.MERGED).order_by("pk"):
+        step = FLOW.begin(actor, repeat, "answer_merged")
+        r = step.record
+        r.handling_unit = main.handling_unit
+        r.routed_at = main.routed_at
+        r.finding, r.finding_text, r.finding_at = main.finding, main.finding_text, main.finding_at
+        r.approved_at = main.approved_at
+        r.reply_text, r.replied_at = main.reply_text, now
+        set_deadline(r, Complaint.Stage.REPLY, now, rules.reply_days, OFFICE_WARN_DAYS)
+        step.finish(summary=f"随主件{main.number}答复", fields=None)
+        _event(r, ComplaintEvent.Kind.REPLY, actor, f"随主件{main.number}答复：{main.reply_text}")
+
+
 # ---- reading ---------------------------------------------------------------------------------
 
 NOT_FOUND = "没有找到与该投诉编号和查询码相符的投诉，请核对后再试。"
@@ -862,6 +1281,8 @@ PUBLIC_STATUS = {
     Complaint.Status.APPROVED: "办理完毕，待答复",
     Complaint.Status.REPLIED: "已答复",
     Complaint.Status.CLOSED: "已办结",
+    Complaint.Status.OBJECTED: "已受理，正在办理",
+    Complaint.Status.MERGED: "已受理，与反映同一事项的投诉合并办理",
 }
 
 
@@ -876,7 +1297,7 @@ def can_reopen(complaint: Complaint) -> bool:
 
 def allowed_actions(user, complaint: Complaint) -> set[str]:
     """What the page offers this user now; the services check again on every action."""
-    actions = set(FLOW.available(user, complaint))
+    actions = set(FLOW.available(user, complaint)) - {"answer_merged"}  # a step of the reply
     if is_office(user) and has_secrets(complaint):
         actions.add("reveal")
     return actions
@@ -948,6 +1369,7 @@ def dashboard_queue(user, now: datetime | None = None) -> ComplaintQueue | None:
     if role in OFFICE_ROLES:
         spec = [
             ("submitted", _("待受理"), Q(status=status.SUBMITTED), "status=submitted", False),
+            ("objected", _("待审核退单"), Q(status=status.OBJECTED), "status=objected", False),
             ("review", _("待审核调查结论"), Q(status=status.REVIEW), "status=review", False),
             ("approved", _("待答复"), Q(status=status.APPROVED), "status=approved", False),
             ("replied", _("待回访"), Q(status=status.REPLIED), "status=replied", False),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("office/complaints/<int:pk>/reveal/", views.reveal, name="reveal"),
     path("office/complaints/<int:pk>/do/<slug:action>/", views.act, name="act"),
     path("office/complaints/<int:pk>/rectify/", views.rectify, name="rectify"),
+    path("office/complaints/<int:pk>/notice/", views.written_notice, name="notice"),
     path(
         "office/complaints/<int:pk>/files/<int:attachment_id>/",
         views.attachment,

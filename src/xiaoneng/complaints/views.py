@@ -23,15 +23,18 @@ from xiaoneng.org.models import Unit
 from xiaoneng.rectification import services as rectification
 from xiaoneng.rectification.models import Task
 from xiaoneng.rectification.sources import SourceKind
+from xiaoneng.rectification.views import DOCX, download
 from xiaoneng.web.decorators import office_required, user_may_open
 from xiaoneng.web.forms import apply_errors
 from xiaoneng.web.throttle import over_limit
 
-from . import services, suggestions
+from . import documents, services, suggestions
 from .forms import (
     AcceptForm,
     FindingForm,
     LookupForm,
+    MergeForm,
+    ObjectForm,
     OfficeComplaintForm,
     PublicComplaintForm,
     PublicReopenForm,
@@ -39,6 +42,7 @@ from .forms import (
     ReasonForm,
     RectifyForm,
     ReplyForm,
+    RerouteForm,
     VisitForm,
 )
 from .models import Attachment, Category, Complaint
@@ -77,6 +81,7 @@ def _submit(actor: Actor | None, form, channel: str, caller_line: str = ""):
         case_number=d["case_number"],
         caller_line=caller_line,
         files=d["attachments"],
+        kind=d.get("kind") or Complaint.Kind.COMPLAINT,
     )
 
 
@@ -302,6 +307,16 @@ def _detail_context(request, complaint: Complaint, **forms) -> dict:
         "reason_form": forms.get("reason_form") or ReasonForm(),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "visit_form": forms.get("visit_form") or VisitForm(),
+        "object_form": forms.get("object_form") or ObjectForm(),
+        "reroute_form": forms.get("reroute_form")
+        or RerouteForm(initial={"unit": _suggested(complaint)}),
+        "merge_form": forms.get("merge_form") or MergeForm(),
+        "disputes": services.dispute_lines(complaint),
+        # Only what this user may open: a repeat has no handling unit until it is answered.
+        "merged": Complaint.objects.visible_to(user).filter(merged_into=complaint).order_by("pk"),
+        "main_opens": complaint.merged_into_id is not None
+        and Complaint.objects.visible_to(user).filter(pk=complaint.merged_into_id).exists(),
+        "urge": getattr(complaint, "urge", None) if office else None,
         **_rectification(user, complaint, forms.get("rectify_form")),
         "failed": forms.get("failed", ""),
         "now": timezone.now(),
@@ -314,7 +329,17 @@ def detail(request, pk: int):
     return render(request, "complaints/detail.html", _detail_context(request, complaint))
 
 
+def _suggested(complaint: Complaint):
+    pending = services.pending_dispute(complaint)
+    return pending.suggested_unit if pending is not None else None
+
+
 ACTION_FORMS = {
+    "object": ("object_form", ObjectForm),
+    "reroute": ("reroute_form", RerouteForm),
+    "insist": ("reason_form", ReasonForm),
+    "merge": ("merge_form", MergeForm),
+    "unmerge": ("reason_form", ReasonForm),
     "finding": ("finding_form", FindingForm),
     "send_back": ("reason_form", ReasonForm),
     "reopen": ("reason_form", ReasonForm),
@@ -323,6 +348,11 @@ ACTION_FORMS = {
     "visit": ("visit_form", VisitForm),
 }
 DONE = {
+    "object": "已退单，等待效能办审核",
+    "reroute": "已改派",
+    "insist": "已维持原派，承办单位继续办理",
+    "merge": "已并单",
+    "unmerge": "已撤销并单，投诉回到待受理",
     "finding": "调查结论已提交，等待效能办审核",
     "send_back": "已退回承办单位重新办理",
     "reopen": "已重新交承办单位办理",
@@ -366,6 +396,29 @@ def act(request, pk: int, action: str):
                 services.reply(user, complaint, d["text"])
             elif action == "visit":
                 services.record_visit(user, complaint, result=d["result"], note=d["note"])
+            elif action == "object":
+                services.object_routing(user, complaint, d["reason"], d["suggested_unit"])
+            elif action == "reroute":
+                services.reroute(
+                    user,
+                    complaint,
+                    unit=d["unit"],
+                    note=d["note"],
+                    confirm_push_down=d["confirm_push_down"],
+                )
+            elif action == "insist":
+                services.insist(user, complaint, d["reason"])
+            elif action == "unmerge":
+                services.unmerge(user, complaint, d["reason"])
+            elif action == "merge":
+                main = (
+                    Complaint.objects.visible_to(user)
+                    .filter(number=d["main"].strip().upper())
+                    .first()
+                )
+                if main is None:
+                    raise ValidationError({"main": "没有找到该编号的投诉"})
+                services.merge(user, complaint, main, d["note"])
         except ValidationError as error:
             apply_errors(form, error)
         except PermissionDenied as denied:
@@ -430,7 +483,7 @@ def route(request, pk: int):
     complaint = _complaint(request, pk)
     accept_form = AcceptForm(
         request.POST if request.POST.get("action") == "accept" else None,
-        initial={"unit": complaint.named_unit},
+        initial={"unit": complaint.named_unit, "kind": complaint.kind},
     )
     decline_form = ReasonForm(request.POST if request.POST.get("action") == "decline" else None)
     if request.method == "POST":
@@ -444,6 +497,8 @@ def route(request, pk: int):
                     accused_staff=d["accused_staff"],
                     share_attachments=d["share_attachments"],
                     note=d["note"],
+                    kind=d["kind"] or None,
+                    confirm_push_down=d["confirm_push_down"],
                 )
                 messages.success(request, f"已受理并转{d['unit'].name}办理")
                 return redirect("complaints:detail", pk)
@@ -461,6 +516,7 @@ def route(request, pk: int):
             "c": complaint,
             "accept_form": accept_form,
             "decline_form": decline_form,
+            "merge_form": MergeForm(),
             # Only while the complaint waits for routing: afterwards the unit is decided.
             **(
                 suggestions.routing_context(complaint)
@@ -490,6 +546,21 @@ def reveal(request, pk: int):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@office_required(Role.ADMIN, Role.OFFICE)
+def written_notice(request, pk: int):
+    """书面通报 (Word) of a complaint still unhandled after its 催办."""
+    complaint = _complaint(request, pk)
+    urge = getattr(complaint, "urge", None)
+    if urge is None or urge.noticed_at is None:
+        raise Http404("该投诉没有书面通报")
+    return download(
+        documents.written_notice(complaint),
+        documents.notice_filename(complaint),
+        DOCX,
+        f"{complaint.number}-notice.docx",
+    )
 
 
 @office_required(*LIST_ROLES)

@@ -24,7 +24,7 @@ from xiaoneng.supervision.models import Card
 from xiaoneng.supervision.watches import Watch, on_calendar_change, register
 
 from . import services
-from .models import Complaint, ComplaintEvent
+from .models import Complaint, ComplaintEvent, Urge
 
 
 def _body(complaint: Complaint, now: datetime) -> str:
@@ -129,6 +129,93 @@ def complaint_due(rows: list[Complaint], now: datetime) -> None:
     )
 
 
+def _still_late(urge: Urge) -> bool:
+    c = urge.complaint
+    return c.deadline_open and c.stage == Complaint.Stage.HANDLE and c.due_at == urge.handle_due
+
+
+def urge_notice(rows: list[Urge], now: datetime) -> None:
+    """催办通知 (12345 preset): the working day after a missed handling deadline, the unit's
+    liaisons and leaders are urged; the timeline says so."""
+    late = [u for u in rows if _still_late(u)]
+    Urge.objects.filter(pk__in=[u.pk for u in late]).update(urged_at=now)
+    leaders = LeaderCache()
+    recipients = notifications.RecipientCache()
+    notifications.notify_many(
+        [
+            notifications.Message(
+                recipients=[
+                    *recipients(u.complaint.handling_unit),
+                    *leaders.nearest(u.complaint.handling_unit),
+                ],
+                kind="escalation",
+                title=f"催办通知：效能投诉{u.complaint.number}已超过办理期限",
+                body=_body(u.complaint, now),
+                link=_link(u.complaint),
+                dedupe_key=f"complaint:{u.complaint_id}:urge:{u.handle_due.isoformat()}",
+            )
+            for u in late
+        ],
+        summary="效能投诉催办通知",
+    )
+    ComplaintEvent.objects.bulk_create(
+        [
+            ComplaintEvent(
+                complaint=u.complaint,
+                kind=ComplaintEvent.Kind.URGE,
+                at=now,
+                actor_name="电子监察",
+                note="超过办理期限未提交调查结论，发出催办通知",
+            )
+            for u in late
+        ]
+    )
+
+
+def written_notice(rows: list[Urge], now: datetime) -> None:
+    """书面通报 (12345 preset): still no finding 5 working days after the 催办 — the office and
+    the unit's leaders are told, and the complaint page offers the written 通报 (Word)."""
+    late = [u for u in rows if _still_late(u)]
+    Urge.objects.filter(pk__in=[u.pk for u in late]).update(noticed_at=now)
+    leaders = LeaderCache()
+    office = list(User.objects.filter(is_active=True, role=Role.OFFICE).order_by("id"))
+    notifications.notify_many(
+        [
+            notifications.Message(
+                recipients=[*leaders.nearest(u.complaint.handling_unit), *office],
+                kind="escalation",
+                title=f"书面通报：效能投诉{u.complaint.number}催办后仍未办理",
+                body=_body(u.complaint, now),
+                link=_link(u.complaint),
+                dedupe_key=f"complaint:{u.complaint_id}:notice:{u.handle_due.isoformat()}",
+            )
+            for u in late
+        ],
+        summary="效能投诉书面通报",
+    )
+    ComplaintEvent.objects.bulk_create(
+        [
+            ComplaintEvent(
+                complaint=u.complaint,
+                kind=ComplaintEvent.Kind.NOTICE,
+                at=now,
+                actor_name="电子监察",
+                note="催办后5个工作日仍未提交调查结论，予以书面通报",
+            )
+            for u in late
+        ]
+    )
+
+
+register(
+    Watch(
+        "complaints.urge",
+        Urge,
+        on_warn=urge_notice,
+        on_due=written_notice,
+        select_related=("complaint", "complaint__category", "complaint__handling_unit"),
+    )
+)
 register(
     Watch(
         "complaints.complaint",

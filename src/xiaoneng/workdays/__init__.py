@@ -8,13 +8,16 @@ from .calendar import (
     MAX_DATE,
     MIN_DATE,
     SHANGHAI,
+    CountRule,
     DayKind,
     DueResult,
     SpecialDay,
     WorkCalendar,
     add_workdays,
+    add_workdays_counted,
     default_calendar,
     workdays_between,
+    workdays_counted,
 )
 from .clock import Clock, ClockEvent, ClockEventKind, ClockResult, ClockState
 from .schedule_file import ParsedSchedule, ScheduleError, export_schedule, parse_schedule
@@ -28,6 +31,7 @@ __all__ = [
     "ClockEventKind",
     "ClockResult",
     "ClockState",
+    "CountRule",
     "DayKind",
     "DueResult",
     "ParsedSchedule",
@@ -35,8 +39,10 @@ __all__ = [
     "SpecialDay",
     "WorkCalendar",
     "add_workdays",
+    "add_workdays_counted",
     "default_calendar",
     "export_schedule",
     "parse_schedule",
     "workdays_between",
+    "workdays_counted",
 ]

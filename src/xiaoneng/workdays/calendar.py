@@ -24,13 +24,16 @@ __all__ = [
     "MAX_DATE",
     "MIN_DATE",
     "SHANGHAI",
+    "CountRule",
     "DayKind",
     "DueResult",
     "SpecialDay",
     "WorkCalendar",
     "add_workdays",
+    "add_workdays_counted",
     "default_calendar",
     "workdays_between",
+    "workdays_counted",
 ]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -481,6 +484,53 @@ def add_workdays(start: datetime, n: int, calendar: WorkCalendar | None = None) 
     if r is None:
         r = cache[i] = _new_due(caches, i, due_ord, provisional)
     return r
+
+
+class CountRule(StrEnum):
+    """How a time limit of n working days is counted from its starting day (期间计算规则).
+
+    - ``NEXT_DAY`` (次日起算, 期间开始的当日不计入): the starting day never counts; the limit ends
+      with the n-th working day after it. The national rule and the default everywhere.
+    - ``INCLUSIVE`` (含本数, 当日起算): the starting day counts as the first day when it is a
+      working day, so the limit ends one working day earlier; a start on a rest day counts from
+      the next working day, which is then the first. Some 12345 rules count so.
+
+    For n == 0 (即办件) both rules give the end of the starting day if it is a working day, else
+    of the next one.
+    """
+
+    NEXT_DAY = "next_day"
+    INCLUSIVE = "inclusive"
+
+    @property
+    def label(self) -> str:
+        return "次日起算" if self is CountRule.NEXT_DAY else "含本数（当日起算）"
+
+
+def add_workdays_counted(
+    start: datetime, n: int, rule: CountRule | str, calendar: WorkCalendar | None = None
+) -> DueResult:
+    """Deadline of a limit of ``n`` working days starting at ``start``, counted by ``rule``."""
+    rule = CountRule(rule)
+    if rule is CountRule.INCLUSIVE and n > 0:
+        cal = calendar if calendar is not None else (_DEFAULT or default_calendar())
+        if cal.is_workday(date.fromordinal(local_ordinal(start))):
+            return add_workdays(start, n - 1, cal)
+    return add_workdays(start, n, calendar)
+
+
+def workdays_counted(
+    start: datetime, end: datetime, rule: CountRule | str, calendar: WorkCalendar | None = None
+) -> int:
+    """Working days a limit counted by ``rule`` has used from ``start`` up to ``end`` (both
+    local dates): ``workdays_between`` for 次日起算, plus the starting day when it is a working
+    day for 含本数. 0 when ``end`` is before ``start``."""
+    cal = calendar if calendar is not None else default_calendar()
+    used = cal.workdays_between(start, end)
+    oa, ob = local_ordinal(start), local_ordinal(end)
+    if CountRule(rule) is CountRule.INCLUSIVE and ob >= oa and cal.is_workday(date.fromordinal(oa)):
+        used += 1
+    return used
 
 
 def workdays_between(a: datetime, b: datetime, calendar: WorkCalendar | None = None) -> int:

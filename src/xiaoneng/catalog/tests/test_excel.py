@@ -223,3 +223,20 @@ def test_commands_export_and_import(make_item, org, tmp_path):
     path.write_bytes(_save(book))
     with pytest.raises(CommandError, match="环节 第2行：即办件当场办结，环节时限必须为0"):
         call_command("catalog", "import", str(path), stdout=StringIO())
+
+
+def test_a_versions_law_rules_survive_export_and_import(make_item, org, office_user):
+    make_item(
+        code="GK-001",
+        name="政府信息公开申请",
+        version={**version_data(), "extension_days": 20, "correction_mode": "restart"},
+    )
+    data = excel.export_workbook(ServiceItem.objects.all())
+    row = dict(zip(_cells(data)["事项"][0], _cells(data)["事项"][1], strict=True))
+    assert row["法定可延长（工作日）"] == 20 and row["补正后计时"] == "重新计算"
+    outcome = excel.import_workbook(office_user, data, source_name="同库.xlsx")
+    assert outcome.result.unchanged == ["GK-001"] and not outcome.result.new_versions
+    _wipe_catalog()
+    excel.import_workbook(office_user, data, source_name="目录.xlsx")
+    version = ServiceItem.objects.get(code="GK-001").versions.get()
+    assert (version.extension_days, version.correction_mode) == (20, "restart")

@@ -5,6 +5,7 @@ with the query code and rates the handling (the return visit)."""
 from __future__ import annotations
 
 import re
+import urllib.request
 
 import pytest
 
@@ -190,3 +191,54 @@ def test_complaint_filter_checkboxes_sit_beside_their_labels(page, live_server, 
         label = page.locator(f"label:has(input[name={name}])").bounding_box()
         assert box["width"] < 30, name  # was stretched to the search fields' 200 px
         assert label["width"] - box["width"] < 60, name
+
+
+def test_unit_objects_to_a_routing_and_the_office_reroutes(page, live_server, users, org):
+    """退单 and 改派 in a browser: the unit's liaison objects with a reason and a suggestion; the
+    office sees the dispute and its time on the complaint, and re-routes to the suggested unit."""
+    from xiaoneng.complaints import services
+
+    base = live_server.url
+    category, _ = Category.objects.get_or_create(code="ban_delay", defaults={"name": "办事拖拉"})
+    complaint, _ = services.submit_complaint(
+        users["office"],
+        channel=Complaint.Channel.HOTLINE,
+        category=category,
+        title="社保卡补办要跑三次",
+        content="社保卡补办窗口要求反复提交材料。",
+        anonymous=True,
+    )
+    services.accept(users["office"], complaint, unit=org.dept_a)
+    url = f"{base}/office/complaints/{complaint.pk}/"
+    # The live server's first request imports every view (jieba, scikit-learn): on a loaded
+    # machine that alone can pass the page's 15 s timeout, so it is made once without it.
+    urllib.request.urlopen(f"{base}/accounts/login/", timeout=120).read()
+
+    _login(page, base, "liaison")
+    page.goto(url)
+    objection = page.locator("#object")
+    reason = objection.locator("textarea[name=reason]")
+    assert reason.evaluate("e => e.validity.valueMissing")  # the browser asks for a reason
+    objection.locator("select[name=suggested_unit]").select_option(str(org.dept_b.pk))
+    objection.locator("textarea[name=reason]").fill("社保卡补办属市乙局职责，本局无此业务。")
+    with page.expect_navigation():
+        objection.get_by_role("button", name="退单").click()
+    assert "已退单，等待效能办审核" in page.content()
+    assert "退单待审核" in page.content()
+    _logout(page)
+
+    _login(page, base, "office")
+    page.goto(url)
+    assert "市甲局已退单，审核已用" in page.get_by_test_id("dispute-clock").inner_text()
+    records = page.get_by_test_id("disputes").inner_text()
+    assert "社保卡补办属市乙局职责" in records and "市乙局" in records
+    dispute = page.locator("#dispute")
+    # The suggested unit is preselected for the 改派.
+    assert dispute.locator("select[name=unit]").input_value() == str(org.dept_b.pk)
+    with page.expect_navigation():
+        dispute.get_by_role("button", name="改派", exact=True).click()
+    assert "已改派" in page.content()
+    assert page.get_by_test_id("handling-unit").inner_text() == "市乙局"
+    assert "改派" in page.get_by_test_id("disputes").inner_text()
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.HANDLING and complaint.handling_unit == org.dept_b

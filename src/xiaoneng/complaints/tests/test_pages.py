@@ -111,6 +111,7 @@ def test_office_dashboard_queue_counts_what_its_tiles_open(client, users, every_
         tiles, html = _queue(client)
         assert {k: t.count for k, t in tiles.items()} == {
             "submitted": 2,
+            "objected": 0,
             "review": 1,
             "approved": 0,
             "replied": 0,

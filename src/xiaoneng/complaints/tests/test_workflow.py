@@ -422,11 +422,11 @@ def test_every_step_refuses_in_its_own_words(users, org, category):
 def test_the_page_offers_what_the_table_allows(users, org, category):
     office, liaison = users[Role.OFFICE], users[Role.LIAISON]
     complaint, _ = _file(users, category)
-    assert services.allowed_actions(office, complaint) == {"accept", "decline", "reveal"}
+    assert services.allowed_actions(office, complaint) == {"accept", "decline", "merge", "reveal"}
     assert services.allowed_actions(liaison, complaint) == set()
     complaint = services.accept(office, complaint, unit=org.dept_a)
     assert services.allowed_actions(office, complaint) == {"finding", "reveal"}
-    assert services.allowed_actions(liaison, complaint) == {"finding"}
+    assert services.allowed_actions(liaison, complaint) == {"finding", "object"}
     assert services.allowed_actions(users[Role.LEADER], complaint) == set()
     complaint = services.submit_finding(liaison, complaint, finding="false", text="查无此事")
     assert services.allowed_actions(office, complaint) == {"approve", "send_back", "reveal"}

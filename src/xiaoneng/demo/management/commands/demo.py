@@ -311,6 +311,9 @@ class Command(BaseCommand):
         )
         self._write_try_case()
         complained = write_complaints(seed, SIZES[size].complaints, today)
+        from xiaoneng.demo.disputes_data import write_disputes
+
+        disputed = write_disputes()
         # A year of history raised thousands of notifications at once; an office that lived through
         # that year would have read them, so the demo's inboxes start with nothing unread.
         from django.utils import timezone as tz
@@ -320,5 +323,6 @@ class Command(BaseCommand):
         Notification.objects.filter(read_at__isnull=True).update(read_at=tz.now())
         self.stdout.write(
             f"效能投诉 {complained.complaints} 件（已办结 {complained.closed}，超期 "
-            f"{complained.overdue}，重新办理 {complained.reopened}）"
+            f"{complained.overdue}，重新办理 {complained.reopened}）；退单 {disputed.disputes} 件"
+            f"（改派 {disputed.rerouted}，维持原派 {disputed.insisted}），并单 {disputed.merged} 件"
         )
