@@ -12,6 +12,7 @@ from functools import partial
 
 from django.utils import timezone
 
+from xiaoneng.accountability.figures import Tally
 from xiaoneng.i18n import in_source_language
 from xiaoneng.web import rates
 from xiaoneng.web.worddoc import (
@@ -198,7 +199,13 @@ def build(fig: Figures) -> bytes:
     heading(doc, 5, "整改落实情况")
     _rectification(doc, fig)
 
-    heading(doc, 6, "下一步要求")
+    section = 6
+    if fig.accountability is not None:
+        heading(doc, section, "责任追究情况")
+        _accountability(doc, fig.accountability)
+        section += 1
+
+    heading(doc, section, "下一步要求")
     for text in (
         "（一）各单位要严格落实有诉必理、有理必果、有果必复的要求，在规定时限内查明情况、"
         "提交调查结论，杜绝超期。",
@@ -260,6 +267,23 @@ def _rectification(doc, fig: Figures) -> None:
             ]
             for r, rate in fig.rectification_lines
         ],
+    )
+
+
+def _accountability(doc, tally: Tally) -> None:
+    if not tally.opened and not tally.sanctions and not tally.appeals:
+        para(doc, "本期没有新立案的效能问题线索，也没有作出处理决定。")
+        return
+    causes = "、".join(f"{r.label}{r.count}件" for r in tally.opened_by_cause) or "无"
+    para(
+        doc,
+        f"本期立案效能问题线索{tally.opened}件（{causes}），其中不予追究{tally.dismissed}件；"
+        f"作出处理决定{tally.sanctions}件；受理申诉{tally.appeals}件。处理决定按处理方式统计如下：",
+    )
+    _table(
+        doc,
+        ["处理方式", "件数"],
+        [[r.label, r.count] for r in tally.by_sanction if r.count],
     )
 
 

@@ -19,6 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
+from xiaoneng.accountability.figures import Tally
+from xiaoneng.accountability.figures import tally as accountability_tally
+from xiaoneng.accountability.models import Violation
 from xiaoneng.accounts.models import User
 from xiaoneng.audit import services as audit
 from xiaoneng.audit.services import Anchor
@@ -28,6 +31,7 @@ from xiaoneng.rectification import figures as rectification
 from xiaoneng.rectification.figures import Rates
 from xiaoneng.rectification.models import Task
 from xiaoneng.scoring.rates import RankedRate, Ranking, RankRule, rank_rates
+from xiaoneng.web.decorators import user_may_open
 from xiaoneng.web.rates import single
 from xiaoneng.workcalendar.services import get_calendar
 
@@ -294,6 +298,10 @@ class Figures:
     def rectification_lines(self) -> list[tuple[Rates, RankedRate]]:
         return list(zip(self.rectification, self.rectification_rates, strict=True))
 
+    #: 责任追究情况 of the period (violations opened, sanctions decided, appeals), only for a
+    #: reader who may open the accountability pages; None for everyone else.
+    accountability: Tally | None = None
+
     previous: Figures | None = None
     #: Where the audit chain stood when the bulletin was made: printed on it, so that every
     #: archived bulletin can later show the chain was not cut back or rewritten (security.md).
@@ -415,6 +423,17 @@ def _rectification(
     )
 
 
+def _accountability(fig: Figures, user: User, unit: Unit | None, period: Period) -> None:
+    """责任追究情况: counts only (no names of people), for readers of the accountability pages."""
+    if not user_may_open(user, "accountability:stats"):
+        return
+    violations = Violation.objects.visible_to(user)
+    if unit is not None:
+        violations = violations.filter(unit__path__startswith=unit.path)
+    last = period.next_first_day - timedelta(days=1)
+    fig.accountability = accountability_tally(period.first_day, last, violations)
+
+
 def _share(n: int, total: int) -> float | None:
     return round(100 * n / total, 1) if total else None
 
@@ -519,6 +538,7 @@ def compute(
     _timeliness(fig, qs, as_of)
     fig.overdue += _earlier_overdue(scoped, period, as_of)
     _rectification(fig, user, unit, period, as_of)
+    _accountability(fig, user, unit, period)
     if with_previous:
         fig.previous = compute(user, period.previous(), unit, now=as_of, with_previous=False)
         fig.audit_anchor = audit.anchor()

@@ -255,7 +255,8 @@ def test_word_download(client, users, org, month):
         "三、办理情况",
         "四、存在问题",
         "五、整改落实情况",
-        "六、下一步要求",
+        "六、责任追究情况",  # the office reads the accountability pages
+        "七、下一步要求",
     ]
     channel_table = next(t for t in doc.tables if t.rows[0].cells[0].text == "投诉渠道")
     rows = {r.cells[0].text: r.cells[1].text for r in channel_table.rows[1:]}
@@ -290,7 +291,8 @@ def test_word_for_a_unit_and_an_empty_month(users, org, month):
 
 
 def test_query_count_does_not_grow_with_rows(users, org, month, django_assert_max_num_queries):
-    with django_assert_max_num_queries(30):
+    # 30 for the complaints and rectification, a fixed 9 more for 责任追究情况.
+    with django_assert_max_num_queries(39):
         _figures(users[Role.OFFICE])
 
 
@@ -435,3 +437,29 @@ def test_no_bottom_when_the_data_cannot_tell(users, org, month):
     text = _docx_text(Document(io.BytesIO(bulletin_docx.build(fig))))
     assert "差异均在置信区间以内，本期不认定末位" in text
     assert "2（末位不可区分）" in text
+
+
+def test_accountability_section_for_its_readers_only(client, users, org, month):
+    """责任追究情况: counts of the month for the office (page and Word), nothing for a liaison."""
+    from xiaoneng.accountability import services as accountability
+    from xiaoneng.accountability.models import Cause
+    from xiaoneng.testing.factories import CardFactory
+
+    office = users[Role.OFFICE]
+    with time_machine.travel(at("2026-10-15 10:00"), tick=False):
+        card = CardFactory(unit=org.dept_a, color="red", cause="case_overdue")
+        violation = accountability.open_from_source(office, Cause.RED_CARD, card.pk)
+        accountability.dismiss(office, violation, "情节轻微，已当场纠正")
+    with time_machine.travel(at(AS_OF), tick=False):
+        tally = _figures(office).accountability
+        assert tally is not None and (tally.opened, tally.dismissed, tally.sanctions) == (1, 1, 0)
+        assert _figures(users[Role.LIAISON]).accountability is None
+        client.force_login(office)
+        page = client.get(reverse("bulletins:page"), {"period": "2026-10"}).content.decode()
+        word = client.get(reverse("bulletins:word"), {"period": "2026-10"})
+        client.force_login(users[Role.LIAISON])
+        liaison_page = client.get(reverse("bulletins:page"), {"period": "2026-10"})
+    assert 'data-testid="bulletin-accountability"' in page and "不予追究 1 件" in page
+    text = _docx_text(Document(io.BytesIO(word.content)))
+    assert "责任追究情况" in text and "本期立案效能问题线索1件" in text and "七、下一步要求" in text
+    assert "bulletin-accountability" not in liaison_page.content.decode()
