@@ -42,10 +42,10 @@ SYSTEM = {"审计日志", "通知设置", "接口密钥"}
 SUPERVISING = {"办件统计", "效能投诉", "投诉通报", "好差评"}
 RECTIFYING = {"整改督办", "专项活动"}
 EXPECTED_NAV = {
-    Role.ADMIN: ORG_READERS | SYSTEM | SUPERVISING | RECTIFYING | {"群众评议"},
-    Role.OFFICE: ORG_READERS | SYSTEM | SUPERVISING | RECTIFYING | {"群众评议"},
-    Role.LEADER: ORG_READERS | SUPERVISING | RECTIFYING | {"我督办的", "群众评议"},
-    Role.LIAISON: ORG_READERS | SUPERVISING | RECTIFYING | {"本单位评议结果"},
+    Role.ADMIN: ORG_READERS | SYSTEM | SUPERVISING | RECTIFYING | {"群众评议", "绩效考评"},
+    Role.OFFICE: ORG_READERS | SYSTEM | SUPERVISING | RECTIFYING | {"群众评议", "绩效考评"},
+    Role.LEADER: ORG_READERS | SUPERVISING | RECTIFYING | {"我督办的", "群众评议", "绩效考评"},
+    Role.LIAISON: ORG_READERS | SUPERVISING | RECTIFYING | {"本单位评议结果", "绩效考评"},
     Role.WINDOW: ORG_READERS | {"好差评", "整改督办"},
     Role.SUPERVISOR: EVERY_OFFICE_ROLE | {"登记投诉", "整改督办"},
 }
