@@ -24,6 +24,7 @@ from django.utils import timezone
 from xiaoneng.accounts.models import User
 from xiaoneng.assessment import services
 from xiaoneng.assessment.models import Entry, Period, Result, Scheme
+from xiaoneng.notifications.models import Notification
 from xiaoneng.workdays import SHANGHAI
 
 
@@ -128,6 +129,8 @@ def write_assessment(seed: int, today: date) -> AssessmentSummary:
         now = min(timezone.now(), _at(today, 9))
         services.open_preview(office, current, now=now)
         names.append(current.name)
+        # As the other demo modules do: what the demo made happened before the visitor came.
+        Notification.objects.filter(read_at__isnull=True).update(read_at=timezone.now())
     return AssessmentSummary(
         periods=tuple(names),
         units=Result.objects.filter(period=current).count(),

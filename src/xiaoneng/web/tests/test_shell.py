@@ -43,10 +43,28 @@ SUPERVISING = {"办件统计", "效能投诉", "投诉通报", "好差评"}
 RECTIFYING = {"整改督办", "专项活动"}
 INSPECTING = {"明查暗访"}
 EXPECTED_NAV = {
-    Role.ADMIN: ORG_READERS | SYSTEM | SUPERVISING | RECTIFYING | INSPECTING | {"群众评议"},
-    Role.OFFICE: ORG_READERS | SYSTEM | SUPERVISING | RECTIFYING | INSPECTING | {"群众评议"},
-    Role.LEADER: ORG_READERS | SUPERVISING | RECTIFYING | INSPECTING | {"我督办的", "群众评议"},
-    Role.LIAISON: ORG_READERS | SUPERVISING | RECTIFYING | INSPECTING | {"本单位评议结果"},
+    Role.ADMIN: ORG_READERS
+    | SYSTEM
+    | SUPERVISING
+    | RECTIFYING
+    | INSPECTING
+    | {"责任追究", "群众评议", "绩效考评"},
+    Role.OFFICE: ORG_READERS
+    | SYSTEM
+    | SUPERVISING
+    | RECTIFYING
+    | INSPECTING
+    | {"责任追究", "群众评议", "绩效考评"},
+    Role.LEADER: ORG_READERS
+    | SUPERVISING
+    | RECTIFYING
+    | INSPECTING
+    | {"我督办的", "责任追究", "群众评议", "绩效考评"},
+    Role.LIAISON: ORG_READERS
+    | SUPERVISING
+    | RECTIFYING
+    | INSPECTING
+    | {"本单位评议结果", "绩效考评"},
     Role.WINDOW: ORG_READERS | {"好差评", "整改督办"},
     Role.SUPERVISOR: EVERY_OFFICE_ROLE | INSPECTING | {"登记投诉", "整改督办"},
 }
