@@ -1238,16 +1238,17 @@ def unmerge(actor: Actor, complaint: Complaint, reason: str) -> Complaint:
 
 
 def _answer_merged(actor: Actor, main: Complaint) -> None:
-    """Give every repeat merged into ``main`` its answer and start its return visit."""
+    """Give every repeat merged into ``main`` its answer and start its return visit: each
+    complainant is asked for their own satisfaction."""
     rules = ComplaintRules.current()
     now = timezone.now()
     for repeat in main.merged.filter(status=Status.MERGED).order_by("pk"):
         step = FLOW.begin(actor, repeat, "answer_merged")
         r = step.record
+        # The unit that answered; the finding stays the main complaint's alone, so that one
+        # matter counts once among the findings (and raises its card once).
         r.handling_unit = main.handling_unit
         r.routed_at = main.routed_at
-        r.finding, r.finding_text, r.finding_at = main.finding, main.finding_text, main.finding_at
-        r.approved_at = main.approved_at
         r.reply_text, r.replied_at = main.reply_text, now
         set_deadline(r, Complaint.Stage.REPLY, now, rules.reply_days, OFFICE_WARN_DAYS)
         step.finish(summary=f"随主件{main.number}答复", fields=None)

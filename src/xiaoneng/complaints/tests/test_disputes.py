@@ -207,7 +207,7 @@ def test_merge_answers_every_complainant_and_can_be_undone(client, users, org, c
     services.reply(office, _fresh(main), "已责令限期疏通")
     r = _fresh(repeat)
     assert r.status == Complaint.Status.REPLIED and r.reply_text == "已责令限期疏通"
-    assert r.handling_unit == org.dept_a and r.finding == "true"
+    assert r.handling_unit == org.dept_a and r.finding == ""  # the finding is the main's
     # The repeat's complainant is asked for their satisfaction on their own lookup.
     services.visit_public(r.number, repeat_code, "dissatisfied", "还在积水")
     assert _fresh(repeat).status == Complaint.Status.CLOSED
