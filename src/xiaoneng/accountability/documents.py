@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from xiaoneng.i18n import chinese_display, in_source_language
 from xiaoneng.web.worddoc import heading, issuer, masthead, new_document, para, signature, to_bytes
 
 from . import services
@@ -22,6 +23,7 @@ def filename(v: Violation) -> str:
     return f"{title(v)}-{v.number}.docx"
 
 
+@in_source_language
 def decision(v: Violation) -> bytes:
     """The decision (.docx): who, what was found, the statement, the sanction, the appeal."""
     assert v.sanction and v.decided_at is not None  # the view's
@@ -33,7 +35,7 @@ def decision(v: Violation) -> bytes:
     prefix = PREFIX.get(Sanction(v.sanction), "效问")
     masthead(doc, office, f"{prefix}〔{decided.year}〕{v.pk}号", title(v))
     para(doc, f"{addressee}：", indent=False)
-    para(doc, f"经调查，{v.summary}。（线索来源：{v.get_cause_display()}，{v.source_label}）")
+    para(doc, f"经调查，{v.summary}。（线索来源：{chinese_display(v, 'cause')}，{v.source_label}）")
     heading(doc, 1, "调查认定的事实")
     para(doc, v.findings or "—")
     heading(doc, 2, "陈述申辩")
@@ -44,7 +46,7 @@ def decision(v: Violation) -> bytes:
     else:
         para(doc, "已依法告知陈述申辩的权利。")
     heading(doc, 3, "处理决定")
-    para(doc, f"根据机关效能建设有关规定，决定给予{v.get_sanction_display()}。")
+    para(doc, f"根据机关效能建设有关规定，决定给予{chinese_display(v, 'sanction')}。")
     para(doc, v.decision_text)
     heading(doc, 4, "申诉")
     days = services.policy().appeal_days

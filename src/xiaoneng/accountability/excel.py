@@ -7,10 +7,13 @@ from io import BytesIO
 from openpyxl import Workbook  # type: ignore[import-untyped]  # ships no type information
 from openpyxl.styles import Font  # type: ignore[import-untyped]  # ships no type information
 
+from xiaoneng.i18n import chinese, in_source_language
+
 from .figures import Tally
 from .models import Sanction
 
 
+@in_source_language
 def build(t: Tally) -> bytes:
     book = Workbook()
     sheet = book.active
@@ -21,17 +24,17 @@ def build(t: Tally) -> bytes:
     sheet.append(["立案", t.opened, "不予追究", t.dismissed, "有效处理决定", t.sanctions])
     sheet.append(["处理方式", "人次"])
     for row in t.by_sanction:
-        sheet.append([row.label, row.count])
+        sheet.append([chinese(row.label), row.count])
     causes = book.create_sheet("按来源")
     causes.append(["来源", "立案数"])
     for row in t.opened_by_cause:
-        causes.append([row.label, row.count])
+        causes.append([chinese(row.label), row.count])
     causes.append([])
     causes.append(["来源", "有效处理决定"])
     for row in t.by_cause:
-        causes.append([row.label, row.count])
+        causes.append([chinese(row.label), row.count])
     units = book.create_sheet("按单位")
-    units.append(["单位", *Sanction.labels, "合计"])
+    units.append(["单位", *(chinese(label) for label in Sanction.labels), "合计"])
     for name, counts, total in t.by_unit:
         units.append([name, *counts, total])
     for ws in book.worksheets:

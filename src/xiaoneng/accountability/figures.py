@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 
 from xiaoneng.org.models import Staff
 from xiaoneng.workdays import SHANGHAI
@@ -80,7 +81,7 @@ def eligible_for_honours(staff: Staff | int, year: int) -> bool:
 
 @dataclass(frozen=True)
 class Row:
-    label: str
+    label: str | Promise  # a lazy choice label: shown in the page's language, Chinese in Excel
     count: int
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -27,14 +28,14 @@ from xiaoneng.supervision.models import DeadlineFields
 class Sanction(models.TextChoices):
     """处理方式, the ladder from the mildest (DESIGN: 提醒 → … → 辞退)."""
 
-    REMINDER = "reminder", "提醒"
-    EDUCATION = "education", "批评教育"
-    ADMONITION = "admonition", "告诫"
-    CRITICISM = "criticism", "通报批评"
-    TALK = "talk", "诫勉谈话"
-    TRANSFER = "transfer", "调离岗位"
-    DEMOTION = "demotion", "降职/撤职"
-    DISMISSAL = "dismissal", "辞退"
+    REMINDER = "reminder", _("提醒")
+    EDUCATION = "education", _("批评教育")
+    ADMONITION = "admonition", _("告诫")
+    CRITICISM = "criticism", _("通报批评")
+    TALK = "talk", _("诫勉谈话")
+    TRANSFER = "transfer", _("调离岗位")
+    DEMOTION = "demotion", _("降职/撤职")
+    DISMISSAL = "dismissal", _("辞退")
 
 
 LADDER: tuple[str, ...] = tuple(Sanction.values)
@@ -48,13 +49,13 @@ def rank(sanction: str) -> int:
 class Cause(models.TextChoices):
     """线索来源: the kinds of source record a violation comes from."""
 
-    RED_CARD = "red_card", "红牌"
-    RED_ACCUMULATION = "red_accumulation", "黄牌累计红牌"
-    COMPLAINT = "complaint", "效能投诉属实"
-    RECTIFY_REFUSED = "rectify_refused", "整改验收不通过"
-    RATING = "rating", "差评核实属实"
-    INSPECTION = "inspection", "明查暗访"
-    MANUAL = "manual", "效能办立案"
+    RED_CARD = "red_card", _("红牌")
+    RED_ACCUMULATION = "red_accumulation", _("黄牌累计红牌")
+    COMPLAINT = "complaint", _("效能投诉属实")
+    RECTIFY_REFUSED = "rectify_refused", _("整改验收不通过")
+    RATING = "rating", _("差评核实属实")
+    INSPECTION = "inspection", _("明查暗访")
+    MANUAL = "manual", _("效能办立案")
 
 
 #: Who may see violations: the office everything, a leader their subtree. Liaisons, window
@@ -146,16 +147,16 @@ class Violation(DeadlineFields):
     """效能问题线索 and its procedure up to the decision, delivery and appeal window."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "待调查"
-        INVESTIGATING = "investigating", "调查中"
-        STATEMENT = "statement", "陈述申辩期"
-        PROPOSAL = "proposal", "待提出处理意见"
-        DECIDING = "deciding", "待决定"
-        DECIDED = "decided", "已决定待送达"
-        DELIVERED = "delivered", "已送达"
-        APPEALED = "appealed", "申诉复核中"
-        CLOSED = "closed", "已办结"
-        DISMISSED = "dismissed", "不予追究"
+        OPEN = "open", _("待调查")
+        INVESTIGATING = "investigating", _("调查中")
+        STATEMENT = "statement", _("陈述申辩期")
+        PROPOSAL = "proposal", _("待提出处理意见")
+        DECIDING = "deciding", _("待决定")
+        DECIDED = "decided", _("已决定待送达")
+        DELIVERED = "delivered", _("已送达")
+        APPEALED = "appealed", _("申诉复核中")
+        CLOSED = "closed", _("已办结")
+        DISMISSED = "dismissed", _("不予追究")
 
     cause = models.CharField("线索来源", max_length=20, choices=Cause.choices, db_index=True)
     source_id = models.BigIntegerField("来源记录", null=True, blank=True)
@@ -251,9 +252,9 @@ class Appeal(models.Model):
     """申诉/复核: the person asks a different decider to review the decision."""
 
     class Outcome(models.TextChoices):
-        UPHELD = "upheld", "维持原决定"
-        CHANGED = "changed", "变更处理方式"
-        WITHDRAWN = "withdrawn", "撤销原决定"
+        UPHELD = "upheld", _("维持原决定")
+        CHANGED = "changed", _("变更处理方式")
+        WITHDRAWN = "withdrawn", _("撤销原决定")
 
     violation = models.OneToOneField(Violation, on_delete=models.CASCADE, related_name="appeal")
     filed_at = models.DateTimeField("申诉时间")

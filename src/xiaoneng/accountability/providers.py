@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from xiaoneng.accounts.models import User
 from xiaoneng.complaints.models import Complaint
+from xiaoneng.i18n import chinese_display
 from xiaoneng.rectification import services as rectification
 from xiaoneng.rectification.models import Task, TaskEvent
 from xiaoneng.rectification.sources import SourceKind
@@ -40,11 +41,11 @@ def _card_record(cause: str, card: Card) -> SourceRecord:
         id=card.pk,
         unit_id=card.unit_id,
         person=from_staff(card.staff),
-        summary=f"{card.get_cause_display()}：{card.summary}"[:300],
-        label=f"红牌（{card.get_cause_display()}，{card.raised_at:%Y-%m-%d}）",
+        summary=f"{chinese_display(card, 'cause')}：{card.summary}"[:300],
+        label=f"红牌（{chinese_display(card, 'cause')}，{card.raised_at:%Y-%m-%d}）",
         link=f"/office/cards/{card.pk}/",
         occurred_at=card.raised_at,
-        category=card.get_cause_display(),
+        category=chinese_display(card, "cause"),
     )
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese, chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Staff, Unit
 from xiaoneng.rectification.deadlines import after_workdays
@@ -494,7 +495,7 @@ def propose(actor: User, v: Violation, sanction: str, reason: str) -> Violation:
     record.proposal_reason = _text(reason, "reason", "处理意见理由")
     record.proposed_by = actor
     _close_deadline(record)
-    _event(record, actor, "提出处理意见", record.get_proposed_display())
+    _event(record, actor, "提出处理意见", chinese_display(record, "proposed"))
     deciders = (
         list(User.objects.filter(is_active=True, role=Role.LEADER).order_by("id"))
         if requires_leader(record.proposed)
@@ -504,7 +505,7 @@ def propose(actor: User, v: Violation, sanction: str, reason: str) -> Violation:
         deciders,
         kind="info",
         title=f"待决定：{record.summary}"[:200],
-        body=f"处理意见：{record.get_proposed_display()}",
+        body=f"处理意见：{chinese_display(record, 'proposed')}",
         link=link(record),
     )
     return step.finish(
@@ -526,7 +527,7 @@ def dismiss(actor: User, v: Violation, reason: str) -> Violation:
 
 def _leader_check(actor: User, sanction: str) -> None:
     if requires_leader(sanction) and actor_role(actor) != Role.LEADER:
-        label = Sanction(sanction).label
+        label = chinese(Sanction(sanction).label)
         raise PermissionDenied(f"“{label}”须由领导决定，您的角色不能作出该决定")
 
 
@@ -541,9 +542,9 @@ def decide(actor: User, v: Violation, sanction: str, text: str) -> Violation:
     record.decision_text = _text(text, "text", "决定内容")
     record.decided_at = timezone.now()
     record.decided_by = actor
-    _event(record, actor, "作出决定", record.get_sanction_display())
+    _event(record, actor, "作出决定", chinese_display(record, "sanction"))
     return step.finish(
-        summary=f"作出决定：{record.get_sanction_display()}",
+        summary=f"作出决定：{chinese_display(record, 'sanction')}",
         fields=["sanction", "decision_text", "decided_at", "decided_by"],
         after={"sanction": chosen},
     )
@@ -562,7 +563,7 @@ def deliver(actor: User, v: Violation, note: str) -> Violation:
     _event(record, actor, "送达", record.delivery_note)
     _notify_person(
         record,
-        f"处理决定已送达：{record.get_sanction_display()}",
+        f"处理决定已送达：{chinese_display(record, 'sanction')}",
         f"如不服，可在{rules.appeal_days}个工作日内（至{timezone.localtime(record.due_at):%Y-%m-%d}）申诉",
     )
     return step.finish(
@@ -621,10 +622,12 @@ def review(
     found.decided_at = timezone.now()
     found.decided_by = actor
     found.save()
-    _event(record, actor, "复核", found.get_outcome_display())
-    _notify_person(record, f"申诉复核结果：{found.get_outcome_display()}", found.decision[:500])
+    _event(record, actor, "复核", chinese_display(found, "outcome"))
+    _notify_person(
+        record, f"申诉复核结果：{chinese_display(found, 'outcome')}", found.decision[:500]
+    )
     step.finish(
-        summary=f"申诉复核：{found.get_outcome_display()}",
+        summary=f"申诉复核：{chinese_display(found, 'outcome')}",
         fields=["sanction", "withdrawn", "published"],
         after={"outcome": outcome, "sanction": record.sanction, "withdrawn": record.withdrawn},
     )
@@ -652,4 +655,4 @@ def local_day(moment: datetime | None) -> str:
 
 def leadership_labels() -> list[str]:
     """The sanctions only a leader may decide, by name."""
-    return [Sanction(s).label for s in LADDER if requires_leader(s)]
+    return [str(Sanction(s).label) for s in LADDER if requires_leader(s)]

@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import Workbook  # type: ignore[import-untyped]  # ships no type information
 from openpyxl.styles import Font  # type: ignore[import-untyped]  # ships no type information
 
+from xiaoneng.i18n import chinese, in_source_language
 from xiaoneng.rectification.deadlines import local_date
 from xiaoneng.web.worddoc import (
     heading,
@@ -48,6 +49,7 @@ def _bold(ws: Any, row: list[object]) -> None:
         cell.font = Font(bold=True)
 
 
+@in_source_language
 def workbook(period: Period) -> bytes:
     """计分工作簿 (.xlsx): everything needed to recompute the results, and the results."""
     wb = Workbook()
@@ -151,6 +153,7 @@ def workbook(period: Period) -> bytes:
     return out.getvalue()
 
 
+@in_source_language
 def pay_workbook(period: Period) -> bytes:
     """绩效系数表 for the finance office: per unit the grade, the coefficient and the 13th-month
     pay as a share of one month's pay (seed 000: 第13月工资作为绩效工资)."""
@@ -191,6 +194,7 @@ def pay_workbook(period: Period) -> bytes:
     return out.getvalue()
 
 
+@in_source_language
 def report(period: Period) -> bytes:
     """年度绩效考评结果通报 (.docx)."""
     results = list(
@@ -226,7 +230,7 @@ def report(period: Period) -> bytes:
                     f"{r.score:.2f}" if r.score is not None else "无数据",
                     f"{r.low:.1f}～{r.high:.1f}" if r.low is not None else "—",
                     r.grade or "—",
-                    LAST_LABELS[r.last] if r.last != Result.Last.NOT_LAST else "",
+                    chinese(LAST_LABELS[r.last]) if r.last != Result.Last.NOT_LAST else "",
                 ]
                 for r in rows
             ],

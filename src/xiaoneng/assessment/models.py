@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -60,16 +61,16 @@ class Period(DeadlineFields):
     """考评期. Its deadline fields hold the end of the objection window (异议期) while it runs."""
 
     class Kind(models.TextChoices):
-        YEAR = "year", "年度"
-        HALF = "half", "半年"
-        QUARTER = "quarter", "季度"
-        MONTH = "month", "月度"
+        YEAR = "year", _("年度")
+        HALF = "half", _("半年")
+        QUARTER = "quarter", _("季度")
+        MONTH = "month", _("月度")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "方案设置中"
-        PREVIEW = "preview", "结果预览（异议期）"
-        DECIDING = "deciding", "异议处理中"
-        PUBLISHED = "published", "已公布"
+        DRAFT = "draft", _("方案设置中")
+        PREVIEW = "preview", _("结果预览（异议期）")
+        DECIDING = "deciding", _("异议处理中")
+        PUBLISHED = "published", _("已公布")
 
     kind = models.CharField("考评周期", max_length=8, choices=Kind.choices)
     name = models.CharField("名称", max_length=60, unique=True)
@@ -106,10 +107,10 @@ class Scheme(models.Model):
     ``frozen_at`` is set when the period is published, after which it never changes."""
 
     class Preset(models.TextChoices):
-        DEFAULT = "default", "默认方案"
-        BOTTOM_THREE = "bottom_three", "末三位黄牌并扣减20%绩效（竞赛考核办法）"
-        EVALUATION = "evaluation", "千人评议作为考评指标"
-        SURVEY_70_30 = "survey_70_30", "问卷评议70%、工作考核30%"
+        DEFAULT = "default", _("默认方案")
+        BOTTOM_THREE = "bottom_three", _("末三位黄牌并扣减20%绩效（竞赛考核办法）")
+        EVALUATION = "evaluation", _("千人评议作为考评指标")
+        SURVEY_70_30 = "survey_70_30", _("问卷评议70%、工作考核30%")
 
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="schemes")
     category = models.ForeignKey(
@@ -222,9 +223,9 @@ class Entry(models.Model):
     or a veto finding (value 1), each with the basis (依据)."""
 
     class Kind(models.TextChoices):
-        TARGET = "target", "目标任务得分"
-        ADJUSTMENT = "adjustment", "加减分"
-        VETO = "veto", "一票否决"
+        TARGET = "target", _("目标任务得分")
+        ADJUSTMENT = "adjustment", _("加减分")
+        VETO = "veto", _("一票否决")
 
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="entries")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
@@ -263,8 +264,8 @@ class Result(models.Model):
 
     class Last(models.TextChoices):
         NOT_LAST = "not_last", "—"
-        LAST = "last", "末位"
-        NOT_DISTINGUISHABLE = "not_distinguishable", "排名靠后但差异不可区分"
+        LAST = "last", _("末位")
+        NOT_DISTINGUISHABLE = "not_distinguishable", _("排名靠后但差异不可区分")
 
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="results")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
@@ -305,9 +306,9 @@ class Objection(DeadlineFields):
     ``Period.decision_days`` working days (the deadline fields)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待答复"
-        ACCEPTED = "accepted", "采纳"
-        REJECTED = "rejected", "不予采纳"
+        PENDING = "pending", _("待答复")
+        ACCEPTED = "accepted", _("采纳")
+        REJECTED = "rejected", _("不予采纳")
 
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="objections")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")

@@ -27,6 +27,7 @@ from django.utils import timezone
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Unit, UnitCategory
 from xiaoneng.rectification import services as rectification
@@ -473,7 +474,10 @@ def enter(
         audit.Action.CREATE if created else audit.Action.UPDATE,
         entry,
         after=audit.snapshot(entry),
-        summary=f"{period.name}考评录入：{unit.name} {entry.get_kind_display()}{key and ' ' + key}",
+        summary=(
+            f"{period.name}考评录入：{unit.name} "
+            f"{chinese_display(entry, 'kind')}{key and ' ' + key}"
+        ),
     )
     return entry
 
@@ -697,7 +701,7 @@ def file_objection(
         if role not in OFFICE_ROLES and not (role == Role.LIAISON and mine):
             raise ValidationError("只有本单位联络员可以对考评结果提出异议")
     if period.status != S.PREVIEW:
-        raise ValidationError(f"该考评期当前为“{period.get_status_display()}”，不能提出异议")
+        raise ValidationError(f"该考评期当前为“{chinese_display(period, 'status')}”，不能提出异议")
     if not objection_open(period, now):
         raise ValidationError(f"异议期已于{_day(period.due_at)}结束，不能再提出异议")
     if not Result.objects.filter(period=period, unit=unit).exists():

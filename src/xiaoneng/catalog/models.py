@@ -141,9 +141,9 @@ class ServiceItemVersion(models.Model):
         blank=True,
         default="",
         choices=[
-            ("", "按电子监察规则"),
-            ("restart", "补正材料到达后重新计算时限"),
-            ("resume", "补正材料到达后继续计算时限"),
+            ("", _("按电子监察规则")),
+            ("restart", _("补正材料到达后重新计算时限")),
+            ("resume", _("补正材料到达后继续计算时限")),
         ],
     )
     result_document = models.CharField("办理结果", max_length=200, blank=True)

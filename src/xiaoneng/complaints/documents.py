@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from xiaoneng.i18n import chinese_display, in_source_language
 from xiaoneng.web.worddoc import cn_date, issuer, masthead, new_document, para, signature, to_bytes
 
 from .models import Complaint
@@ -13,6 +14,7 @@ from .models import Complaint
 PREFIX = "效投催"
 
 
+@in_source_language
 def written_notice(complaint: Complaint) -> bytes:
     """通报 (.docx) once the sweeper recorded it (``Urge.noticed_at``)."""
     urge = complaint.urge
@@ -30,7 +32,7 @@ def written_notice(complaint: Complaint) -> bytes:
     para(doc, "各有关单位：", indent=False)
     para(
         doc,
-        f"{complaint.get_kind_display()}件{complaint.number}（{complaint.category.name}）于"
+        f"{chinese_display(complaint, 'kind')}件{complaint.number}（{complaint.category.name}）于"
         f"{cn_date(timezone.localdate(complaint.routed_at or complaint.submitted_at))}转"
         f"{unit.name if unit else '承办单位'}办理，办理期限为"
         f"{cn_date(timezone.localdate(urge.handle_due))}。该单位逾期未提交调查结论，"

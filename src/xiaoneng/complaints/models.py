@@ -65,7 +65,10 @@ class ComplaintRules(models.Model):
     count_rule = models.CharField(
         "时限计算规则",
         max_length=10,
-        choices=[(r.value, r.label) for r in CountRule],
+        choices=[
+            (CountRule.NEXT_DAY.value, _("次日起算")),
+            (CountRule.INCLUSIVE.value, _("含本数（当日起算）")),
+        ],
         default=CountRule.NEXT_DAY.value,
         help_text="次日起算：开始当日不计入；含本数：开始当日为工作日的计为第1日",
     )
@@ -73,8 +76,8 @@ class ComplaintRules(models.Model):
         "分类时限及催办",
         max_length=10,
         choices=[
-            ("", "统一时限（不分诉求类型）"),
-            ("hotline", "12345分类时限：咨询求助3日、投诉建议13日"),
+            ("", _("统一时限（不分诉求类型）")),
+            ("hotline", _("12345分类时限：咨询求助3日、投诉建议13日")),
         ],
         default="",
         blank=True,
@@ -357,9 +360,9 @@ class Dispute(models.Model):
     to another unit or 维持原派 — and the time the dispute took shows on the complaint."""
 
     class Decision(models.TextChoices):
-        PENDING = "", "待审核"
-        REROUTE = "reroute", "改派"
-        INSIST = "insist", "维持原派"
+        PENDING = "", _("待审核")
+        REROUTE = "reroute", _("改派")
+        INSIST = "insist", _("维持原派")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="disputes")
     unit = models.ForeignKey(

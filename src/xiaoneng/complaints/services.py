@@ -1210,7 +1210,7 @@ def merge(actor: Actor, complaint: Complaint, main: Complaint, note: str = "") -
         raise ValidationError({"main": f"{main.number}本身已并入其他投诉，请并入其主件"})
     if main.status not in MERGE_INTO:
         raise ValidationError(
-            {"main": f"{main.number}当前为“{main.get_status_display()}”，不能再并入重复投诉"}
+            {"main": f"{main.number}当前为“{chinese_display(main, 'status')}”，不能再并入重复投诉"}
         )
     if len(note) > REASON_LIMIT:
         raise ValidationError({"note": f"并单说明不能超过{REASON_LIMIT}字"})

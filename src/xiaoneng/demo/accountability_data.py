@@ -29,6 +29,7 @@ from xiaoneng.accountability import services, sources
 from xiaoneng.accountability.models import Appeal, Event, Sanction, Violation
 from xiaoneng.accountability.sources import SourceRecord
 from xiaoneng.accounts.roles import Role
+from xiaoneng.i18n import chinese
 from xiaoneng.notifications.models import Notification
 from xiaoneng.org.models import Staff
 from xiaoneng.rectification.deadlines import after_workdays
@@ -206,7 +207,7 @@ def write_accountability(seed: int, today) -> AccountabilitySummary:
         Notification.objects.filter(read_at__isnull=True).update(read_at=now)
     by_sanction: dict[str, int] = {}
     for s in Violation.objects.on_record().values_list("sanction", flat=True):
-        label = Sanction(s).label
+        label = chinese(Sanction(s).label)
         by_sanction[label] = by_sanction.get(label, 0) + 1
     return AccountabilitySummary(
         violations=Violation.objects.count(),

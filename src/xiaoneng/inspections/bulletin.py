@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.utils import timezone
 from docx.shared import Cm
 
+from xiaoneng.i18n import chinese_display, in_source_language
 from xiaoneng.web.worddoc import (
     cn_date,
     heading,
@@ -96,7 +97,7 @@ def build(plan: Plan, user) -> Bulletin:
     lines = []
     for f in findings:
         per_visit[f.visit_id].append(f)
-        category = f.item.get_category_display() if f.item else "其他"
+        category = chinese_display(f.item, "category") if f.item else "其他"
         per_category[category].append(f)
         lines.append(
             FindingLine(
@@ -141,6 +142,7 @@ def _n(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+@in_source_language
 def docx(b: Bulletin, photos_per_finding: int = 2) -> bytes:
     """The bulletin as a Word document, with up to ``photos_per_finding`` photos a finding."""
     from .models import Photo

@@ -21,6 +21,7 @@ from typing import ClassVar
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
@@ -59,16 +60,16 @@ class CheckItem(models.Model):
     is offered for new findings."""
 
     class Category(models.TextChoices):
-        CARDS = "cards", "三卡"
-        RULES = "rules", "三制"
-        DISCIPLINE = "discipline", "工作纪律"
-        ATTITUDE = "attitude", "服务态度"
-        INTEGRITY = "integrity", "廉洁服务"
-        OTHER = "other", "其他"
+        CARDS = "cards", _("三卡")
+        RULES = "rules", _("三制")
+        DISCIPLINE = "discipline", _("工作纪律")
+        ATTITUDE = "attitude", _("服务态度")
+        INTEGRITY = "integrity", _("廉洁服务")
+        OTHER = "other", _("其他")
 
     class Kind(models.TextChoices):
-        DEDUCTION = "deduction", "扣分"
-        PASS_FAIL = "pass_fail", "合格/不合格"
+        DEDUCTION = "deduction", _("扣分")
+        PASS_FAIL = "pass_fail", _("合格/不合格")
 
     code = models.CharField("编号", max_length=20)
     version = models.PositiveSmallIntegerField("版本", default=1)
@@ -131,12 +132,12 @@ class Plan(models.Model):
     """检查计划: 明查 or 暗访, a period, the units to visit, a team."""
 
     class Kind(models.TextChoices):
-        OPEN = "open", "明查"
-        COVERT = "covert", "暗访"
+        OPEN = "open", _("明查")
+        COVERT = "covert", _("暗访")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "进行中"
-        CLOSED = "closed", "已结束"
+        ACTIVE = "active", _("进行中")
+        CLOSED = "closed", _("已结束")
 
     title = models.CharField("计划名称", max_length=120)
     kind = models.CharField("方式", max_length=8, choices=Kind.choices)
@@ -231,9 +232,9 @@ class Visit(models.Model):
     submitted (recorded) the unit sees it, and with it a 暗访 plan that led to it."""
 
     class Status(models.TextChoices):
-        RECORDING = "recording", "记录中"
-        SUBMITTED = "submitted", "待审核"
-        REVIEWED = "reviewed", "已审核"
+        RECORDING = "recording", _("记录中")
+        SUBMITTED = "submitted", _("待审核")
+        REVIEWED = "reviewed", _("已审核")
 
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="visits"
@@ -299,12 +300,12 @@ class Finding(DeadlineFields):
     contest (申辩) once the office has confirmed it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待审核"
-        CONFIRMED = "confirmed", "已确认"
-        DROPPED = "dropped", "不予认定"
-        CONTESTED = "contested", "申辩中"
-        UPHELD = "upheld", "申辩未采纳"
-        WITHDRAWN = "withdrawn", "申辩采纳已撤销"
+        PENDING = "pending", _("待审核")
+        CONFIRMED = "confirmed", _("已确认")
+        DROPPED = "dropped", _("不予认定")
+        CONTESTED = "contested", _("申辩中")
+        UPHELD = "upheld", _("申辩未采纳")
+        WITHDRAWN = "withdrawn", _("申辩采纳已撤销")
 
     STANDING = ("confirmed", "contested", "upheld")
     SHOWN_TO_UNIT = ("confirmed", "contested", "upheld", "withdrawn")

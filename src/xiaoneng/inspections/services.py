@@ -37,6 +37,7 @@ from xiaoneng import draw
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese, chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Absence, Post, Staff, Unit
 from xiaoneng.rectification import services as rectification
@@ -279,13 +280,20 @@ def create_plan(actor: Actor, data: PlanIn) -> Plan:
     after["targets"] = [u.code for u in units]
     after["team"] = [m.pk for m in data.team]
     audit.record(
-        actor, audit.Action.CREATE, plan, after=after, summary=f"制定{plan.get_kind_display()}计划"
+        actor,
+        audit.Action.CREATE,
+        plan,
+        after=after,
+        summary=f"制定{chinese_display(plan, 'kind')}计划",
     )
     notifications.notify(
         [m for m in data.team if m != actor],
         kind="info",
         title=f"您已编入检查组：{plan.title}"[:200],
-        body=f"{plan.get_kind_display()}，{plan.start:%Y-%m-%d}至{plan.end:%Y-%m-%d}，检查对象{len(units)}个。",
+        body=(
+            f"{chinese_display(plan, 'kind')}，{plan.start:%Y-%m-%d}至{plan.end:%Y-%m-%d}，"
+            f"检查对象{len(units)}个。"
+        ),
         link=reverse("inspections:plan", args=[plan.pk]),
     )
     return plan
@@ -606,7 +614,7 @@ def _finish_visit(visit: Visit) -> None:
 
 def _describe(finding: Finding) -> str:
     visit = finding.visit
-    kind = visit.plan.get_kind_display() if visit.plan is not None else "监督员随访"
+    kind = chinese_display(visit.plan, "kind") if visit.plan is not None else "监督员随访"
     return f"{kind}（{visit.visited_on:%Y-%m-%d}）发现{visit.unit.name}：{finding.title}"
 
 
@@ -826,7 +834,11 @@ def confirmed_findings(since: date, until: date) -> list[ConfirmedFinding]:
                 finding_id=f.pk,
                 unit_id=f.visit.unit_id,
                 person_id=f.person_id,
-                category=item.get_category_display() if item else CheckItem.Category.OTHER.label,
+                category=(
+                    chinese_display(item, "category")
+                    if item
+                    else chinese(CheckItem.Category.OTHER.label)
+                ),
                 item_name=item.name if item else "",
                 deduction=f.deduction,
                 confirmed_at=f.confirmed_at,

@@ -24,7 +24,7 @@ from xiaoneng.bulletins import services as bulletins
 from xiaoneng.cases.models import CaseMonthStat
 from xiaoneng.casestats import services as casestats
 from xiaoneng.catalog.models import ServiceItem, ServiceItemVersion
-from xiaoneng.i18n import chinese_labels
+from xiaoneng.i18n import chinese, chinese_labels
 from xiaoneng.org.models import Unit
 from xiaoneng.ratings import services as ratings
 from xiaoneng.ratings.models import Level, Rating
@@ -187,7 +187,7 @@ def case_items(s: Snapshot) -> list[Row]:
             _month_text(s),
             r.extra.get("code", ""),
             r.label,
-            r.extra.get("handling_type", ""),
+            chinese(r.extra.get("handling_type", "")),
             r.extra.get("unit", ""),
             *_case_cells(r.figures),
         )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from openpyxl import Workbook  # type: ignore[import-untyped]  # ships no type information
 from openpyxl.styles import Font, PatternFill  # type: ignore[import-untyped]  # no types
 
+from xiaoneng.i18n import chinese_labels, in_source_language
 from xiaoneng.web import rates
 
 from .models import Level
@@ -20,11 +21,12 @@ PERCENT = "0.0%"
 HEADER_FILL = PatternFill("solid", fgColor="F0F4F8")
 
 
+@in_source_language
 def build(table: StatTable, start: date | None, end: date | None, now: datetime) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"按{table.label}"
-    head = [table.label, *(label for _, label in Level.choices), "合计", "满意", "满意率"]
+    head = [table.label, *chinese_labels(Level).values(), "合计", "满意", "满意率"]
     head += ["95%区间下限", "95%区间上限"]
     if table.ranked:
         head.append("满意率排名")

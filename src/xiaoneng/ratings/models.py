@@ -59,8 +59,8 @@ class Mode(models.TextChoices):
     """How the rules count ratings (GB/T 39734-2020): on site one per service (一次一评), remotely
     one per matter (一事一评). A case takes at most one rating of each mode."""
 
-    ONSITE = "onsite", "现场评价（一次一评）"
-    REMOTE = "remote", "网上及其他非现场评价（一事一评）"
+    ONSITE = "onsite", _("现场评价（一次一评）")
+    REMOTE = "remote", _("网上及其他非现场评价（一事一评）")
 
 
 class Rating(models.Model):
@@ -170,13 +170,13 @@ class Review(DeadlineFields):
     The deadline fields hold the office's limit for deciding."""
 
     class Ground(models.TextChoices):
-        MISTAKEN = "mistaken", "误评"
-        MALICIOUS = "malicious", "恶意差评"
+        MISTAKEN = "mistaken", _("误评")
+        MALICIOUS = "malicious", _("恶意差评")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待复核"
-        UPHELD = "upheld", "申诉成立（已剔除）"
-        REFUSED = "refused", "申诉不成立（保留）"
+        PENDING = "pending", _("待复核")
+        UPHELD = "upheld", _("申诉成立（已剔除）")
+        REFUSED = "refused", _("申诉不成立（保留）")
 
     rating = models.OneToOneField(
         Rating, verbose_name="差评", on_delete=models.PROTECT, related_name="review"

@@ -33,6 +33,7 @@ from xiaoneng.accounts.actors import Actor, actor_role, is_person
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
 from xiaoneng.audit import services as audit
+from xiaoneng.i18n import chinese_display
 from xiaoneng.notifications import services as notifications
 from xiaoneng.org.models import Unit
 from xiaoneng.rectification import deadlines
@@ -172,12 +173,12 @@ def ask_review(
         audit.Action.CREATE,
         review,
         after=audit.snapshot(review, ["rating", "unit", "ground", "statement", "evidence"]),
-        summary=f"差评申诉复核：{review.get_ground_display()}",
+        summary=f"差评申诉复核：{chinese_display(review, 'ground')}",
     )
     notifications.notify(
         office_users(),
         kind="info",
-        title=f"差评申诉待复核：{review.unit.name}（{review.get_ground_display()}）"[:200],
+        title=f"差评申诉待复核：{review.unit.name}（{chinese_display(review, 'ground')}）"[:200],
         body=f"复核期限：{deadlines.local_date(d.due_at):%Y-%m-%d}",
         link=link(rating),
     )
@@ -204,7 +205,7 @@ def decide(actor: Actor, review: Review, *, uphold: bool, decision: str) -> Revi
     notifications.notify(
         notifications.responsible_recipients(finished.unit),
         kind="info",
-        title=f"差评申诉复核结果：{finished.get_status_display()}"[:200],
+        title=f"差评申诉复核结果：{chinese_display(finished, 'status')}"[:200],
         body=text[:500],
         link=link(finished.rating),
     )
@@ -221,7 +222,7 @@ def _exclude(actor: Actor, rating: Rating, review: Review) -> None:
         rating,
         before={"excluded": False},
         after={"excluded": True, "ground": review.ground},
-        summary=f"差评经申诉复核剔除（{review.get_ground_display()}），不计入统计",
+        summary=f"差评经申诉复核剔除（{chinese_display(review, 'ground')}），不计入统计",
     )
     rating.excluded = True
 

@@ -32,7 +32,7 @@ from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.audit import services as audit
 from xiaoneng.cases import services as cases
 from xiaoneng.cases.models import Case
-from xiaoneng.i18n import chinese_display
+from xiaoneng.i18n import chinese, chinese_display
 from xiaoneng.org.models import Unit
 from xiaoneng.rectification import deadlines
 from xiaoneng.rectification import services as rectification
@@ -269,7 +269,7 @@ def rate_from_system(
 
 
 def _mode_taken(mode: str) -> str:
-    return f"该办件已经有{Mode(mode).label}，不能重复评价。"
+    return f"该办件已经有{chinese(Mode(mode).label)}，不能重复评价。"
 
 
 @transaction.atomic

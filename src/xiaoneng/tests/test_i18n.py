@@ -88,3 +88,20 @@ def test_every_choice_label_of_the_models_has_an_english_translation():
                 if any("\u4e00" <= ch <= "\u9fff" for ch in shown):
                     untranslated.add(f"{model._meta.label}.{field.name}: {shown}")
     assert not untranslated, sorted(untranslated)
+
+
+def test_the_accountability_workbook_is_chinese_when_the_page_is_english():
+    import io
+
+    from openpyxl import load_workbook
+
+    from xiaoneng.accountability import excel, figures
+    from xiaoneng.accountability.models import Violation
+
+    with translation.override("en"):
+        tally = figures.tally(date(2026, 1, 1), date(2026, 12, 31), Violation.objects.all())
+        assert str(tally.by_sanction[0].label) == "Reminder"  # the page shows English …
+        book = load_workbook(io.BytesIO(excel.build(tally)))
+    cells = [c.value for row in book["按处理方式"].iter_rows() for c in row]
+    assert "提醒" in cells and "Reminder" not in cells  # … the workbook stays Chinese
+    assert "提醒" in [c.value for c in book["按单位"][1]]
