@@ -84,6 +84,10 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: The newest unopened records shown at once; the rest wait their turn (the page says how many).
+CANDIDATES_SHOWN = 200
+
+
 @office_required(*OFFICE)
 def candidates(request: HttpRequest) -> HttpResponse:
     """待立案线索: source records of the last 90 days not yet opened; the office opens one."""
@@ -95,7 +99,9 @@ def candidates(request: HttpRequest) -> HttpResponse:
         request,
         "accountability/candidates.html",
         {
-            "rows": list(reversed(found)),
+            "rows": list(reversed(found))[:CANDIDATES_SHOWN],
+            "total": len(found),
+            "shown": CANDIDATES_SHOWN,
             "days": LOOKBACK_DAYS,
             "pending": pending,
             "last": last,
