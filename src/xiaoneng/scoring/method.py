@@ -2,7 +2,7 @@
 
 A method says what each answer is worth, which answers count as satisfied for the published
 satisfaction rates (满意率), and how strata (评议层面/群体), dimensions (评议内容) and an external
-work assessment (工作考核) are weighted. Everything has a default from DESIGN.md §2; the presets
+work assessment (工作考核) are weighted. Everything has a default (docs/scoring.md); the presets
 record practice that differs (Shandong 2008, Hangzhou, weighted evaluator groups, 70/30).
 """
 

@@ -10,7 +10,7 @@ Input representation (scales to millions of answers):
 
 Small campaigns can be built from records with ``Campaign.from_records``.
 
-The method (DESIGN.md §2, see docs/scoring.md for the formulas): per unit u, dimension d and
+The method (docs/scoring.md gives the formulas): per unit u, dimension d and
 stratum h the mean value of the valid answers; per (u, d) the strata-weighted mean over the
 strata that gave a valid answer (weights renormalised); per unit the dimension-weighted mean over
 the dimensions that have a score (renormalised); optionally combined with an external assessment.
