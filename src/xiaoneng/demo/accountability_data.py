@@ -179,6 +179,10 @@ def write_accountability(seed: int, today) -> AccountabilitySummary:
     records: list[SourceRecord] = []
     for provider in sources.providers():
         records += provider.find(now - timedelta(days=365), now)
+    # Nobody decides their own case: a source naming the office's or the leader's own staff
+    # record (an inspection of the 效能办 itself may) is left to another decider, not played here.
+    deciders = {u.staff.pk for u in (office, leader) if getattr(u, "staff", None) is not None}
+    records = [r for r in records if r.person is None or r.person.staff_id not in deciders]
     records.sort(key=lambda r: (r.occurred_at, r.cause, r.id))
     if len(records) > PLAYED_AT_MOST:
         # The default city's year leaves thousands of red cards; an office pursues a few hundred
