@@ -95,6 +95,8 @@ def delete_cases() -> int:
     from xiaoneng.supervision.models import Card
 
     ApiKey.objects.all().delete()
+    # A merged repeat (并单) protects its main complaint: the repeats go first.
+    Complaint.objects.filter(merged_into__isnull=False).delete()
     Complaint.objects.all().delete()
     Rating.objects.all().delete()
     Card.objects.all().delete()
