@@ -315,6 +315,13 @@ def _complaint_rows(
     )
 
 
+def _true_complaint_rows(user: User, unit: Unit, p: Span) -> Drill:
+    """The drill-down of both 属实 complaint sources (per 10,000 cases and as a count)."""
+    return _complaint_rows(
+        user, unit, p.start, p.end, "属实及部分属实的投诉", finding__in=TRUE_FINDINGS
+    )
+
+
 register(
     Source(
         "complaints_true",
@@ -324,9 +331,7 @@ register(
         zero_at=20,
         full_at=0,
         figures=_complaints_true,
-        records=lambda user, unit, p: _complaint_rows(
-            user, unit, p.start, p.end, "属实及部分属实的投诉", finding__in=TRUE_FINDINGS
-        ),
+        records=_true_complaint_rows,
     )
 )
 register(
@@ -338,9 +343,7 @@ register(
         zero_at=5,
         full_at=0,
         figures=_complaints_count,
-        records=lambda user, unit, p: _complaint_rows(
-            user, unit, p.start, p.end, "属实及部分属实的投诉", finding__in=TRUE_FINDINGS
-        ),
+        records=_true_complaint_rows,
     )
 )
 register(

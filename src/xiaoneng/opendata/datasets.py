@@ -377,6 +377,16 @@ RATING_FIGURES = (
 )
 
 
+def _rating_cells(r: ratings.StatRow) -> Row:
+    """评价件数, each level's count from the best down, 差评件数 and the 满意率 cells."""
+    return (
+        r.total,
+        *(r.levels.get(level, 0) for level in sorted(Level.values, reverse=True)),
+        r.bad,
+        *rate_cells(r.good, r.total),
+    )
+
+
 def rating_units(s: Snapshot) -> list[Row]:
     last = s.period.next_first_day - timedelta(days=1)
     rated = Rating.objects.filter(ratings.period_bounds(s.period.first_day, last))
@@ -390,10 +400,7 @@ def rating_units(s: Snapshot) -> list[Row]:
                 _month_text(s),
                 codes.get(key, "") if key is not None else "",
                 r.name,
-                r.total,
-                *(r.levels.get(level, 0) for level in sorted(Level.values, reverse=True)),
-                r.bad,
-                *rate_cells(r.good, r.total),
+                *_rating_cells(r),
             )
         )
     return sorted(out, key=lambda row: str(row[1]))
@@ -442,10 +449,7 @@ def rating_items(s: Snapshot) -> list[Row]:
                 item.get("code", ""),
                 r.name,
                 item.get("unit__name", ""),
-                r.total,
-                *(r.levels.get(level, 0) for level in sorted(Level.values, reverse=True)),
-                r.bad,
-                *rate_cells(r.good, r.total),
+                *_rating_cells(r),
             )
         )
     return sorted(out, key=lambda row: str(row[1]))
