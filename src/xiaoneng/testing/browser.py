@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -48,8 +51,28 @@ def browser():
         instance.close()
 
 
+#: Live-server addresses that have answered once in this session.
+_warmed: set[str] = set()
+
+
+def warm_up(url: str) -> None:
+    """Request ``url`` once, with a generous limit, before a browser waits on it.
+
+    The live server's first request loads every view module and compiles the base templates:
+    a few seconds alone, over the browser's 15-second step limit on a loaded machine. Its
+    answer does not matter (a redirect to the login page is fine), only that it came.
+    """
+    if url in _warmed:
+        return
+    with contextlib.suppress(urllib.error.HTTPError):
+        urllib.request.urlopen(f"{url}/accounts/login/", timeout=120).read()
+    _warmed.add(url)
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
+    if "live_server" in request.fixturenames:
+        warm_up(request.getfixturevalue("live_server").url)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(15000)
