@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
@@ -34,6 +34,7 @@ from django.db.models import (
     CharField,
     Count,
     ExpressionWrapper,
+    Model,
     Q,
     QuerySet,
     Sum,
@@ -48,8 +49,10 @@ from xiaoneng.cases.models import Case, CaseDurationStat, CaseMonthStat, CaseQue
 from xiaoneng.catalog.models import HandlingType, ServiceItem
 from xiaoneng.org.models import Unit
 from xiaoneng.scoring.rates import RankedRate, RankRule, Standing, rank_rates
-from xiaoneng.supervision.models import Card
+from xiaoneng.supervision.models import Card, CardQuerySet
 from xiaoneng.workdays import SHANGHAI
+
+_M = TypeVar("_M", bound=Model)
 
 if TYPE_CHECKING:
     from xiaoneng.accounts.models import User
@@ -175,13 +178,14 @@ def parse_period(params: Mapping[str, str], today: date | None = None) -> Period
         if month:
             return Period(f"m{month:%Y-%m}", month, month, month_label(month))
     elif key == "range":
-        start, end = _parse_month(params.get("from")), _parse_month(params.get("to"))
-        if not (start or end):
+        first, last = _parse_month(params.get("from")), _parse_month(params.get("to"))
+        if first is None and last is None:
             # "Custom" chosen before any month was typed: offer the last 12 months to edit.
             default = last_months(today)
             start, end = default.start, default.end
         else:
-            start, end = start or end, end or start
+            start = first or last or today
+            end = last or first or today
             if start > end:
                 start, end = end, start
         if months_between(start, end) > MAX_RANGE_MONTHS:
@@ -249,7 +253,7 @@ def scope_of(user: User | None) -> Scope:
     role = user.effective_role
     if role not in STATS_ROLES:
         raise PermissionDenied("您的角色无权查看办件统计")
-    reach = CaseQuerySet.view_reach.get(role, Reach.NONE)
+    reach = CaseQuerySet.view_reach.get(Role(role), Reach.NONE)
     if reach is Reach.ALL:
         return Scope(None)
     if reach is Reach.SUBTREE and user.unit_id is not None:
@@ -267,7 +271,7 @@ class Filters:
 
     @property
     def handling_type_label(self) -> str:
-        return HandlingType(self.handling_type).label if self.handling_type else ""
+        return str(HandlingType(self.handling_type).label) if self.handling_type else ""
 
     def params(self, **changes: Any) -> dict[str, str]:
         """The query parameters that reproduce these filters (for links and the export)."""
@@ -337,11 +341,17 @@ class Figures:
     days_total: int = 0
     promised_finished: int = 0
     promised_on_time: int = 0
-    durations: Counter = field(default_factory=Counter)  # days → cases (empty: not loaded)
+    durations: Counter[int] = field(default_factory=Counter)  # days → cases (empty: not loaded)
     open: int | None = None  # live; None when not counted for this group
     overdue: int | None = None
     yellow_cards: int = 0
     red_cards: int = 0
+
+    @classmethod
+    def of_sums(cls, sums: Sequence[int]) -> Figures:
+        """The figures from the month rollup's sums, in the order of ``MONTH_SUMS``."""
+        finished, on_time, early, days_total, promised_finished, promised_on_time = sums
+        return cls(finished, on_time, early, days_total, promised_finished, promised_on_time)
 
     def add(self, other: Figures | Mapping[str, Any]) -> None:
         get = other.get if isinstance(other, Mapping) else other.__dict__.get
@@ -401,7 +411,7 @@ class Figures:
 
 
 # Aggregate names carry a prefix: Django refuses an annotation named like the field it sums.
-# Their order is the order of the first six Figures fields (Figures(*sums) relies on it).
+# Their order is the order of the first six Figures fields (``Figures.of_sums`` relies on it).
 MONTH_SUMS = {
     "s_finished": Sum("finished"),
     "s_on_time": Sum("on_time"),
@@ -429,7 +439,7 @@ class Frame:
     def path(self) -> str:
         return self.focus.path if self.focus else ""
 
-    def restrict(self, qs: QuerySet, field: str = "unit_id") -> QuerySet:
+    def restrict(self, qs: QuerySet[_M], field: str = "unit_id") -> QuerySet[_M]:
         """Limit ``qs`` to rows whose ``field`` is a unit of the subtree (a semi-join on the
         indexed path, so no list of ids travels in the statement)."""
         if self.whole:
@@ -472,7 +482,9 @@ def _child_id(path: str, focus_path: str) -> int | None:
     return int(head) if head else None
 
 
-def _month_stats(filters: Filters, frame: Frame, months: tuple[date, date] | None = None):
+def _month_stats(
+    filters: Filters, frame: Frame, months: tuple[date, date] | None = None
+) -> QuerySet[CaseMonthStat]:
     start, end = months or (filters.period.start, filters.period.end)
     qs = frame.restrict(CaseMonthStat.objects.filter(month__gte=start, month__lte=end))
     if filters.handling_type:
@@ -480,7 +492,7 @@ def _month_stats(filters: Filters, frame: Frame, months: tuple[date, date] | Non
     return qs
 
 
-def _duration_stats(filters: Filters, frame: Frame):
+def _duration_stats(filters: Filters, frame: Frame) -> QuerySet[CaseDurationStat]:
     qs = frame.restrict(
         CaseDurationStat.objects.filter(
             month__gte=filters.period.start, month__lte=filters.period.end
@@ -492,16 +504,16 @@ def _duration_stats(filters: Filters, frame: Frame):
     return qs
 
 
-def _open_cases(user: User, filters: Filters, frame: Frame) -> QuerySet:
-    qs = frame.restrict(Case.objects.visible_to(user).open())
+def _open_cases(user: User, filters: Filters, frame: Frame) -> QuerySet[Case]:
+    qs = frame.restrict(cast(CaseQuerySet, Case.objects.visible_to(user)).open())
     if filters.handling_type:
         qs = qs.filter(item__handling_type=filters.handling_type)
     return qs
 
 
-def _cards(user: User, filters: Filters, frame: Frame) -> QuerySet:
+def _cards(user: User, filters: Filters, frame: Frame) -> QuerySet[Card]:
     qs = (
-        Card.objects.visible_to(user)
+        cast(CardQuerySet, Card.objects.visible_to(user))
         .counting()
         .filter(raised_at__gte=filters.period.starts_at, raised_at__lt=filters.period.ends_at)
     )
@@ -510,7 +522,7 @@ def _cards(user: User, filters: Filters, frame: Frame) -> QuerySet:
 
 def _figures(row: Mapping[str, Any]) -> Figures:
     # int(): PostgreSQL sums a bigint column as numeric, which arrives as a Decimal.
-    return Figures(**{k[2:]: int(row.get(k) or 0) for k in MONTH_SUMS})
+    return Figures.of_sums([int(row.get(k) or 0) for k in MONTH_SUMS])
 
 
 # ---- breakdowns ----------------------------------------------------------------------------
@@ -526,9 +538,9 @@ class Row:
     unit: Unit | None = None  # for unit rows: the unit to drill into / link to
     own: bool = False  # the focus unit's own cases (本级), not a child's subtree
     drillable: bool = False
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
     #: 按时办结率 as ranked among the rows it was listed with: n, interval, rank, 样本不足, 末位.
-    rate: RankedRate | None = None
+    rate: RankedRate[Any] | None = None
 
     @property
     def ranked(self) -> bool:
@@ -571,7 +583,7 @@ def unit_and_month_breakdowns(
     frame: Frame,
     now: datetime,
     months: list[date] | None = None,
-    cards: list[dict[str, Any]] = (),
+    cards: Sequence[Mapping[str, Any]] = (),
 ) -> Breakdowns:
     """按单位 and 按月份 together: one scan of the month rollup grouped by unit × month serves
     both (the two separate scans were the dashboard's largest cost), plus one query each for
@@ -602,7 +614,9 @@ def unit_and_month_breakdowns(
         for target in targets:
             for i, value in enumerate(sums):
                 target[i] += int(value or 0)
-    groups: dict[int | None, Figures] = {key: Figures(*sums) for key, sums in by_group.items()}
+    groups: dict[int | None, Figures] = {
+        key: Figures.of_sums(sums) for key, sums in by_group.items()
+    }
     durations = (
         _duration_stats(filters, frame)
         .values("unit_id", "days")
@@ -639,7 +653,7 @@ def unit_and_month_breakdowns(
                 groups[key].yellow_cards += row["n"]
     return Breakdowns(
         _unit_rows(frame, groups),
-        [Row(m, month_label(m), Figures(*sums)) for m, sums in by_month.items()],
+        [Row(m, month_label(m), Figures.of_sums(sums)) for m, sums in by_month.items()],
     )
 
 
@@ -729,7 +743,7 @@ def item_breakdown(
             row.figures.add(_figures(g))
     labels = dict(HandlingType.choices)
 
-    def name(items: QuerySet) -> None:
+    def name(items: QuerySet[ServiceItem]) -> None:
         for item in items.values("id", "code", "name", "handling_type"):
             row = merged.get(item["id"])
             if row is not None:
@@ -756,18 +770,18 @@ def item_breakdown(
     if limit is not None:
         durations = durations.filter(item_id__in=list(by_id))
         live = live.filter(item_id__in=list(by_id))
-    for row in durations.values("item_id", "days").annotate(n=Sum("count")):
-        if row["item_id"] in by_id:
-            by_id[row["item_id"]].durations[row["days"]] += row["n"]
+    for stat in durations.values("item_id", "days").annotate(n=Sum("count")):
+        if stat["item_id"] in by_id:
+            by_id[stat["item_id"]].durations[stat["days"]] += stat["n"]
     for figures in by_id.values():
         figures.open = figures.overdue = 0
     counted = live.values("item_id").annotate(
         open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now))
     )
-    for row in counted:
-        if row["item_id"] in by_id:
-            by_id[row["item_id"]].open = row["open"]
-            by_id[row["item_id"]].overdue = row["overdue"]
+    for live_row in counted:
+        if live_row["item_id"] in by_id:
+            by_id[live_row["item_id"]].open = live_row["open"]
+            by_id[live_row["item_id"]].overdue = live_row["overdue"]
     return rows
 
 
@@ -1096,7 +1110,7 @@ class JointItem:
     @property
     def saving(self) -> float | None:
         s, p = self.serial.mean, self.parallel.mean
-        return (s - p) / s if s else None
+        return (s - p) / s if s and p is not None else None
 
 
 @dataclass
@@ -1215,7 +1229,7 @@ def _joint_items() -> dict[int, dict[str, Any]]:
     }
 
 
-def _joint_cases(user: User, items: Mapping[int, Any], focus: Unit | None) -> QuerySet:
+def _joint_cases(user: User, items: Mapping[int, Any], focus: Unit | None) -> QuerySet[Case]:
     """The user's cases of the joint items, under the focus unit when one is chosen."""
     base = Case.objects.visible_to(user).filter(item_id__in=list(items))
     if focus is not None:
@@ -1227,13 +1241,13 @@ def _month_instant(month: date) -> datetime:
     return datetime.combine(month, time(0), tzinfo=SHANGHAI)
 
 
-def _accepted_between(cases: QuerySet, first: date, last: date) -> QuerySet:
+def _accepted_between(cases: QuerySet[Case], first: date, last: date) -> QuerySet[Case]:
     return cases.filter(
         accepted_at__gte=_month_instant(first), accepted_at__lt=_month_instant(last)
     )
 
 
-def _finished(cases: QuerySet) -> QuerySet:
+def _finished(cases: QuerySet[Case]) -> QuerySet[Case]:
     """The finished ones among ``cases``, the status compared through an expression so that no
     index on it is used: nine cases in ten are finished, and SQLite without table statistics
     otherwise walks the status index instead of (item, accepted_at) — 0.3–0.8 s instead of
@@ -1242,7 +1256,9 @@ def _finished(cases: QuerySet) -> QuerySet:
     return cases.alias(finished_status=status).filter(finished_status__in=FINISHED_STATUSES)
 
 
-def _months_that_fit(cases: QuerySet, window: _JointWindow, max_cases: int) -> tuple[date, bool]:
+def _months_that_fit(
+    cases: QuerySet[Case], window: _JointWindow, max_cases: int
+) -> tuple[date, bool]:
     """The first month read and whether earlier months of the window were left out.
 
     Walks back from the last month while the cases fit: a whole month is in or out, so the
@@ -1281,13 +1297,13 @@ _StepRow = tuple[int, int, str, str, int, int, int | None, int, bool]
 class _JointRead:
     """The finished cases read (most recent first) with their steps in step order."""
 
-    rows: list[tuple[int, int, int, str | None]]  # (case id, item id, elapsed days, joint mode)
+    rows: Sequence[tuple[int, int, int, str | None]]  # (case id, item id, elapsed days, joint mode)
     steps_by_case: dict[int, list[_StepRow]]
     unit_names: dict[int, str]
     truncated: bool  # one month alone held more than max_cases: its most recent cases
 
 
-def _read_joint_cases(cases: QuerySet, max_cases: int) -> _JointRead:
+def _read_joint_cases(cases: QuerySet[Case], max_cases: int) -> _JointRead:
     rows = list(
         cases.order_by("-accepted_at").values_list("id", "item_id", "elapsed_days", "joint_mode")[
             :max_cases

@@ -66,7 +66,8 @@ def rectify_warn_days() -> int:
 
 def responsible_unit(case: Case) -> Unit:
     """Who verifies a 差评: the case's window when it has one, else the case's unit."""
-    return case.window if case.window_id else case.unit
+    window = case.window if case.window_id else None
+    return window or case.unit
 
 
 def deadline(
@@ -80,19 +81,6 @@ def deadline(
 
 
 # ---- rating ----------------------------------------------------------------------------------
-
-
-def _clean(level, comment: str) -> tuple[int, str]:
-    try:
-        level = int(level)
-    except (TypeError, ValueError):
-        level = 0
-    if level not in Level.values:
-        raise ValidationError({"level": "请选择评价等级"})
-    comment = (comment or "").strip()
-    if len(comment) > COMMENT_MAX:
-        raise ValidationError({"comment": f"评价内容不能超过{COMMENT_MAX}字"})
-    return level, comment
 
 
 ONSITE_CHANNELS = frozenset({Rating.Channel.WINDOW, Rating.Channel.DEVICE, Rating.Channel.KIOSK})
@@ -389,7 +377,7 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(SHANGHAI)
 
 
-def rating_tasks() -> QuerySet:
+def rating_tasks() -> QuerySet[Task]:
     """The 核实整改 tasks of 差评 (whatever became of them)."""
     return Task.objects.filter(source_kind=SourceKind.RATING)
 
@@ -441,11 +429,13 @@ def period_bounds(start: date | None, end: date | None) -> Q:
     return q
 
 
-def _level_counts() -> dict:
+def _level_counts() -> dict[str, Count]:
     return {f"n{v}": Count("pk", filter=Q(level=v)) for v in Level.values}
 
 
-def statistics(ratings: QuerySet, by: str = "unit", now: datetime | None = None) -> list[StatRow]:
+def statistics(
+    ratings: QuerySet[Rating], by: str = "unit", now: datetime | None = None
+) -> list[StatRow]:
     """Counts per level, 满意率, 差评, open and overdue obligations, grouped by ``by``.
 
     "Overdue" (超期) counts obligations still unverified after their due instant and those
@@ -496,7 +486,7 @@ def _name(rows: dict[object, StatRow], by: str) -> None:
 
     if by == "month":
         for key, row in rows.items():
-            row.name = f"{_local(key):%Y-%m}" if key else ""
+            row.name = f"{_local(key):%Y-%m}" if isinstance(key, datetime) else ""
         return
     ids = [k for k in rows if k is not None]
     if by == "item":
@@ -540,7 +530,9 @@ def unit_rating_summary(unit: Unit, since: date | None = None) -> UnitSummary:
     )
 
 
-def rating_summary(ratings: QuerySet, tasks: QuerySet, since: date | None = None) -> UnitSummary:
+def rating_summary(
+    ratings: QuerySet[Rating], tasks: QuerySet[Task], since: date | None = None
+) -> UnitSummary:
     """The same figures over any ratings and tasks (only those of 差评 count), e.g. those a
     user may see (a window's staff: the ratings of the cases registered at their window)."""
     now = timezone.now()
