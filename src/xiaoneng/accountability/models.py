@@ -55,6 +55,7 @@ class Cause(models.TextChoices):
     RECTIFY_REFUSED = "rectify_refused", _("整改验收不通过")
     RATING = "rating", _("差评核实属实")
     INSPECTION = "inspection", _("明查暗访")
+    ASSESSMENT = "assessment", _("绩效考评末位")
     MANUAL = "manual", _("效能办立案")
 
 

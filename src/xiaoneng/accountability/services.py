@@ -270,6 +270,63 @@ def candidates(
     return sorted(found, key=lambda r: r.occurred_at)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """The 待立案线索 page's share of the unopened source records of a span: how many there are
+    (per cause and in all) and the newest ``limit`` of them, newest first."""
+
+    total: int
+    by_cause: tuple[tuple[str, int], ...]
+    records: tuple[SourceRecord, ...]
+
+
+def _opened_ids(cause: str) -> Any:
+    return Violation.objects.filter(cause=cause, source_id__isnull=False).values("source_id")
+
+
+def pending(since: datetime, until: datetime, limit: int, offset: int = 0) -> Pending:
+    """Unopened source records in [since, until): counted, ordered and paged in the database
+    for every provider that offers ``keys``/``many`` (two queries each, then one to describe
+    the page's records); a provider without them is read through ``find``."""
+    newest: list[tuple[datetime, int, str]] = []
+    described: dict[tuple[str, int], SourceRecord] = {}
+    counts: list[tuple[str, int]] = []
+    wanted = offset + limit
+    for provider in sources.providers():
+        if provider.keys is not None and provider.many is not None:
+            rows = provider.keys(since, until).exclude(pk__in=_opened_ids(provider.cause))
+            count = rows.count()
+            if count:
+                top = rows.order_by("-occurred", "-pk").values_list("occurred", "pk")[:wanted]
+                newest += [(when, pk, provider.cause) for when, pk in top]
+        else:
+            records = provider.find(since, until)
+            opened = set(
+                Violation.objects.filter(
+                    cause=provider.cause, source_id__in=[r.id for r in records]
+                ).values_list("source_id", flat=True)
+            )
+            records = [r for r in records if r.id not in opened]
+            count = len(records)
+            for r in records:
+                newest.append((r.occurred_at, r.id, r.cause))
+                described[(r.cause, r.id)] = r
+        if count:
+            counts.append((provider.cause, count))
+    newest.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    page = newest[offset:wanted]
+    missing: dict[str, list[int]] = {}
+    for _when, pk, cause in page:
+        if (cause, pk) not in described:
+            missing.setdefault(cause, []).append(pk)
+    for cause, ids in missing.items():
+        found = sources.provider(cause)
+        assert found is not None and found.many is not None  # only keyed providers are missing
+        described.update({(r.cause, r.id): r for r in found.many(ids)})
+    shown = tuple(described[(cause, pk)] for _when, pk, cause in page if (cause, pk) in described)
+    return Pending(sum(n for _c, n in counts), tuple(counts), shown)
+
+
 def intake(actor: Actor, since: datetime, until: datetime) -> int:
     """自动立案: open a violation for every new source record of a cause whose rules say so.
     Each record is opened in its own transaction; one a parallel run opened first is skipped."""

@@ -40,7 +40,7 @@ from .forms import (
     ReviewForm,
     StatementForm,
 )
-from .models import IntakeRun, Rule, Violation, ViolationQuerySet
+from .models import Cause, IntakeRun, Rule, Violation, ViolationQuerySet
 
 READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER)
 OFFICE = (Role.ADMIN, Role.OFFICE)
@@ -84,24 +84,35 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-#: The newest unopened records shown at once; the rest wait their turn (the page says how many).
-CANDIDATES_SHOWN = 200
+def _page_number(request: HttpRequest) -> int:
+    text = request.GET.get("page", "")
+    return max(int(text), 1) if text.isdigit() else 1
 
 
 @office_required(*OFFICE)
 def candidates(request: HttpRequest) -> HttpResponse:
-    """待立案线索: source records of the last 90 days not yet opened; the office opens one."""
+    """待立案线索: source records of the last 90 days not yet opened, newest first, a page at a
+    time (counted, ordered and paged in the database); the office opens one."""
     now = timezone.now()
-    found = services.candidates(now - timedelta(days=LOOKBACK_DAYS), now)
+    since = now - timedelta(days=LOOKBACK_DAYS)
+    number = _page_number(request)
+    found = services.pending(since, now, PAGE, (number - 1) * PAGE)
+    if found.total and (number - 1) * PAGE >= found.total:  # past the end: the last page
+        number = (found.total - 1) // PAGE + 1
+        found = services.pending(since, now, PAGE, (number - 1) * PAGE)
+    # The paginator pages the count (a range); the records are the page's, described above.
+    page = Paginator(range(found.total), PAGE).page(number)
+    labels = dict(Cause.choices)
     pending = IntakeRun.objects.filter(deadline_open=True, overdue_at__isnull=True).first()
     last = IntakeRun.objects.filter(overdue_at__isnull=False).order_by("-overdue_at").first()
     return render(
         request,
         "accountability/candidates.html",
         {
-            "rows": list(reversed(found))[:CANDIDATES_SHOWN],
-            "total": len(found),
-            "shown": CANDIDATES_SHOWN,
+            "page": page,
+            "rows": found.records,
+            "total": found.total,
+            "by_cause": [(labels.get(c, c), n) for c, n in found.by_cause],
             "days": LOOKBACK_DAYS,
             "pending": pending,
             "last": last,
