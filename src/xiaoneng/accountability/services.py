@@ -37,6 +37,7 @@ from .models import (
     LADDER,
     OFFICE_ROLES,
     Appeal,
+    Cause,
     Event,
     IntakeRun,
     Policy,
@@ -178,6 +179,147 @@ def suggest(v: Violation) -> Suggestion | None:
         if count >= rule.count and (best is None or rank(rule.sanction) > rank(best.sanction)):
             best = Suggestion(rule.sanction, f"{rule}（本次为第{count}次）", count)
     return best
+
+
+# ---- the rules and the leadership list, edited by the office -----------------------------------
+
+#: What an audit entry of a rule shows.
+RULE_FIELDS = ("cause", "category", "count", "months", "sanction", "auto_open", "active", "note")
+MONTHS_MAX = 120
+
+
+@dataclass(frozen=True)
+class RuleIn:
+    """A rule as the office enters it (追究规则: cause × count in a period → proposed sanction)."""
+
+    cause: str
+    category: str
+    count: int
+    months: int
+    sanction: str
+    auto_open: bool
+    active: bool = True
+    note: str = ""
+
+
+def _require_office(actor: Actor) -> None:
+    if is_person(actor) and actor_role(actor) not in OFFICE_ROLES:
+        raise PermissionDenied("只有效能办可以修改追究规则")
+
+
+def check_rule(data: RuleIn, rule: Rule | None = None) -> RuleIn:
+    """The rule, cleaned; every problem refused with a Chinese message on its field."""
+    errors: dict[str, str] = {}
+    if data.cause not in Cause.values or data.cause == Cause.MANUAL:
+        errors["cause"] = "请选择线索来源（效能办立案不适用规则）"
+    if data.sanction not in LADDER:
+        errors["sanction"] = "建议处理方式须为处理方式序列中的一级：" + " → ".join(
+            chinese(Sanction(s).label) for s in LADDER
+        )
+    if data.count < 1:
+        errors["count"] = "次数至少为1（第1次起即适用的规则填1）"
+    if not 1 <= data.months <= MONTHS_MAX:
+        errors["months"] = f"期间须为1至{MONTHS_MAX}个月"
+    category = data.category.strip()
+    if len(category) > 50:
+        errors["category"] = "类别不能超过50字"
+    note = data.note.strip()
+    if len(note) > 200:
+        errors["note"] = "说明不能超过200字"
+    if errors:
+        raise ValidationError(errors)
+    clean = RuleIn(
+        data.cause,
+        category,
+        data.count,
+        data.months,
+        data.sanction,
+        data.auto_open,
+        data.active,
+        note,
+    )
+    if clean.active:
+        same = Rule.objects.filter(
+            active=True, cause=clean.cause, category=clean.category, count=clean.count
+        )
+        if rule is not None and rule.pk:
+            same = same.exclude(pk=rule.pk)
+        other = same.first()
+        if other is not None:
+            raise ValidationError(
+                {
+                    "count": f"与在用规则“{chinese(other)}”重叠：同一来源、类别和次数只能有一条"
+                    "在用规则，请修改那一条或先停用它"
+                }
+            )
+    return clean
+
+
+@transaction.atomic
+def save_rule(actor: Actor, rule: Rule | None, data: RuleIn) -> Rule:
+    """Add (``rule`` None) or change a rule; audited with the values before and after."""
+    _require_office(actor)
+    if rule is not None:
+        rule = Rule.objects.select_for_update().get(pk=rule.pk)
+    clean = check_rule(data, rule)
+    before = audit.snapshot(rule, RULE_FIELDS) if rule is not None else None
+    found = rule if rule is not None else Rule()
+    for field in RULE_FIELDS:
+        setattr(found, field, getattr(clean, field))
+    found.save()
+    audit.record(
+        actor,
+        audit.Action.UPDATE if before is not None else audit.Action.CREATE,
+        found,
+        before=before,
+        after=audit.snapshot(found, RULE_FIELDS),
+        summary="修改追究规则" if before is not None else "新增追究规则",
+    )
+    return found
+
+
+@transaction.atomic
+def delete_rule(actor: Actor, rule: Rule) -> None:
+    """Remove a rule (the suggestions already made keep their text; the audit keeps the rule)."""
+    _require_office(actor)
+    before = audit.snapshot(rule, RULE_FIELDS)
+    audit.record(actor, audit.Action.DELETE, rule, before=before, summary="删除追究规则")
+    rule.delete()
+
+
+def check_leadership(levels: list[str]) -> list[str]:
+    """The sanctions only a leader decides, in ladder order: rungs of the ladder, and closed
+    upwards (whoever may not decide a sanction may not decide a heavier one either)."""
+    unknown = [s for s in levels if s not in LADDER]
+    if unknown:
+        raise ValidationError({"levels": "请选择处理方式序列中的处理方式"})
+    chosen = [s for s in LADDER if s in levels]
+    if chosen and chosen != list(LADDER[rank(chosen[0]) :]):
+        lightest = chinese(Sanction(chosen[0]).label)
+        raise ValidationError(
+            {"levels": f"“{lightest}”须由领导决定时，比它更重的处理方式也须由领导决定"}
+        )
+    return chosen
+
+
+@transaction.atomic
+def set_leadership(actor: Actor, levels: list[str]) -> Policy:
+    """须由领导决定的处理方式: the office sets the list; audited."""
+    _require_office(actor)
+    chosen = check_leadership(levels)
+    found = Policy.objects.select_for_update().get(pk=policy().pk)
+    before = audit.snapshot(found, ["leadership_levels"])
+    found.leadership_levels = chosen
+    found.save(update_fields=["leadership_levels"])
+    audit.record(
+        actor,
+        audit.Action.UPDATE,
+        found,
+        before=before,
+        after=audit.snapshot(found, ["leadership_levels"]),
+        summary="修改须由领导决定的处理方式",
+    )
+    return found
 
 
 # ---- opening -------------------------------------------------------------------------------------

@@ -33,14 +33,16 @@ from .forms import (
     DecideForm,
     DeliverForm,
     FindingsForm,
+    LeadershipForm,
     PeriodForm,
     ProposeForm,
     PublishForm,
     ReasonForm,
     ReviewForm,
+    RuleForm,
     StatementForm,
 )
-from .models import Cause, IntakeRun, Rule, Violation, ViolationQuerySet
+from .models import LADDER, Cause, IntakeRun, Rule, Sanction, Violation, ViolationQuerySet
 
 READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER)
 OFFICE = (Role.ADMIN, Role.OFFICE)
@@ -339,18 +341,109 @@ def export(request: HttpRequest) -> HttpResponse:
     return download(excel.build(t), name, XLSX, "accountability.xlsx")
 
 
-@office_required(*READERS)
-def rules(request: HttpRequest) -> HttpResponse:
-    """追究规则 and the policy (edited by an administrator, audited)."""
+def _rule_in(d: dict) -> services.RuleIn:
+    return services.RuleIn(
+        cause=d["cause"],
+        category=d["category"] or "",
+        count=d["count"],
+        months=d["months"],
+        sanction=d["sanction"],
+        auto_open=bool(d["auto_open"]),
+        active=bool(d["active"]),
+        note=d["note"] or "",
+    )
+
+
+def _rules_page(
+    request: HttpRequest,
+    form: RuleForm | None = None,
+    leadership: LeadershipForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    policy = services.policy()
     return render(
         request,
         "accountability/rules.html",
         {
             "rules": Rule.objects.all(),
-            "policy": services.policy(),
+            "policy": policy,
             "leadership_labels": services.leadership_labels(),
+            "ladder": [Sanction(s).label for s in LADDER],
+            "form": form or RuleForm(prefix="rule"),
+            "leadership": leadership
+            or LeadershipForm(prefix="lead", initial={"levels": policy.leadership_levels}),
+            "may_edit": _user(request).effective_role in OFFICE,
         },
+        status=status,
     )
+
+
+@office_required(*READERS)
+def rules(request: HttpRequest) -> HttpResponse:
+    """追究规则 and the policy: the office adds, changes and removes rules and sets which
+    sanctions need a leader (through the services, audited); leaders read them."""
+    return _rules_page(request)
+
+
+def _save_rule(request: HttpRequest, rule: Rule | None, form: RuleForm) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        services.save_rule(_user(request), rule, _rule_in(form.cleaned_data))
+    except ValidationError as error:
+        apply_errors(form, error)
+        return False
+    return True
+
+
+@office_required(*OFFICE)
+@require_POST
+def rule_add(request: HttpRequest) -> HttpResponse:
+    form = RuleForm(request.POST, prefix="rule")
+    if _save_rule(request, None, form):
+        messages.success(request, _("已新增追究规则"))
+        return redirect("accountability:rules")
+    return _rules_page(request, form=form, status=400)
+
+
+@office_required(*OFFICE)
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(Rule, pk=pk)
+    if request.method == "POST":
+        form = RuleForm(request.POST, prefix="rule")
+        if _save_rule(request, rule, form):
+            messages.success(request, _("已修改追究规则"))
+            return redirect("accountability:rules")
+        status = 400
+    else:
+        initial = {f: getattr(rule, f) for f in services.RULE_FIELDS}
+        form, status = RuleForm(prefix="rule", initial=initial), 200
+    return render(
+        request, "accountability/rule_edit.html", {"rule": rule, "form": form}, status=status
+    )
+
+
+@office_required(*OFFICE)
+@require_POST
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    services.delete_rule(_user(request), get_object_or_404(Rule, pk=pk))
+    messages.success(request, _("已删除追究规则"))
+    return redirect("accountability:rules")
+
+
+@office_required(*OFFICE)
+@require_POST
+def leadership(request: HttpRequest) -> HttpResponse:
+    form = LeadershipForm(request.POST, prefix="lead")
+    if form.is_valid():
+        try:
+            services.set_leadership(_user(request), list(form.cleaned_data["levels"]))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("已修改须由领导决定的处理方式"))
+            return redirect("accountability:rules")
+    return _rules_page(request, leadership=form, status=400)
 
 
 # ---- public --------------------------------------------------------------------------------------
