@@ -71,9 +71,8 @@ def main() -> None:
     new = services.pending(since, now, PAGE)
     if list(new.records) != old[:PAGE] or new.total != len(old):
         sys.exit("before and after disagree on the newest records")
-    print(
-        f"unopened source records of 90 days: {new.total} ({dict((str(c), n) for c, n in new.by_cause)})"
-    )
+    per_cause = {str(c): n for c, n in new.by_cause}
+    print(f"unopened source records of 90 days: {new.total} ({per_cause})")
 
     def runs(work) -> list[float]:
         found = []
