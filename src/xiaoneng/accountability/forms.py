@@ -50,6 +50,23 @@ class FindingsForm(forms.Form):
             ).select_related("unit")
 
 
+class AddPersonForm(forms.Form):
+    staff = StaffField(
+        label=_("共同责任人"),
+        queryset=Staff.objects.none(),
+        help_text=_("同一问题有多名责任人时逐一增加；每人单独陈述申辩、单独处理"),
+    )
+
+    def __init__(self, *args, unit: Unit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unit is not None:
+            field = self.fields["staff"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Staff.objects.filter(
+                unit__path__startswith=unit.path, is_active=True
+            ).select_related("unit")
+
+
 class StatementForm(forms.Form):
     statement = forms.CharField(label=_("陈述申辩意见"), widget=TEXT)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from xiaoneng.accounts.models import User
@@ -519,6 +520,12 @@ def _publishable(v: Any) -> str | None:
     return None
 
 
+def _is_lead(v: Any) -> str | None:
+    if v.joint_of_id is not None:
+        return "请在本线索的第一位责任人的页面上增加责任人"
+    return None
+
+
 def _may_act(actor: Actor, v: Any, action: str) -> str | None:
     if not is_person(actor):
         return None
@@ -546,6 +553,9 @@ FLOW = Transitions(
     actions={
         "assign": Transition(
             "指定调查人", {Status.OPEN, Status.INVESTIGATING}, Status.INVESTIGATING, OFFICE
+        ),
+        "add_person": Transition(
+            "增加责任人", {Status.OPEN, Status.INVESTIGATING}, None, OFFICE, guard=_is_lead
         ),
         "request_statement": Transition(
             "告知陈述申辩", {Status.INVESTIGATING}, Status.STATEMENT, OFFICE
@@ -627,14 +637,99 @@ def assign(actor: User, v: Violation, investigator: User | None) -> Violation:
     )
 
 
-def _name_person(v: Violation, staff: Staff) -> None:
-    """The investigation names the person responsible: a member of the unit or a unit below."""
+def group(v: Violation) -> Any:
+    """Every row of the violation: the first and those joint to it (one per person)."""
+    lead = v.lead_id
+    return Violation.objects.filter(Q(pk=lead) | Q(joint_of_id=lead)).order_by("pk")
+
+
+def _check_person(
+    v: Violation, staff: Staff, field: str = "person", *, new_row: bool = False
+) -> str:
+    """A person named on a violation: of the violation's unit or a unit below it, and not
+    already named on another row of the same violation (nor on ``v`` itself when the person
+    is to get a ``new_row``). Returns the person's digest."""
     if not staff.unit.path.startswith(v.unit.path):
-        raise ValidationError({"person": f"责任人须为{v.unit.name}或其下属单位的工作人员"})
+        raise ValidationError({field: f"责任人须为{v.unit.name}或其下属单位的工作人员"})
+    digests = set(people.digests_for_staff(staff))
+    others = group(v) if new_row else group(v).exclude(pk=v.pk)
+    if others.filter(person_digest__in=digests).exists():
+        raise ValidationError({field: f"{staff.name}已是本线索的责任人，同一人只能列一次"})
+    return people.seal(people.from_staff(staff))[1]
+
+
+def _name_person(v: Violation, staff: Staff) -> None:
+    """The investigation names the person responsible: a member of the unit or a unit below,
+    not already a person of the same violation."""
+    _check_person(v, staff)
     v.person_token, v.person_digest = people.seal(people.from_staff(staff))
     found = suggest(v)
     v.suggested = found.sanction if found else ""
     v.suggested_by = found.reason[:200] if found else ""
+
+
+@transaction.atomic
+def add_person(actor: User, v: Violation, staff: Staff | None) -> Violation:
+    """增加责任人: one more person responsible for the same event, while it is investigated.
+    The person gets a row of their own (``joint_of`` the first), which goes through every step
+    on its own — statement, proposal, decision, delivery, appeal — so that each sanction is
+    the person's. Where the first row names nobody yet, the person is named there instead.
+    Returns the row that names the person."""
+    step = FLOW.begin(actor, v, "add_person")
+    lead = step.record
+    if staff is None:
+        raise ValidationError({"staff": "请选择责任人"})
+    if not lead.person_digest:
+        _name_person(lead, staff)
+        _event(lead, actor, "指定责任人")
+        step.finish(
+            summary="指定责任人",
+            fields=["person_token", "person_digest", "suggested", "suggested_by"],
+        )
+        return lead
+    _check_person(lead, staff, "staff", new_row=True)
+    token, digest = people.seal(people.from_staff(staff))
+    now = timezone.now()
+    row = Violation(
+        joint_of=lead,
+        cause=lead.cause,
+        source_id=lead.source_id,
+        source_label=lead.source_label,
+        source_link=lead.source_link,
+        category=lead.category,
+        unit_id=lead.unit_id,
+        person_token=token,
+        person_digest=digest,
+        summary=lead.summary,
+        occurred_at=lead.occurred_at,
+        status=Status.INVESTIGATING if lead.investigator_id else Status.OPEN,
+        opened_at=now,
+        opened_by_name=actor_name(actor)[:150],
+        investigator_id=lead.investigator_id,
+        deadline_open=False,
+    )
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # a parallel request named the same person first
+        raise ValidationError(
+            {"staff": f"{staff.name}已是本线索的责任人，同一人只能列一次"}
+        ) from None
+    found = suggest(row)
+    if found is not None:
+        row.suggested, row.suggested_by = found.sanction, found.reason[:200]
+        row.save(update_fields=["suggested", "suggested_by"])
+    _event(row, actor, "立案", f"{lead.number}的共同责任人")
+    _event(lead, actor, "增加责任人", row.number)
+    audit.record(
+        actor,
+        audit.Action.CREATE,
+        row,
+        after={**audit.snapshot(row, AUDITED), "joint_of": lead.pk},
+        summary="效能问题线索增加责任人",
+    )
+    step.finish(summary="增加责任人", after={"joint": row.pk})
+    return row
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from xiaoneng.web.forms import apply_errors
 
 from . import documents, excel, figures, presentation, services
 from .forms import (
+    AddPersonForm,
     AppealForm,
     AssignForm,
     BoardFilter,
@@ -149,6 +150,7 @@ def start_intake(request: HttpRequest) -> HttpResponse:
 
 ACTION_FORMS = {
     "assign": AssignForm,
+    "add_person": AddPersonForm,
     "request_statement": FindingsForm,
     "submit_statement": StatementForm,
     "propose": ProposeForm,
@@ -161,6 +163,7 @@ ACTION_FORMS = {
 }
 DONE = {
     "assign": _("已指定调查人"),
+    "add_person": _("已增加责任人"),
     "request_statement": _("已告知陈述申辩"),
     "submit_statement": _("已登记陈述申辩"),
     "propose": _("已提出处理意见"),
@@ -183,7 +186,7 @@ def _violation(request: HttpRequest, pk: int) -> Violation:
 
 
 def _form(v: Violation, action: str, data=None, initial=None):
-    extra = {"unit": v.unit} if action == "request_statement" else {}
+    extra = {"unit": v.unit} if action in ("request_statement", "add_person") else {}
     return ACTION_FORMS[action](data, prefix=action, initial=initial, **extra)
 
 
@@ -219,6 +222,7 @@ def _context(request: HttpRequest, v: Violation, bound: dict | None = None) -> d
         "person_file": staff if staff and presentation.may_read_file(user, staff) else None,
         "source_url": presentation.source_url(user, v),
         "leader_only": services.requires_leader(v.proposed) if v.proposed else False,
+        "joint": presentation.joint(user, v),
     }
 
 
@@ -255,6 +259,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def _do(user, v: Violation, action: str, d: dict) -> None:
     if action == "assign":
         services.assign(user, v, d["investigator"])
+    elif action == "add_person":
+        services.add_person(user, v, d["staff"])
     elif action == "request_statement":
         services.request_statement(user, v, d["findings"], d["person"])
     elif action == "submit_statement":
