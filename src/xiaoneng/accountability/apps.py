@@ -6,4 +6,10 @@ class AccountabilityConfig(AppConfig):
     verbose_name = "责任追究"
 
     def ready(self) -> None:
-        from . import providers, providers_inspections, watches  # noqa: F401  (registers them)
+        # Importing the providers and the watches registers them.
+        from . import (  # noqa: F401
+            providers,
+            providers_assessment,
+            providers_inspections,
+            watches,
+        )

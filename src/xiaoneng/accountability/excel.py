@@ -21,7 +21,18 @@ def build(t: Tally) -> bytes:
     sheet.title = "按处理方式"
     bold = Font(bold=True)
     sheet.append([f"责任追究统计 {t.start:%Y-%m-%d} 至 {t.end:%Y-%m-%d}"])
-    sheet.append(["立案", t.opened, "不予追究", t.dismissed, "有效处理决定", t.sanctions])
+    sheet.append(
+        [
+            "立案（件）",
+            t.opened,
+            "涉及人次",
+            t.persons,
+            "不予追究（人次）",
+            t.dismissed,
+            "有效处理决定（人次）",
+            t.sanctions,
+        ]
+    )
     sheet.append(["处理方式", "人次"])
     for row in t.by_sanction:
         sheet.append([chinese(row.label), row.count])

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.functional import Promise
 
 from xiaoneng.org.models import Staff
@@ -93,6 +93,7 @@ class Tally:
     start: date
     end: date
     opened: int
+    persons: int
     opened_by_cause: tuple[Row, ...]
     dismissed: int
     sanctions: int
@@ -106,8 +107,14 @@ class Tally:
 def tally(start: date, end: date, violations: ViolationQuerySet) -> Tally:
     """Counts over ``violations`` (already scoped to the viewer) for the period."""
     since, until = _span(start, end)
-    opened = violations.filter(opened_at__gte=since, opened_at__lt=until)
+    # A violation with several persons is one case (its first row) and one row per person.
+    rows_opened = violations.filter(opened_at__gte=since, opened_at__lt=until)
+    opened = rows_opened.filter(joint_of__isnull=True)
     by_cause_opened = Counter(opened.values_list("cause", flat=True))
+    counted = rows_opened.aggregate(
+        persons=Count("pk"),
+        dismissed=Count("pk", filter=Q(status=Violation.Status.DISMISSED)),
+    )
     decided = violations.on_record().filter(decided_at__gte=since, decided_at__lt=until)
     rows = list(decided.values_list("sanction", "cause", "unit__name"))
     by_sanction = Counter(s for s, _c, _u in rows)
@@ -125,11 +132,12 @@ def tally(start: date, end: date, violations: ViolationQuerySet) -> Tally:
     return Tally(
         start=start,
         end=end,
-        opened=opened.count(),
+        opened=sum(by_cause_opened.values()),
+        persons=counted["persons"],
         opened_by_cause=tuple(
             Row(label, by_cause_opened[v]) for v, label in Cause.choices if by_cause_opened[v]
         ),
-        dismissed=opened.filter(status=Violation.Status.DISMISSED).count(),
+        dismissed=counted["dismissed"],
         sanctions=len(rows),
         by_sanction=tuple(Row(Sanction(v).label, by_sanction[v]) for v in LADDER),
         by_cause=tuple(Row(label, by_cause[v]) for v, label in Cause.choices if by_cause[v]),

@@ -50,6 +50,23 @@ class FindingsForm(forms.Form):
             ).select_related("unit")
 
 
+class AddPersonForm(forms.Form):
+    staff = StaffField(
+        label=_("共同责任人"),
+        queryset=Staff.objects.none(),
+        help_text=_("同一问题有多名责任人时逐一增加；每人单独陈述申辩、单独处理"),
+    )
+
+    def __init__(self, *args, unit: Unit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unit is not None:
+            field = self.fields["staff"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Staff.objects.filter(
+                unit__path__startswith=unit.path, is_active=True
+            ).select_related("unit")
+
+
 class StatementForm(forms.Form):
     statement = forms.CharField(label=_("陈述申辩意见"), widget=TEXT)
 
@@ -87,6 +104,36 @@ class PublishForm(forms.Form):
         label=_("公开内容"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("只公开这里填写的内容，按决定的表述，不写决定以外的个人信息"),
+    )
+
+
+class RuleForm(forms.Form):
+    """追究规则: cause × count in a period → proposed sanction (the services check the rest)."""
+
+    cause = forms.ChoiceField(
+        label=_("线索来源"), choices=[(v, label) for v, label in Cause.choices if v != Cause.MANUAL]
+    )
+    category = forms.CharField(
+        label=_("类别包含"),
+        required=False,
+        max_length=50,
+        help_text=_("只适用于说明中含此词的线索，如“吃拿卡要”；不填则适用于该来源的所有线索"),
+    )
+    count = forms.IntegerField(label=_("第几次起"), initial=1)
+    months = forms.IntegerField(label=_("期间（月）"), initial=12)
+    sanction = forms.ChoiceField(label=_("建议处理方式"), choices=SANCTIONS)
+    auto_open = forms.BooleanField(label=_("自动立案"), required=False)
+    active = forms.BooleanField(label=_("在用"), required=False, initial=True)
+    note = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+
+class LeadershipForm(forms.Form):
+    levels = forms.MultipleChoiceField(
+        label=_("须由领导决定的处理方式"),
+        choices=Sanction.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("选中的处理方式只能由领导决定；选中某一级时，比它更重的各级也须选中"),
     )
 
 

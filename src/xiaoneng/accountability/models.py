@@ -55,6 +55,7 @@ class Cause(models.TextChoices):
     RECTIFY_REFUSED = "rectify_refused", _("整改验收不通过")
     RATING = "rating", _("差评核实属实")
     INSPECTION = "inspection", _("明查暗访")
+    ASSESSMENT = "assessment", _("绩效考评末位")
     MANUAL = "manual", _("效能办立案")
 
 
@@ -208,6 +209,17 @@ class Violation(DeadlineFields):
     withdrawn = models.BooleanField("已撤销", default=False)
     published = models.BooleanField("已公开通报", default=False)
     published_text = models.TextField("公开内容", blank=True)
+    #: Several persons responsible for one event: the first row (``joint_of`` empty) holds the
+    #: source; each further person has a row of their own pointing to it, with their own
+    #: statement, proposal, decision, delivery and appeal (sanctions are personal).
+    joint_of = models.ForeignKey(
+        "self",
+        verbose_name="同一线索",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="joint",
+    )
 
     objects = ViolationQuerySet.as_manager()
 
@@ -216,12 +228,19 @@ class Violation(DeadlineFields):
         verbose_name = "效能问题线索"
         verbose_name_plural = "效能问题线索"
         constraints = [
-            # A source opens at most one violation, whatever a race or a rerun does.
+            # A source opens at most one violation (further persons of it are rows joint to
+            # that one), whatever a race or a rerun does.
             models.UniqueConstraint(
                 fields=["cause", "source_id"],
                 name="violation_once_per_source",
-                condition=Q(source_id__isnull=False),
-            )
+                condition=Q(source_id__isnull=False, joint_of__isnull=True),
+            ),
+            # One row per person of a violation: the same person cannot be named twice.
+            models.UniqueConstraint(
+                fields=["joint_of", "person_digest"],
+                name="violation_person_once",
+                condition=Q(joint_of__isnull=False) & ~Q(person_digest=""),
+            ),
         ]
         indexes = [
             models.Index(
@@ -246,6 +265,11 @@ class Violation(DeadlineFields):
     @property
     def has_person(self) -> bool:
         return bool(self.person_token)
+
+    @property
+    def lead_id(self) -> int | None:
+        """The id of the violation's first row (this one, or the one it is joint to)."""
+        return self.joint_of_id or self.pk
 
 
 class Appeal(models.Model):

@@ -43,6 +43,38 @@ def person_staff_id(v: Violation) -> int | None:
     return person.staff_id if person else None
 
 
+@dataclass(frozen=True)
+class JointRow:
+    """Another person's row of the same violation, as this user may see it."""
+
+    number: str
+    url: str
+    person: str
+    status: str
+    sanction: str
+
+
+def joint(user: User, v: Violation) -> list[JointRow]:
+    """The violation's other persons this user may open (none for the person themselves, who
+    sees only their own row: the others' names and sanctions are theirs)."""
+    rows = (
+        services.group(v)
+        .exclude(pk=v.pk)
+        .filter(pk__in=Violation.objects.visible_to(user).values("pk"))
+        .select_related("unit")
+    )
+    return [
+        JointRow(
+            r.number,
+            services.link(r),
+            person_name(r) or "未指明",
+            r.get_status_display(),
+            r.get_sanction_display() if r.sanction else "",
+        )
+        for r in rows
+    ]
+
+
 def may_read_file(user: User, staff: Staff) -> bool:
     """效能档案: the office, the leaders over the person's unit, the person."""
     role = user.effective_role

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from xiaoneng.accounts.models import User
 from xiaoneng.complaints.models import Complaint
@@ -50,6 +50,14 @@ def _card_record(cause: str, card: Card) -> SourceRecord:
 
 
 def _card_provider(cause: str, accumulated: bool) -> Provider:
+    def keys(since: datetime, until: datetime) -> QuerySet[Card]:
+        cards = _cards(accumulated).filter(raised_at__gte=since, raised_at__lt=until)
+        return cards.annotate(occurred=F("raised_at"))
+
+    def many(ids: list[int]) -> list[SourceRecord]:
+        cards = _cards(accumulated).filter(pk__in=ids).select_related("staff").order_by("pk")
+        return [_card_record(cause, c) for c in cards]
+
     def find(since: datetime, until: datetime) -> list[SourceRecord]:
         cards = _cards(accumulated).filter(raised_at__gte=since, raised_at__lt=until)
         return [_card_record(cause, c) for c in cards.select_related("staff").order_by("pk")]
@@ -61,7 +69,7 @@ def _card_provider(cause: str, accumulated: bool) -> Provider:
     def opens(user: User, pk: int) -> bool:
         return Card.objects.visible_to(user).filter(pk=pk).exists()
 
-    return Provider(cause, find, get, opens)
+    return Provider(cause, find, get, opens, keys=keys, many=many)
 
 
 register(_card_provider(Cause.RED_CARD, accumulated=False))
@@ -97,6 +105,15 @@ def _complaint_find(since: datetime, until: datetime) -> list[SourceRecord]:
     return [_complaint_record(c) for c in rows]
 
 
+def _complaint_keys(since: datetime, until: datetime) -> QuerySet[Complaint]:
+    rows = _complaints().filter(approved_at__gte=since, approved_at__lt=until)
+    return rows.annotate(occurred=F("approved_at"))
+
+
+def _complaint_many(ids: list[int]) -> list[SourceRecord]:
+    return [_complaint_record(c) for c in _complaints().filter(pk__in=ids).order_by("pk")]
+
+
 def _complaint_get(pk: int) -> SourceRecord | None:
     c = _complaints().filter(pk=pk).first()
     return _complaint_record(c) if c is not None else None
@@ -106,7 +123,16 @@ def _complaint_opens(user: User, pk: int) -> bool:
     return Complaint.objects.visible_to(user).filter(pk=pk).exists()
 
 
-register(Provider(Cause.COMPLAINT, _complaint_find, _complaint_get, _complaint_opens))
+register(
+    Provider(
+        Cause.COMPLAINT,
+        _complaint_find,
+        _complaint_get,
+        _complaint_opens,
+        keys=_complaint_keys,
+        many=_complaint_many,
+    )
+)
 
 
 # ---- rectification: refused acceptances, 差评 found 属实 ---------------------------------------
@@ -133,6 +159,14 @@ def _refusal_find(since: datetime, until: datetime) -> list[SourceRecord]:
     return [_refusal_record(e) for e in _refusals().filter(at__gte=since, at__lt=until)]
 
 
+def _refusal_keys(since: datetime, until: datetime) -> QuerySet[TaskEvent]:
+    return _refusals().filter(at__gte=since, at__lt=until).annotate(occurred=F("at"))
+
+
+def _refusal_many(ids: list[int]) -> list[SourceRecord]:
+    return [_refusal_record(e) for e in _refusals().filter(pk__in=ids).order_by("pk")]
+
+
 def _refusal_get(pk: int) -> SourceRecord | None:
     e = _refusals().filter(pk=pk).first()
     return _refusal_record(e) if e is not None else None
@@ -142,7 +176,16 @@ def _refusal_opens(user: User, pk: int) -> bool:
     return Task.objects.visible_to(user).filter(events__pk=pk).exists()
 
 
-register(Provider(Cause.RECTIFY_REFUSED, _refusal_find, _refusal_get, _refusal_opens))
+register(
+    Provider(
+        Cause.RECTIFY_REFUSED,
+        _refusal_find,
+        _refusal_get,
+        _refusal_opens,
+        keys=_refusal_keys,
+        many=_refusal_many,
+    )
+)
 
 
 def _rating_tasks() -> QuerySet[Task]:
@@ -170,6 +213,15 @@ def _rating_find(since: datetime, until: datetime) -> list[SourceRecord]:
     return [_rating_record(t) for t in rows]
 
 
+def _rating_keys(since: datetime, until: datetime) -> QuerySet[Task]:
+    rows = _rating_tasks().filter(verified_at__gte=since, verified_at__lt=until)
+    return rows.annotate(occurred=F("verified_at"))
+
+
+def _rating_many(ids: list[int]) -> list[SourceRecord]:
+    return [_rating_record(t) for t in _rating_tasks().filter(pk__in=ids).order_by("pk")]
+
+
 def _rating_get(pk: int) -> SourceRecord | None:
     t = _rating_tasks().filter(pk=pk).first()
     return _rating_record(t) if t is not None else None
@@ -179,4 +231,13 @@ def _rating_opens(user: User, pk: int) -> bool:
     return Task.objects.visible_to(user).filter(pk=pk).exists()
 
 
-register(Provider(Cause.RATING, _rating_find, _rating_get, _rating_opens))
+register(
+    Provider(
+        Cause.RATING,
+        _rating_find,
+        _rating_get,
+        _rating_opens,
+        keys=_rating_keys,
+        many=_rating_many,
+    )
+)

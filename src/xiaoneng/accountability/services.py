@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from xiaoneng.accounts.models import User
@@ -37,6 +38,7 @@ from .models import (
     LADDER,
     OFFICE_ROLES,
     Appeal,
+    Cause,
     Event,
     IntakeRun,
     Policy,
@@ -180,6 +182,147 @@ def suggest(v: Violation) -> Suggestion | None:
     return best
 
 
+# ---- the rules and the leadership list, edited by the office -----------------------------------
+
+#: What an audit entry of a rule shows.
+RULE_FIELDS = ("cause", "category", "count", "months", "sanction", "auto_open", "active", "note")
+MONTHS_MAX = 120
+
+
+@dataclass(frozen=True)
+class RuleIn:
+    """A rule as the office enters it (追究规则: cause × count in a period → proposed sanction)."""
+
+    cause: str
+    category: str
+    count: int
+    months: int
+    sanction: str
+    auto_open: bool
+    active: bool = True
+    note: str = ""
+
+
+def _require_office(actor: Actor) -> None:
+    if is_person(actor) and actor_role(actor) not in OFFICE_ROLES:
+        raise PermissionDenied("只有效能办可以修改追究规则")
+
+
+def check_rule(data: RuleIn, rule: Rule | None = None) -> RuleIn:
+    """The rule, cleaned; every problem refused with a Chinese message on its field."""
+    errors: dict[str, str] = {}
+    if data.cause not in Cause.values or data.cause == Cause.MANUAL:
+        errors["cause"] = "请选择线索来源（效能办立案不适用规则）"
+    if data.sanction not in LADDER:
+        errors["sanction"] = "建议处理方式须为处理方式序列中的一级：" + " → ".join(
+            chinese(Sanction(s).label) for s in LADDER
+        )
+    if data.count < 1:
+        errors["count"] = "次数至少为1（第1次起即适用的规则填1）"
+    if not 1 <= data.months <= MONTHS_MAX:
+        errors["months"] = f"期间须为1至{MONTHS_MAX}个月"
+    category = data.category.strip()
+    if len(category) > 50:
+        errors["category"] = "类别不能超过50字"
+    note = data.note.strip()
+    if len(note) > 200:
+        errors["note"] = "说明不能超过200字"
+    if errors:
+        raise ValidationError(errors)
+    clean = RuleIn(
+        data.cause,
+        category,
+        data.count,
+        data.months,
+        data.sanction,
+        data.auto_open,
+        data.active,
+        note,
+    )
+    if clean.active:
+        same = Rule.objects.filter(
+            active=True, cause=clean.cause, category=clean.category, count=clean.count
+        )
+        if rule is not None and rule.pk:
+            same = same.exclude(pk=rule.pk)
+        other = same.first()
+        if other is not None:
+            raise ValidationError(
+                {
+                    "count": f"与在用规则“{chinese(other)}”重叠：同一来源、类别和次数只能有一条"
+                    "在用规则，请修改那一条或先停用它"
+                }
+            )
+    return clean
+
+
+@transaction.atomic
+def save_rule(actor: Actor, rule: Rule | None, data: RuleIn) -> Rule:
+    """Add (``rule`` None) or change a rule; audited with the values before and after."""
+    _require_office(actor)
+    if rule is not None:
+        rule = Rule.objects.select_for_update().get(pk=rule.pk)
+    clean = check_rule(data, rule)
+    before = audit.snapshot(rule, RULE_FIELDS) if rule is not None else None
+    found = rule if rule is not None else Rule()
+    for field in RULE_FIELDS:
+        setattr(found, field, getattr(clean, field))
+    found.save()
+    audit.record(
+        actor,
+        audit.Action.UPDATE if before is not None else audit.Action.CREATE,
+        found,
+        before=before,
+        after=audit.snapshot(found, RULE_FIELDS),
+        summary="修改追究规则" if before is not None else "新增追究规则",
+    )
+    return found
+
+
+@transaction.atomic
+def delete_rule(actor: Actor, rule: Rule) -> None:
+    """Remove a rule (the suggestions already made keep their text; the audit keeps the rule)."""
+    _require_office(actor)
+    before = audit.snapshot(rule, RULE_FIELDS)
+    audit.record(actor, audit.Action.DELETE, rule, before=before, summary="删除追究规则")
+    rule.delete()
+
+
+def check_leadership(levels: list[str]) -> list[str]:
+    """The sanctions only a leader decides, in ladder order: rungs of the ladder, and closed
+    upwards (whoever may not decide a sanction may not decide a heavier one either)."""
+    unknown = [s for s in levels if s not in LADDER]
+    if unknown:
+        raise ValidationError({"levels": "请选择处理方式序列中的处理方式"})
+    chosen = [s for s in LADDER if s in levels]
+    if chosen and chosen != list(LADDER[rank(chosen[0]) :]):
+        lightest = chinese(Sanction(chosen[0]).label)
+        raise ValidationError(
+            {"levels": f"“{lightest}”须由领导决定时，比它更重的处理方式也须由领导决定"}
+        )
+    return chosen
+
+
+@transaction.atomic
+def set_leadership(actor: Actor, levels: list[str]) -> Policy:
+    """须由领导决定的处理方式: the office sets the list; audited."""
+    _require_office(actor)
+    chosen = check_leadership(levels)
+    found = Policy.objects.select_for_update().get(pk=policy().pk)
+    before = audit.snapshot(found, ["leadership_levels"])
+    found.leadership_levels = chosen
+    found.save(update_fields=["leadership_levels"])
+    audit.record(
+        actor,
+        audit.Action.UPDATE,
+        found,
+        before=before,
+        after=audit.snapshot(found, ["leadership_levels"]),
+        summary="修改须由领导决定的处理方式",
+    )
+    return found
+
+
 # ---- opening -------------------------------------------------------------------------------------
 
 
@@ -270,6 +413,63 @@ def candidates(
     return sorted(found, key=lambda r: r.occurred_at)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """The 待立案线索 page's share of the unopened source records of a span: how many there are
+    (per cause and in all) and the newest ``limit`` of them, newest first."""
+
+    total: int
+    by_cause: tuple[tuple[str, int], ...]
+    records: tuple[SourceRecord, ...]
+
+
+def _opened_ids(cause: str) -> Any:
+    return Violation.objects.filter(cause=cause, source_id__isnull=False).values("source_id")
+
+
+def pending(since: datetime, until: datetime, limit: int, offset: int = 0) -> Pending:
+    """Unopened source records in [since, until): counted, ordered and paged in the database
+    for every provider that offers ``keys``/``many`` (two queries each, then one to describe
+    the page's records); a provider without them is read through ``find``."""
+    newest: list[tuple[datetime, int, str]] = []
+    described: dict[tuple[str, int], SourceRecord] = {}
+    counts: list[tuple[str, int]] = []
+    wanted = offset + limit
+    for provider in sources.providers():
+        if provider.keys is not None and provider.many is not None:
+            rows = provider.keys(since, until).exclude(pk__in=_opened_ids(provider.cause))
+            count = rows.count()
+            if count:
+                top = rows.order_by("-occurred", "-pk").values_list("occurred", "pk")[:wanted]
+                newest += [(when, pk, provider.cause) for when, pk in top]
+        else:
+            records = provider.find(since, until)
+            opened = set(
+                Violation.objects.filter(
+                    cause=provider.cause, source_id__in=[r.id for r in records]
+                ).values_list("source_id", flat=True)
+            )
+            records = [r for r in records if r.id not in opened]
+            count = len(records)
+            for r in records:
+                newest.append((r.occurred_at, r.id, r.cause))
+                described[(r.cause, r.id)] = r
+        if count:
+            counts.append((provider.cause, count))
+    newest.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    page = newest[offset:wanted]
+    missing: dict[str, list[int]] = {}
+    for _when, pk, cause in page:
+        if (cause, pk) not in described:
+            missing.setdefault(cause, []).append(pk)
+    for cause, ids in missing.items():
+        found = sources.provider(cause)
+        assert found is not None and found.many is not None  # only keyed providers are missing
+        described.update({(r.cause, r.id): r for r in found.many(ids)})
+    shown = tuple(described[(cause, pk)] for _when, pk, cause in page if (cause, pk) in described)
+    return Pending(sum(n for _c, n in counts), tuple(counts), shown)
+
+
 def intake(actor: Actor, since: datetime, until: datetime) -> int:
     """自动立案: open a violation for every new source record of a cause whose rules say so.
     Each record is opened in its own transaction; one a parallel run opened first is skipped."""
@@ -320,6 +520,12 @@ def _publishable(v: Any) -> str | None:
     return None
 
 
+def _is_lead(v: Any) -> str | None:
+    if v.joint_of_id is not None:
+        return "请在本线索的第一位责任人的页面上增加责任人"
+    return None
+
+
 def _may_act(actor: Actor, v: Any, action: str) -> str | None:
     if not is_person(actor):
         return None
@@ -347,6 +553,9 @@ FLOW = Transitions(
     actions={
         "assign": Transition(
             "指定调查人", {Status.OPEN, Status.INVESTIGATING}, Status.INVESTIGATING, OFFICE
+        ),
+        "add_person": Transition(
+            "增加责任人", {Status.OPEN, Status.INVESTIGATING}, None, OFFICE, guard=_is_lead
         ),
         "request_statement": Transition(
             "告知陈述申辩", {Status.INVESTIGATING}, Status.STATEMENT, OFFICE
@@ -428,14 +637,99 @@ def assign(actor: User, v: Violation, investigator: User | None) -> Violation:
     )
 
 
-def _name_person(v: Violation, staff: Staff) -> None:
-    """The investigation names the person responsible: a member of the unit or a unit below."""
+def group(v: Violation) -> Any:
+    """Every row of the violation: the first and those joint to it (one per person)."""
+    lead = v.lead_id
+    return Violation.objects.filter(Q(pk=lead) | Q(joint_of_id=lead)).order_by("pk")
+
+
+def _check_person(
+    v: Violation, staff: Staff, field: str = "person", *, new_row: bool = False
+) -> str:
+    """A person named on a violation: of the violation's unit or a unit below it, and not
+    already named on another row of the same violation (nor on ``v`` itself when the person
+    is to get a ``new_row``). Returns the person's digest."""
     if not staff.unit.path.startswith(v.unit.path):
-        raise ValidationError({"person": f"责任人须为{v.unit.name}或其下属单位的工作人员"})
+        raise ValidationError({field: f"责任人须为{v.unit.name}或其下属单位的工作人员"})
+    digests = set(people.digests_for_staff(staff))
+    others = group(v) if new_row else group(v).exclude(pk=v.pk)
+    if others.filter(person_digest__in=digests).exists():
+        raise ValidationError({field: f"{staff.name}已是本线索的责任人，同一人只能列一次"})
+    return people.seal(people.from_staff(staff))[1]
+
+
+def _name_person(v: Violation, staff: Staff) -> None:
+    """The investigation names the person responsible: a member of the unit or a unit below,
+    not already a person of the same violation."""
+    _check_person(v, staff)
     v.person_token, v.person_digest = people.seal(people.from_staff(staff))
     found = suggest(v)
     v.suggested = found.sanction if found else ""
     v.suggested_by = found.reason[:200] if found else ""
+
+
+@transaction.atomic
+def add_person(actor: User, v: Violation, staff: Staff | None) -> Violation:
+    """增加责任人: one more person responsible for the same event, while it is investigated.
+    The person gets a row of their own (``joint_of`` the first), which goes through every step
+    on its own — statement, proposal, decision, delivery, appeal — so that each sanction is
+    the person's. Where the first row names nobody yet, the person is named there instead.
+    Returns the row that names the person."""
+    step = FLOW.begin(actor, v, "add_person")
+    lead = step.record
+    if staff is None:
+        raise ValidationError({"staff": "请选择责任人"})
+    if not lead.person_digest:
+        _name_person(lead, staff)
+        _event(lead, actor, "指定责任人")
+        step.finish(
+            summary="指定责任人",
+            fields=["person_token", "person_digest", "suggested", "suggested_by"],
+        )
+        return lead
+    _check_person(lead, staff, "staff", new_row=True)
+    token, digest = people.seal(people.from_staff(staff))
+    now = timezone.now()
+    row = Violation(
+        joint_of=lead,
+        cause=lead.cause,
+        source_id=lead.source_id,
+        source_label=lead.source_label,
+        source_link=lead.source_link,
+        category=lead.category,
+        unit_id=lead.unit_id,
+        person_token=token,
+        person_digest=digest,
+        summary=lead.summary,
+        occurred_at=lead.occurred_at,
+        status=Status.INVESTIGATING if lead.investigator_id else Status.OPEN,
+        opened_at=now,
+        opened_by_name=actor_name(actor)[:150],
+        investigator_id=lead.investigator_id,
+        deadline_open=False,
+    )
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # a parallel request named the same person first
+        raise ValidationError(
+            {"staff": f"{staff.name}已是本线索的责任人，同一人只能列一次"}
+        ) from None
+    found = suggest(row)
+    if found is not None:
+        row.suggested, row.suggested_by = found.sanction, found.reason[:200]
+        row.save(update_fields=["suggested", "suggested_by"])
+    _event(row, actor, "立案", f"{lead.number}的共同责任人")
+    _event(lead, actor, "增加责任人", row.number)
+    audit.record(
+        actor,
+        audit.Action.CREATE,
+        row,
+        after={**audit.snapshot(row, AUDITED), "joint_of": lead.pk},
+        summary="效能问题线索增加责任人",
+    )
+    step.finish(summary="增加责任人", after={"joint": row.pk})
+    return row
 
 
 @transaction.atomic

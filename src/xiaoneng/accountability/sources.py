@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
 
 from .people import Person
 
@@ -41,12 +43,21 @@ class Provider:
     ``find(since, until)``: the source records that arose in [since, until);
     ``get(id)``: one record, or None when it does not (or no longer) qualify;
     ``opens(user, id)``: may this user follow the link (the row is in their scope)?
+
+    Optional, for the 待立案线索 page to stay fast (filtering, counting and paging in the
+    database instead of describing every record of 90 days):
+    ``keys(since, until)``: the same records as ``find``, as a queryset of the finder's rows
+    (primary key = source id) annotated with ``occurred`` (the record's ``occurred_at``);
+    ``many(ids)``: the records of these ids (those that qualify), described.
+    A provider without them is read through ``find``.
     """
 
     cause: str
     find: Callable[[datetime, datetime], list[SourceRecord]]
     get: Callable[[int], SourceRecord | None]
     opens: Callable[[User, int], bool]
+    keys: Callable[[datetime, datetime], QuerySet[Any]] | None = None
+    many: Callable[[list[int]], list[SourceRecord]] | None = None
 
 
 _PROVIDERS: dict[str, Provider] = {}

@@ -27,20 +27,23 @@ from xiaoneng.web.forms import apply_errors
 
 from . import documents, excel, figures, presentation, services
 from .forms import (
+    AddPersonForm,
     AppealForm,
     AssignForm,
     BoardFilter,
     DecideForm,
     DeliverForm,
     FindingsForm,
+    LeadershipForm,
     PeriodForm,
     ProposeForm,
     PublishForm,
     ReasonForm,
     ReviewForm,
+    RuleForm,
     StatementForm,
 )
-from .models import IntakeRun, Rule, Violation, ViolationQuerySet
+from .models import LADDER, Cause, IntakeRun, Rule, Sanction, Violation, ViolationQuerySet
 
 READERS = (Role.ADMIN, Role.OFFICE, Role.LEADER)
 OFFICE = (Role.ADMIN, Role.OFFICE)
@@ -84,24 +87,35 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-#: The newest unopened records shown at once; the rest wait their turn (the page says how many).
-CANDIDATES_SHOWN = 200
+def _page_number(request: HttpRequest) -> int:
+    text = request.GET.get("page", "")
+    return max(int(text), 1) if text.isdigit() else 1
 
 
 @office_required(*OFFICE)
 def candidates(request: HttpRequest) -> HttpResponse:
-    """待立案线索: source records of the last 90 days not yet opened; the office opens one."""
+    """待立案线索: source records of the last 90 days not yet opened, newest first, a page at a
+    time (counted, ordered and paged in the database); the office opens one."""
     now = timezone.now()
-    found = services.candidates(now - timedelta(days=LOOKBACK_DAYS), now)
+    since = now - timedelta(days=LOOKBACK_DAYS)
+    number = _page_number(request)
+    found = services.pending(since, now, PAGE, (number - 1) * PAGE)
+    if found.total and (number - 1) * PAGE >= found.total:  # past the end: the last page
+        number = (found.total - 1) // PAGE + 1
+        found = services.pending(since, now, PAGE, (number - 1) * PAGE)
+    # The paginator pages the count (a range); the records are the page's, described above.
+    page = Paginator(range(found.total), PAGE).page(number)
+    labels = dict(Cause.choices)
     pending = IntakeRun.objects.filter(deadline_open=True, overdue_at__isnull=True).first()
     last = IntakeRun.objects.filter(overdue_at__isnull=False).order_by("-overdue_at").first()
     return render(
         request,
         "accountability/candidates.html",
         {
-            "rows": list(reversed(found))[:CANDIDATES_SHOWN],
-            "total": len(found),
-            "shown": CANDIDATES_SHOWN,
+            "page": page,
+            "rows": found.records,
+            "total": found.total,
+            "by_cause": [(labels.get(c, c), n) for c, n in found.by_cause],
             "days": LOOKBACK_DAYS,
             "pending": pending,
             "last": last,
@@ -136,6 +150,7 @@ def start_intake(request: HttpRequest) -> HttpResponse:
 
 ACTION_FORMS = {
     "assign": AssignForm,
+    "add_person": AddPersonForm,
     "request_statement": FindingsForm,
     "submit_statement": StatementForm,
     "propose": ProposeForm,
@@ -148,6 +163,7 @@ ACTION_FORMS = {
 }
 DONE = {
     "assign": _("已指定调查人"),
+    "add_person": _("已增加责任人"),
     "request_statement": _("已告知陈述申辩"),
     "submit_statement": _("已登记陈述申辩"),
     "propose": _("已提出处理意见"),
@@ -170,7 +186,7 @@ def _violation(request: HttpRequest, pk: int) -> Violation:
 
 
 def _form(v: Violation, action: str, data=None, initial=None):
-    extra = {"unit": v.unit} if action == "request_statement" else {}
+    extra = {"unit": v.unit} if action in ("request_statement", "add_person") else {}
     return ACTION_FORMS[action](data, prefix=action, initial=initial, **extra)
 
 
@@ -206,6 +222,7 @@ def _context(request: HttpRequest, v: Violation, bound: dict | None = None) -> d
         "person_file": staff if staff and presentation.may_read_file(user, staff) else None,
         "source_url": presentation.source_url(user, v),
         "leader_only": services.requires_leader(v.proposed) if v.proposed else False,
+        "joint": presentation.joint(user, v),
     }
 
 
@@ -242,6 +259,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def _do(user, v: Violation, action: str, d: dict) -> None:
     if action == "assign":
         services.assign(user, v, d["investigator"])
+    elif action == "add_person":
+        services.add_person(user, v, d["staff"])
     elif action == "request_statement":
         services.request_statement(user, v, d["findings"], d["person"])
     elif action == "submit_statement":
@@ -328,18 +347,109 @@ def export(request: HttpRequest) -> HttpResponse:
     return download(excel.build(t), name, XLSX, "accountability.xlsx")
 
 
-@office_required(*READERS)
-def rules(request: HttpRequest) -> HttpResponse:
-    """追究规则 and the policy (edited by an administrator, audited)."""
+def _rule_in(d: dict) -> services.RuleIn:
+    return services.RuleIn(
+        cause=d["cause"],
+        category=d["category"] or "",
+        count=d["count"],
+        months=d["months"],
+        sanction=d["sanction"],
+        auto_open=bool(d["auto_open"]),
+        active=bool(d["active"]),
+        note=d["note"] or "",
+    )
+
+
+def _rules_page(
+    request: HttpRequest,
+    form: RuleForm | None = None,
+    leadership: LeadershipForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    policy = services.policy()
     return render(
         request,
         "accountability/rules.html",
         {
             "rules": Rule.objects.all(),
-            "policy": services.policy(),
+            "policy": policy,
             "leadership_labels": services.leadership_labels(),
+            "ladder": [Sanction(s).label for s in LADDER],
+            "form": form or RuleForm(prefix="rule"),
+            "leadership": leadership
+            or LeadershipForm(prefix="lead", initial={"levels": policy.leadership_levels}),
+            "may_edit": _user(request).effective_role in OFFICE,
         },
+        status=status,
     )
+
+
+@office_required(*READERS)
+def rules(request: HttpRequest) -> HttpResponse:
+    """追究规则 and the policy: the office adds, changes and removes rules and sets which
+    sanctions need a leader (through the services, audited); leaders read them."""
+    return _rules_page(request)
+
+
+def _save_rule(request: HttpRequest, rule: Rule | None, form: RuleForm) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        services.save_rule(_user(request), rule, _rule_in(form.cleaned_data))
+    except ValidationError as error:
+        apply_errors(form, error)
+        return False
+    return True
+
+
+@office_required(*OFFICE)
+@require_POST
+def rule_add(request: HttpRequest) -> HttpResponse:
+    form = RuleForm(request.POST, prefix="rule")
+    if _save_rule(request, None, form):
+        messages.success(request, _("已新增追究规则"))
+        return redirect("accountability:rules")
+    return _rules_page(request, form=form, status=400)
+
+
+@office_required(*OFFICE)
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(Rule, pk=pk)
+    if request.method == "POST":
+        form = RuleForm(request.POST, prefix="rule")
+        if _save_rule(request, rule, form):
+            messages.success(request, _("已修改追究规则"))
+            return redirect("accountability:rules")
+        status = 400
+    else:
+        initial = {f: getattr(rule, f) for f in services.RULE_FIELDS}
+        form, status = RuleForm(prefix="rule", initial=initial), 200
+    return render(
+        request, "accountability/rule_edit.html", {"rule": rule, "form": form}, status=status
+    )
+
+
+@office_required(*OFFICE)
+@require_POST
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    services.delete_rule(_user(request), get_object_or_404(Rule, pk=pk))
+    messages.success(request, _("已删除追究规则"))
+    return redirect("accountability:rules")
+
+
+@office_required(*OFFICE)
+@require_POST
+def leadership(request: HttpRequest) -> HttpResponse:
+    form = LeadershipForm(request.POST, prefix="lead")
+    if form.is_valid():
+        try:
+            services.set_leadership(_user(request), list(form.cleaned_data["levels"]))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("已修改须由领导决定的处理方式"))
+            return redirect("accountability:rules")
+    return _rules_page(request, leadership=form, status=400)
 
 
 # ---- public --------------------------------------------------------------------------------------

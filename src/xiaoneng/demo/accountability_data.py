@@ -70,9 +70,13 @@ def delete_accountability() -> int:
     return Violation.objects.all().delete()[0]
 
 
-def _staff_of(unit_path: str, rng: random.Random) -> Staff | None:
+def _staff_of(
+    unit_path: str, rng: random.Random, exclude: tuple[int | None, ...] = ()
+) -> Staff | None:
     staff = list(
-        Staff.objects.filter(unit__path__startswith=unit_path, is_active=True, user__isnull=True)
+        Staff.objects.filter(
+            unit__path__startswith=unit_path, is_active=True, user__isnull=True
+        ).exclude(pk__in=[pk for pk in exclude if pk is not None])
     )
     return rng.choice(staff) if staff else None
 
@@ -127,43 +131,66 @@ def _walk(
     now: datetime,
     person: Staff | None,
     sanction: str | None,
-) -> dict[str, datetime]:
-    """Play the procedure as far as the source's age allows; return when each step happened."""
+    joint: Staff | None = None,
+) -> tuple[dict[str, datetime], Violation | None]:
+    """Play the procedure as far as the source's age allows; return when each step happened,
+    and the row of a second person responsible (``joint``) where one was named — that person
+    goes through the same steps on their own row, with the sanction their own count suggests."""
     age = (now - record.occurred_at).days
     opened = record.occurred_at + timedelta(days=1)
     steps: dict[str, datetime] = {}
     if age < 3:
-        return steps
+        return steps, None
     services.assign(office, v, office)
     if age < 6:
-        return steps
+        return steps, None
     if age < RECENT_DAYS:
         services.request_statement(office, v, rng.choice(FINDINGS), person)
-        return steps
+        return steps, None
     steps["statement"] = opened + timedelta(days=rng.randint(2, 5))
-    if rng.random() < 0.08 and sanction is None:
+    if rng.random() < 0.08 and sanction is None and joint is None:
         services.dismiss(office, v, "经调查，超时系系统故障所致，不属个人责任，不予追究。")
         steps["proposed"] = steps["statement"]
-        return steps
-    services.request_statement(office, v, rng.choice(FINDINGS), person)
-    v.refresh_from_db()
-    if rng.random() < 0.8:
-        services.submit_statement(office, v, rng.choice(STATEMENTS))
-        steps["answered"] = steps["statement"] + timedelta(days=rng.randint(1, 3))
+        return steps, None
+    extra = None
+    if joint is not None and person is not None:
+        # Named before the notice: the first person first, then the second on a row of their own.
+        v.refresh_from_db()
+        if not v.person_digest:
+            services.add_person(office, v, person)
+        extra = services.add_person(office, v, joint)
+        services.request_statement(office, extra, "经调查，该同志作为科室负责人督促检查不到位。")
+        services.request_statement(office, v, rng.choice(FINDINGS), person)
     else:
-        Violation.objects.filter(pk=v.pk).update(statement_lapsed=True)
-    v.refresh_from_db()
-    chosen = sanction or _sanction_for(v, rng)
-    services.propose(office, v, chosen, f"依据追究规则：{v.suggested_by or '效能办研究'}")
+        services.request_statement(office, v, rng.choice(FINDINGS), person)
+    rows = [v, *([extra] if extra is not None else [])]
+    answered = rng.random() < 0.8
+    for row in rows:
+        row.refresh_from_db()
+        if answered:
+            services.submit_statement(office, row, rng.choice(STATEMENTS))
+        else:
+            Violation.objects.filter(pk=row.pk).update(statement_lapsed=True)
+    if answered:
+        steps["answered"] = steps["statement"] + timedelta(days=rng.randint(1, 3))
+    chosen = {}
+    for row in rows:
+        row.refresh_from_db()
+        chosen[row.pk] = (sanction if row is v else None) or _sanction_for(row, rng)
+        reason = f"依据追究规则：{row.suggested_by or '效能办研究'}"
+        services.propose(office, row, chosen[row.pk], reason)
     steps["proposed"] = steps["statement"] + timedelta(days=7)
     if age < DECIDED_DAYS:  # proposed, the decision still to take
-        return steps
-    decider = leader if services.requires_leader(chosen) else office
-    services.decide(decider, v, chosen, f"决定给予{Sanction(chosen).label}。")
+        return steps, extra
+    for row in rows:
+        decider = leader if services.requires_leader(chosen[row.pk]) else office
+        label = Sanction(chosen[row.pk]).label
+        services.decide(decider, row, chosen[row.pk], f"决定给予{label}。")
     steps["decided"] = steps["proposed"] + timedelta(days=rng.randint(2, 5))
-    services.deliver(office, v, "送达本人及所在单位，本人签收")
+    for row in rows:
+        services.deliver(office, row, "送达本人及所在单位，本人签收")
     steps["delivered"] = steps["decided"] + timedelta(days=1)
-    return steps
+    return steps, extra
 
 
 def write_accountability(seed: int, today) -> AccountabilitySummary:
@@ -192,7 +219,7 @@ def write_accountability(seed: int, today) -> AccountabilitySummary:
             rng.sample(records, PLAYED_AT_MOST), key=lambda r: (r.occurred_at, r.cause, r.id)
         )
     finished: list[Violation] = []
-    talk_done = window_done = False
+    talk_done = window_done = joint_done = False
     criticisms = 0
     with transaction.atomic():
         for n, record in enumerate(records):
@@ -209,9 +236,16 @@ def write_accountability(seed: int, today) -> AccountabilitySummary:
                 sanction, talk_done = Sanction.TALK, True
             elif criticisms < 2 and old and record.cause == "complaint":
                 sanction, criticisms = Sanction.CRITICISM, criticisms + 1
-            steps = _walk(v, record, rng, office, leader, now, person, sanction)
-            v.refresh_from_db()
-            _stamp(v, record.occurred_at + timedelta(days=1), steps)
+            joint = None
+            if not joint_done and person is not None and sanction is None and old:
+                # One violation with two persons: a clerk and a second member of the unit.
+                named = record.person.staff_id if record.person else None
+                joint = _staff_of(unit_path, rng, exclude=(person.pk, named))
+                joint_done = joint is not None
+            steps, extra = _walk(v, record, rng, office, leader, now, person, sanction, joint)
+            for row in (v, *([extra] if extra is not None else [])):
+                row.refresh_from_db()
+                _stamp(row, record.occurred_at + timedelta(days=1), steps)
             if v.status == Violation.Status.DELIVERED and steps:
                 finished.append(v)
         _appeals_and_publication(finished, office, leader, rng)

@@ -47,11 +47,23 @@ def test_a_year_of_violations(built, db):
     assert sorted(Appeal.objects.values_list("outcome", flat=True)) == ["changed", "upheld"]
     assert Violation.objects.filter(status__in=["open", "investigating", "statement"]).exists()
     assert Violation.objects.filter(status="dismissed").exists()
-    # Each source once; decided dates in the past year.
-    pairs = list(Violation.objects.values_list("cause", "source_id"))
+    # Each source once (a second person of a violation is a row joint to the first); decided
+    # dates in the past year.
+    pairs = list(Violation.objects.filter(joint_of__isnull=True).values_list("cause", "source_id"))
     assert len(pairs) == len(set(pairs))
     assert not Violation.objects.filter(decided_at__gt=NOW).exists()
     assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_a_violation_with_two_persons(built, db):
+    second = Violation.objects.get(joint_of__isnull=False)
+    first = second.joint_of
+    assert first is not None and first.person_digest and second.person_digest
+    assert first.person_digest != second.person_digest
+    assert (second.cause, second.source_id) == (first.cause, first.source_id)
+    # Each heard and decided on their own.
+    assert first.sanction and second.sanction and second.decided_at is not None
+    assert second.statement or second.statement_lapsed
 
 
 def test_the_window_clerk_has_a_file(built, db):
