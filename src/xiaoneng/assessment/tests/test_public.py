@@ -25,6 +25,7 @@ from .conftest import PREVIEW, SCHEME, at
 from .test_redo import run
 
 DOC = "效考〔2027〕1号"
+pytestmark = pytest.mark.django_db
 
 
 def _publish(period: Period, office, objection_by=None, unit=None) -> None:
@@ -182,4 +183,28 @@ def test_rank_ranges_contain_the_rank(units):
         assert span[0] == 1 + sum(1 for other in scores if other > scores[i])
 
 
-pytestmark = pytest.mark.django_db
+def _component(label, score, n, count, few=False):
+    return {"label": label, "source": "x", "score": score, "n": n, "count": count, "few": few}
+
+
+def test_n_per_component_on_the_public_page(city, users):
+    """A rate shows its records per unit and over the category; an entry shows none."""
+    _publish(city.period, users[Role.OFFICE])
+    rows = {r.unit_id: r for r in city.period.results.all()}
+    for unit, n, k in ((city.a, 400, 390), (city.b, 12, 11), (city.c, 300, 250)):
+        r = rows[unit.pk]
+        r.detail = {
+            "components": [
+                _component("办件按时办结率", 90.0, n, k, few=n < 30),
+                _component("目标任务", 80.0, None, None),
+            ]
+        }
+        r.save()
+    (category,) = presentation.public_categories(city.period)
+    assert category.header == (("办件按时办结率", 712), ("目标任务", None))
+    cells = {row.unit: row.cells for row in category.rows}
+    assert cells["市乙局"][0] == presentation.Cell(90.0, 12, True)
+    assert cells["市甲局"][1] == presentation.Cell(80.0, None, False)
+    page = Client().get(reverse("assessment_public:detail", args=[city.period.pk])).content
+    text = page.decode()
+    assert "n=712" in text and "n=12 · 样本少" in text and "n=400" in text
