@@ -595,7 +595,11 @@ def _detail(
 
 def _compute(period: Period, now: datetime) -> int:
     results = []
-    for scheme in period.schemes.select_related("category"):
+    # The scheme's tables read once per scheme (each scorecard's detail names them).
+    schemes = period.schemes.select_related("category").prefetch_related(
+        "components", "adjustments", "vetoes"
+    )
+    for scheme in schemes:
         units = assessed_units(scheme.category)
         scores, figures, months = compute_scores(period, scheme, units)
         ranked = sum(1 for s in scores if s.rank is not None)
