@@ -56,7 +56,9 @@ def test_public_page_of_published_results(city, users):
     assert reverse("assessment_public:list") in home
     page = anonymous.get(detail_url).content.decode()
     # The ranking: 91.5 (a section's yellow card counts for A), 84.5, 61.5; C is 末位.
-    rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td>([^<]*)</td>\s*<td>([^<]+)</td>", page)
+    rows = re.findall(
+        r'<tr>\s*<td>(\d+)</td>\s*<td>([^<]*)</td>\s*<td><span class="nowrap">([^<]+)</span>', page
+    )
     assert [(rank, unit) for rank, _span, unit in rows] == [
         ("1", "市甲局"),
         ("2", "市乙局"),
