@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("xiaoneng.inspections.urls")),  # /office/inspections/…
     path("", include("xiaoneng.accountability.urls")),  # /accountability/ (public), /office/…
     path("office/assessment/", include("xiaoneng.assessment.urls")),
+    path("", include("xiaoneng.assessment.public_urls")),  # /assessment/… (published, public)
     path("office/cards/", include("xiaoneng.supervision.urls")),
     path("office/stats/", include("xiaoneng.casestats.urls")),
     path("office/bulletins/", include("xiaoneng.bulletins.urls")),

@@ -54,6 +54,8 @@ class Rollup:
 
     def __init__(self, assessed: Iterable[Unit]):
         self.units = {u.pk: u for u in assessed}
+        #: Figures that several sources share (the case totals), read once per computation.
+        self.shared: dict[tuple[object, ...], dict[int, dict[str, int]]] = {}
         self._owner: dict[int, int | None] = {}
         ids = set(self.units)
         for pk, path in Unit.objects.values_list("pk", "path"):
@@ -156,14 +158,17 @@ def _drill(heading: str, qs: QuerySet[Any], row: Callable[[Any], Row]) -> Drill:
 def _case_stats(rollup: Rollup, start: date, end: date) -> dict[int, dict[str, int]]:
     from xiaoneng.cases.models import CaseMonthStat
 
-    first, last = _months(start, end)
-    rows = (
-        CaseMonthStat.objects.filter(month__gte=first, month__lte=last)
-        .order_by()
-        .values("unit_id")
-        .annotate(finished=Sum("finished"), on_time=Sum("on_time"), early=Sum("early"))
-    )
-    return rollup.fold(rows)
+    key = ("cases", start, end)
+    if key not in rollup.shared:
+        first, last = _months(start, end)
+        rows = (
+            CaseMonthStat.objects.filter(month__gte=first, month__lte=last)
+            .order_by()
+            .values("unit_id")
+            .annotate(finished=Sum("finished"), on_time=Sum("on_time"), early=Sum("early"))
+        )
+        rollup.shared[key] = rollup.fold(rows)
+    return rollup.shared[key]
 
 
 def _on_time(rollup: Rollup, span: Span) -> dict[int, Figure]:

@@ -332,3 +332,32 @@ class Objection(DeadlineFields):
 
     def __str__(self) -> str:
         return f"{self.unit.name}的异议"
+
+
+class PublishedDocument(models.Model):
+    """A document of a published period, frozen at publication (公布文件): the bytes served to
+    everyone afterwards and their SHA-256, shown on the public page, so that a download can be
+    checked against the published value and later changes of the live data (a renamed unit, a
+    corrected record) never change what was published."""
+
+    class Kind(models.TextChoices):
+        WORKBOOK = "workbook", _("计分工作簿")
+        REPORT = "report", _("结果通报")
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField("文件", max_length=10, choices=Kind.choices)
+    content = models.BinaryField("文件内容")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveIntegerField("字节数")
+    frozen_at = models.DateTimeField("固定时间")
+
+    class Meta:
+        ordering = ["period", "kind"]
+        verbose_name = "公布文件"
+        verbose_name_plural = "公布文件"
+        constraints = [
+            models.UniqueConstraint(fields=["period", "kind"], name="published_document_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period.name}{self.get_kind_display()}"

@@ -14,6 +14,7 @@ after its limit is refused.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +43,7 @@ from .models import (
     Entry,
     Objection,
     Period,
+    PublishedDocument,
     Result,
     Scheme,
     SchemeAdjustment,
@@ -593,7 +595,11 @@ def _detail(
 
 def _compute(period: Period, now: datetime) -> int:
     results = []
-    for scheme in period.schemes.select_related("category"):
+    # The scheme's tables read once per scheme (each scorecard's detail names them).
+    schemes = period.schemes.select_related("category").prefetch_related(
+        "components", "adjustments", "vetoes"
+    )
+    for scheme in schemes:
         units = assessed_units(scheme.category)
         scores, figures, months = compute_scores(period, scheme, units)
         ranked = sum(1 for s in scores if s.rank is not None)
@@ -796,11 +802,60 @@ def publish(
     p.schemes.update(frozen_at=now)
     tasks = _last_place_tasks(actor, p, now)
     p.refresh_from_db(fields=["computed_at"])
+    hashes = _freeze_documents(p, now)
     return step.finish(
         summary=f"公布{p.name}考评结果（{p.document_number}），末位整改任务{tasks}件",
         fields=["document_number", "published_at"],
-        after={"document_number": p.document_number, "tasks": tasks},
+        after={"document_number": p.document_number, "tasks": tasks, "sha256": hashes},
     )
+
+
+def _freeze_documents(period: Period, now: datetime) -> dict[str, str]:
+    """Store the published workbook and Word report as bytes with their SHA-256: every later
+    download serves these bytes, whatever happens to the live data."""
+    from . import documents  # documents reads this module's scheme helpers: imported late
+
+    made = {
+        PublishedDocument.Kind.WORKBOOK: documents.workbook(period),
+        PublishedDocument.Kind.REPORT: documents.report(period),
+    }
+    hashes: dict[str, str] = {}
+    for kind, content in made.items():
+        digest = hashlib.sha256(content).hexdigest()
+        PublishedDocument.objects.update_or_create(
+            period=period,
+            kind=kind,
+            defaults={
+                "content": content,
+                "sha256": digest,
+                "size": len(content),
+                "frozen_at": now,
+            },
+        )
+        hashes[str(kind)] = digest
+    return hashes
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A published document as frozen: its bytes and their SHA-256."""
+
+    content: bytes
+    sha256: str
+
+
+def frozen_document(period: Period, kind: str) -> Frozen | None:
+    """The bytes frozen at publication (None for a period published before documents were
+    frozen, or not published)."""
+    row = PublishedDocument.objects.filter(period=period, kind=kind).first()
+    if row is None:
+        return None
+    return Frozen(bytes(row.content), row.sha256)
+
+
+def document_hashes(period: Period) -> dict[str, str]:
+    """kind → SHA-256 of the period's frozen documents (without loading their bytes)."""
+    return dict(PublishedDocument.objects.filter(period=period).values_list("kind", "sha256"))
 
 
 #: Working days a 末位 unit has to finish its rectification (整改时限 = publication + this).

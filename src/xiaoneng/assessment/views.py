@@ -18,7 +18,7 @@ from xiaoneng.org.models import Unit
 from xiaoneng.web.decorators import office_required
 from xiaoneng.web.forms import apply_errors
 
-from . import components, documents, presentation, services
+from . import components, documents, presentation, services, views_public
 from .forms import (
     AdjustmentFormSet,
     ComponentFormSet,
@@ -31,7 +31,7 @@ from .forms import (
     SettingsForm,
     VetoFormSet,
 )
-from .models import Entry, Objection, Period, Result, Scheme
+from .models import Entry, Objection, Period, PublishedDocument, Result, Scheme
 
 VIEW_ROLES = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON)
 OFFICE = (Role.ADMIN, Role.OFFICE)
@@ -385,11 +385,14 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
 @office_required(*VIEW_ROLES)
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     p = get_object_or_404(Period, pk=pk, status=Period.Status.PUBLISHED)
-    return _download(documents.report(p), f"{p.name}绩效考评结果通报.docx", DOCX)
+    data = views_public.published_file(p, PublishedDocument.Kind.REPORT)
+    return _download(data, f"{p.name}绩效考评结果通报.docx", DOCX)
 
 
 @office_required(*VIEW_ROLES)
 def public_workbook(request: HttpRequest, pk: int) -> HttpResponse:
-    """The published workbook, for every unit to recompute its own score."""
+    """The published workbook (the bytes frozen at publication), for every unit to recompute
+    its own score."""
     p = get_object_or_404(Period, pk=pk, status=Period.Status.PUBLISHED)
-    return _download(documents.workbook(p), f"{p.name}绩效考评计分工作簿.xlsx", XLSX)
+    data = views_public.published_file(p, PublishedDocument.Kind.WORKBOOK)
+    return _download(data, f"{p.name}绩效考评计分工作簿.xlsx", XLSX)
