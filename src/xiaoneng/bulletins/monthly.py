@@ -68,26 +68,46 @@ class InspectionRow:
 
 
 def inspection_rows(visits: QuerySet, first: date, last: date) -> list[InspectionRow]:
-    """Visits made on ``first``..``last`` (local dates, recording ones left out) per unit, with
-    their standing findings by category. ``visits`` is already scoped to the reader."""
+    """Visits made on ``first``..``last`` (local dates, recording ones left out) per unit — a
+    service window's under the unit above it — with their standing findings by category.
+    ``visits`` is already scoped to the reader."""
     from xiaoneng.inspections.models import Finding, Visit
 
     month = visits.filter(visited_on__gte=first, visited_on__lte=last).exclude(
         status=Visit.Status.RECORDING
     )
+    rows = list(
+        month.values_list("unit_id", "unit__name", "unit__kind", "unit__parent_id", "status")
+    )
+    # A service window's visits count under the unit above it: a window is a few people.
+    parents = {p for _u, _n, kind, p, _s in rows if kind == Unit.Kind.WINDOW and p is not None}
+    parent_names = dict(Unit.objects.filter(pk__in=parents).values_list("pk", "name"))
+
+    def owner(unit_id: int, name: str, kind: str, parent_id: int | None) -> tuple[int, str]:
+        if kind == Unit.Kind.WINDOW and parent_id is not None:
+            return parent_id, parent_names[parent_id]
+        return unit_id, name
+
     per_unit: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     names: dict[int, str] = {}
-    for unit_id, name, status in month.values_list("unit_id", "unit__name", "status"):
-        per_unit[unit_id][0] += 1
-        per_unit[unit_id][1] += status == Visit.Status.REVIEWED
-        names[unit_id] = name
+    for unit_id, name, kind, parent_id, status in rows:
+        key, label = owner(unit_id, name, kind, parent_id)
+        per_unit[key][0] += 1
+        per_unit[key][1] += status == Visit.Status.REVIEWED
+        names[key] = label
     categories: dict[int, Counter[str]] = defaultdict(Counter)
-    for unit_id, category in (
+    for unit_id, name, kind, parent_id, category in (
         Finding.objects.confirmed()
         .filter(visit__in=month.values("pk"))
-        .values_list("visit__unit_id", "item__category")
+        .values_list(
+            "visit__unit_id",
+            "visit__unit__name",
+            "visit__unit__kind",
+            "visit__unit__parent_id",
+            "item__category",
+        )
     ):
-        categories[unit_id][category or "other"] += 1
+        categories[owner(unit_id, name, kind, parent_id)[0]][category or "other"] += 1
     return sorted(
         (
             InspectionRow(unit_id, names[unit_id], counts[0], counts[1], dict(categories[unit_id]))
