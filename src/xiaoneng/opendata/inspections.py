@@ -25,7 +25,7 @@ def inspection_units(s: Snapshot) -> list[Row]:
     last = s.period.next_first_day - timedelta(days=1)
     rows = inspection_rows(Visit.objects.all(), s.period.first_day, last)
     codes = _codes(r.unit_id for r in rows)
-    out = [
+    out: list[Row] = [
         (
             _month_text(s),
             codes.get(r.unit_id, ""),
