@@ -143,7 +143,7 @@ def issue(actor: User, draft: drafts.Draft) -> IssuedBulletin:
     issued = _freeze(actor, draft, year=today.year, sequence=sequence, version=1, today=today)
     audit.record(
         actor,
-        "bulletin.issue",
+        audit.Action.CREATE,
         issued,
         after={
             "number": issued.full_number,
@@ -190,7 +190,7 @@ def correct(actor: User, original: IssuedBulletin, reason: str) -> IssuedBulleti
     )
     audit.record(
         actor,
-        "bulletin.correct",
+        audit.Action.CREATE,
         issued,
         before={"number": current.full_number, "sha256": current.sha256},
         after={

@@ -184,8 +184,9 @@ def test_a_correction_is_a_new_version_naming_what_changed(client, users, octobe
     # A superseded version cannot be corrected again.
     with pytest.raises(ValidationError, match="已被更正"):
         issuing.correct(office, original, "再次更正")
-    assert AuditEntry.objects.filter(action="bulletin.correct").count() == 1
-    assert AuditEntry.objects.filter(action="bulletin.issue").count() == 1
+    entries = AuditEntry.objects.filter(object_type="bulletins.issuedbulletin")
+    assert entries.filter(summary__startswith="更正通报").count() == 1
+    assert entries.filter(summary__startswith="签发通报").count() == 1
 
 
 def test_correction_form_refuses_an_empty_reason(client, users, october, clock):
