@@ -178,9 +178,9 @@ def draft_page(request: HttpRequest, kind: str) -> HttpResponse:
             "query": urlencode(query),
             "unnumbered": drafts.UNNUMBERED,
             "may_issue": issuing.may_issue(request.user) and draft is not None,
-            "earlier": IssuedBulletin.objects.visible_to(request.user).filter(
-                kind=kind, source_key=key, unit_id=unit_id or None
-            )[:10],
+            "earlier": IssuedBulletin.objects.visible_to(request.user)
+            .filter(kind=kind, source_key=key, unit_id=unit_id or None)
+            .only("kind", "year", "sequence", "version", "number")[:10],
         },
     )
 
@@ -240,7 +240,11 @@ def _issued(request: HttpRequest, kind: str, year: int, seq: int, version: int) 
 @office_required(*ISSUED_ROLES)
 def issued_list(request: HttpRequest) -> HttpResponse:
     """/office/bulletins/issued/: every issued bulletin the user may read, by kind and year."""
-    qs = IssuedBulletin.objects.visible_to(request.user).select_related("correction")
+    qs = (
+        IssuedBulletin.objects.visible_to(request.user)
+        .select_related("correction")
+        .defer("word", "snapshot", "correction__word", "correction__snapshot")
+    )
     kind = request.GET.get("kind", "")
     year = request.GET.get("year", "")
     errors = []

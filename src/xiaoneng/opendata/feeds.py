@@ -101,7 +101,8 @@ def bulletin_entries(limit: int) -> Sequence[Entry]:
     from xiaoneng.bulletins.models import IssuedBulletin, Kind
 
     out = []
-    for b in IssuedBulletin.objects.public().order_by("-issued_at", "-pk")[:limit]:
+    issued = IssuedBulletin.objects.public().defer("word", "snapshot")
+    for b in issued.order_by("-issued_at", "-pk")[:limit]:
         summary = f"{b.issuer}签发，范围：{b.scope}。"
         if b.version > 1:
             summary += f"更正理由：{b.reason}"
