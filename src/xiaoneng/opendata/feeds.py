@@ -39,7 +39,7 @@ def open_data_entries(limit: int) -> Sequence[Entry]:
                 link=reverse("opendata:period", args=[period.key]),
                 updated=released,
                 summary=(
-                    f"{period.label}的办件、效能投诉、好差评、整改、群众评议和政务公开数据"
+                    f"{period.label}的办件、效能投诉、好差评、整改、明查暗访、群众评议、绩效考评和政务公开数据"
                     "（CSV、JSON 和数据包描述文件）。"
                 ),
                 category="开放数据",
