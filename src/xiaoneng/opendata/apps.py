@@ -6,4 +6,4 @@ class OpendataConfig(AppConfig):
     verbose_name = "开放数据"
 
     def ready(self) -> None:
-        from . import datasets, feeds  # noqa: F401  (register the datasets and the feed's sources)
+        from . import assessment, datasets, feeds, inspections  # noqa: F401  (the registries)

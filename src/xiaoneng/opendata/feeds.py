@@ -1,7 +1,7 @@
 """The Atom feed of what Xiaoneng publishes (/open/feed.atom): each month's open data, the
 整改情况公示 of tasks from public sources, and published 千人评议 results. Each source is
-registered in :mod:`.registry`; issued bulletins join as one more source once bulletins are
-issued rather than regenerated.
+registered in :mod:`.registry`; issued bulletins (those meant for the public) are one more
+source.
 
 Titles and summaries carry no personal data: the tasks' texts pass rectification's
 ``public.redact`` (names of staff, telephone and ID numbers masked), as on the public pages.
@@ -39,7 +39,7 @@ def open_data_entries(limit: int) -> Sequence[Entry]:
                 link=reverse("opendata:period", args=[period.key]),
                 updated=released,
                 summary=(
-                    f"{period.label}的办件、效能投诉、好差评、整改、群众评议和政务公开数据"
+                    f"{period.label}的办件、效能投诉、好差评、整改、明查暗访、群众评议、绩效考评和政务公开数据"
                     "（CSV、JSON 和数据包描述文件）。"
                 ),
                 category="开放数据",
@@ -95,7 +95,32 @@ def evaluation_entries(limit: int) -> Sequence[Entry]:
     ]
 
 
+def bulletin_entries(limit: int) -> Sequence[Entry]:
+    """Issued bulletins meant for the public, newest first; each version is its own entry (a
+    correction is news), linked to its stable address."""
+    from xiaoneng.bulletins.models import IssuedBulletin, Kind
+
+    out = []
+    issued = IssuedBulletin.objects.public().defer("word", "snapshot")
+    for b in issued.order_by("-issued_at", "-pk")[:limit]:
+        summary = f"{b.issuer}签发，范围：{b.scope}。"
+        if b.version > 1:
+            summary += f"更正理由：{b.reason}"
+        out.append(
+            Entry(
+                key=f"bulletin:{b.kind}:{b.year}-{b.sequence}:v{b.version}",
+                title=f"{b.full_number}　{b.title}",
+                link=reverse("opendata:bulletin", args=[b.kind, b.year, b.sequence, b.version]),
+                updated=b.issued_at,
+                summary=summary,
+                category=str(Kind(b.kind).label),
+            )
+        )
+    return out
+
+
 register_feed("opendata", open_data_entries)
+register_feed("bulletins", bulletin_entries)
 register_feed("rectification", rectification_entries)
 register_feed("evaluation", evaluation_entries)
 
@@ -115,7 +140,7 @@ def atom(absolute: Callable[[str], str]) -> bytes:
     feed = feedgenerator.Atom1Feed(
         title=f"{settings.XIAONENG_SITE_NAME}：公开发布",
         link=absolute(reverse("opendata:index")),
-        description="开放数据、整改情况公示和群众评议结果",
+        description="开放数据、公开的通报、整改情况公示和群众评议结果",
         language="zh-CN",
         feed_url=absolute(reverse("opendata:feed")),
         feed_guid=absolute(reverse("opendata:feed")),

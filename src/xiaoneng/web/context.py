@@ -55,6 +55,18 @@ NAV = [
         "/office/bulletins/",
     ),
     NavItem(
+        _("效能通报"),
+        "bulletins:monthly",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER),
+        "/office/bulletins/monthly/",
+    ),
+    NavItem(
+        _("已签发通报"),
+        "bulletins:issued_list",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON),
+        "/office/bulletins/issued/",
+    ),
+    NavItem(
         _("好差评"),
         "ratings:office",
         (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON, Role.WINDOW),
@@ -140,6 +152,8 @@ GROUPS = {
     "complaints:office_new": _("监察"),
     "casestats:dashboard": _("监察"),
     "bulletins:page": _("监察"),
+    "bulletins:monthly": _("监察"),
+    "bulletins:issued_list": _("监察"),
     "ratings:office": _("监察"),
     "rectification:board": _("整改督办"),
     "rectification:supervised": _("整改督办"),

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 
 from xiaoneng import crypto
 from xiaoneng.accounts.models import User
@@ -251,6 +252,51 @@ def test_evaluation_results_equal_the_published_ones(demo_city, db, frozen):
             assert r["valid_answers"] == cu.result["headline"]["n"]
 
 
+def test_inspection_figures_equal_the_monthly_bulletin(demo_city, office, frozen):
+    from xiaoneng.bulletins import drafts
+
+    seen = 0
+    for period in package.published_periods()[:6]:
+        rows = _rows(package.build(period), "inspections")
+        section = next(
+            s
+            for s in drafts.build(office, "monthly", period.key).sections
+            if s.title == "明查暗访情况"
+        )
+        shown = {line[0]: line for t in section.tables for line in t.rows}
+        assert {r["unit"] for r in rows} == set(shown)
+        for r in rows:
+            line = shown[r["unit"]]
+            assert (str(r["visits"]), str(r["reviewed"]), str(r["findings"])) == (
+                line[1],
+                line[2],
+                line[-1],
+            )
+            seen += r["visits"]
+    assert seen, "the demo should have inspections in its recent months"
+
+
+def test_assessment_results_equal_the_published_ones(demo_city, db, frozen):
+    from xiaoneng.assessment.models import Period as AssessmentPeriod
+    from xiaoneng.assessment.models import Result
+
+    published = AssessmentPeriod.objects.filter(status=AssessmentPeriod.Status.PUBLISHED)
+    assert published.exists()
+    for ap in published:
+        assert ap.published_at is not None
+        period = Period.parse(ap.published_at.astimezone(SHANGHAI).strftime("%Y-%m"))
+        if not package.is_published(period):
+            continue
+        rows = [r for r in _rows(package.build(period), "assessment") if r["period"] == ap.name]
+        results = {r.unit.code: r for r in Result.objects.filter(period=ap).select_related("unit")}
+        assert {r["unit_code"] for r in rows} == set(results)
+        for r in rows:
+            result = results[r["unit_code"]]
+            assert r["rank"] == result.rank and r["grade"] == result.grade
+            assert r["score"] == (round(result.score, 2) if result.score is not None else None)
+            assert r["score_low"] == (round(result.low, 1) if result.low is not None else None)
+
+
 #: The tables with a population, and its field.
 SUPPRESSED_TABLES = (
     ("complaints", "complaints"),
@@ -321,6 +367,16 @@ def _people() -> tuple[set[str], set[str]]:
     return {n for n in names if len(n) >= 2}, {n for n in numbers if len(n) >= 5}
 
 
+def _docx_text(data: bytes) -> str:
+    import io
+
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
 def _vocabulary() -> list[str]:
     """Names of units, items, campaigns and categories: public by nature. A person's name that
     happens to be part of one (高新 in 高新区) cannot be told from it and is not looked for."""
@@ -332,6 +388,11 @@ def _vocabulary() -> list[str]:
     words |= set(ServiceItem.objects.values_list("name", flat=True))
     words |= set(Campaign.objects.values_list("name", flat=True))
     words |= set(Category.objects.values_list("name", flat=True))
+    from xiaoneng.assessment.models import Period as AssessmentPeriod
+    from xiaoneng.org.models import UnitCategory
+
+    words |= set(AssessmentPeriod.objects.values_list("name", flat=True))
+    words |= set(UnitCategory.objects.values_list("name", flat=True))
     return sorted(words, key=len, reverse=True)
 
 
@@ -352,6 +413,23 @@ def test_no_personal_data_in_anything_published(demo_city, db, client, frozen):
     published["index"] = client.get("/open/").content.decode()
     latest = package.published_periods()[0]
     published["period"] = client.get(f"/open/{latest.key}/").content.decode()
+    # Issued public bulletins: the monthly 效能通报 and the assessment results, page and Word.
+    from xiaoneng.bulletins import drafts, issuing
+
+    office = User.objects.get(username="office")
+    issued = [issuing.issue(office, drafts.build(office, "monthly", latest.key))]
+    from xiaoneng.assessment.models import Period as AssessmentPeriod
+
+    for ap in AssessmentPeriod.objects.filter(status=AssessmentPeriod.Status.PUBLISHED):
+        issued.append(issuing.issue(office, drafts.build(office, "assessment", str(ap.pk))))
+    published["bulletins"] = client.get("/open/bulletins/").content.decode()
+    for b in issued:
+        args = [b.kind, b.year, b.sequence, b.version]
+        published[b.full_number] = client.get(
+            reverse("opendata:bulletin", args=args)
+        ).content.decode()
+        published[f"{b.full_number}.docx"] = _docx_text(bytes(b.word))
+    published["feed.atom+bulletins"] = client.get("/open/feed.atom").content.decode()
     problems = []
     for where, text in published.items():
         if PHONE.search(text) or ID_NUMBER.search(text):
