@@ -100,8 +100,10 @@ class ApiRequest(models.Model):
     answer and changes nothing; the same id for another request is refused. Written in the
     same transaction as the step it records, so a refused or failed request leaves no row."""
 
+    # CASCADE: keys are revoked, never deleted, except by the demo's reset, which must not be
+    # stopped by the requests a demo key made.
     key = models.ForeignKey(
-        ApiKey, verbose_name="接口密钥", on_delete=models.PROTECT, related_name="requests"
+        ApiKey, verbose_name="接口密钥", on_delete=models.CASCADE, related_name="requests"
     )
     request_id = models.CharField("请求编号", max_length=100)
     operation = models.CharField("操作", max_length=40)
