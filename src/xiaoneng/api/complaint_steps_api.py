@@ -103,7 +103,7 @@ class MergeIn(BaseModel):
     note: str = Field("", max_length=REASON_LIMIT, description="并单说明（可不填）")
 
 
-class StepOut(Schema):
+class ComplaintStepOut(Schema):
     number: str = Field(description="投诉编号")
     request_id: str
     action: Labelled = Field(
@@ -198,7 +198,7 @@ def _refused(error: ValidationError) -> ApiError:
 
 
 def _out(c: Complaint, action: str, label: str, request_id: str) -> dict[str, Any]:
-    return StepOut(
+    return ComplaintStepOut(
         number=c.number,
         request_id=request_id,
         action=Labelled(code=action, label=label),
@@ -256,7 +256,7 @@ def _doc(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-RESPONSES = {200: StepOut, 201: StepOut, 404: ErrorOut, **WRITE_ERRORS}
+RESPONSES = {200: ComplaintStepOut, 201: ComplaintStepOut, 404: ErrorOut, **WRITE_ERRORS}
 COMMON = (
     "201：已办理；200：同一 request_id 以前已办理且请求相同（重发），返回当时的结果；"
     "409 request_id_conflict：同一 request_id 已用于另一请求；409 invalid_state：投诉当前的状态"

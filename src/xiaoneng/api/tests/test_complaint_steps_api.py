@@ -252,3 +252,14 @@ def test_people_keep_their_refusals(users, org):
     repeat = _file(users)
     with pytest.raises(PermissionDenied, match="只有效能办可以并单"):
         services.merge(users[Role.LIAISON], repeat, c)
+
+
+def test_the_document_keeps_case_steps_and_complaint_steps_apart(anonymous):
+    """Two response schemas with one name would share one component (a case's steps once read
+    as complaint steps)."""
+    schema = anonymous.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    assert "number" in components["ComplaintStepOut"]["properties"]
+    assert "limit_days" in components["StepOut"]["properties"]
+    step = schema["paths"]["/api/v1/complaints/{number}/merge"]["post"]["responses"]["201"]
+    assert step["content"]["application/json"]["schema"]["$ref"].endswith("/ComplaintStepOut")
