@@ -24,6 +24,7 @@ from ninja.renderers import JSONRenderer
 from xiaoneng.cases.schemas import event_json_schema
 from xiaoneng.complaints.models import Category
 
+from . import complaint_steps_api  # noqa: F401 - adds the 退单/并单 steps to the complaints router
 from .assessment_api import router as assessment_router
 from .auth import BearerKey, HeaderKey, failure_message
 from .cases_api import router as cases_router

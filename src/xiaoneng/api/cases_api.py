@@ -143,6 +143,10 @@ class CaseSummaryOut(Schema):
 
 class CaseOut(CaseSummaryOut):
     channel: Labelled
+    count_rule: Labelled = Field(
+        description="计时规则（事项版本规定）：next_day 次日起算 / "
+        "inclusive 含本数（受理当日计为第1日）"
+    )
     window: Ref | None
     cards: list[CardOut]
     steps: list[StepOut]
@@ -500,6 +504,9 @@ def get_case(request: HttpRequest, number: str):
     data = _summary(case, get_calendar(), now)
     data.update(
         channel=_labelled(case.channel, case.get_channel_display()),
+        count_rule=_labelled(
+            case.item_version.count_rule, case.item_version.get_count_rule_display()
+        ),
         window={"code": case.window.code, "name": case.window.name} if case.window else None,
         cards=[
             {

@@ -37,6 +37,8 @@ from .models import ApiKey
 router = Router()
 
 CHANNELS = tuple(str(c) for c in services.SYSTEM_CHANNELS)
+#: 诉求类型 codes; the limit of each under the 12345 preset is in docs/complaints.md.
+KINDS = tuple(str(k) for k in Complaint.Kind.values)
 
 
 # ---- schemas ---------------------------------------------------------------------------------
@@ -77,6 +79,13 @@ class ComplaintIn(BaseModel):
     )
     category: str = Field(
         min_length=1, max_length=30, description="投诉类别代码（文档列出在用的类别，如 ban_delay）"
+    )
+    kind: Literal[KINDS] = Field(  # type: ignore[valid-type]
+        "complaint",
+        description=(
+            "诉求类型：complaint 投诉（缺省）/ consult 咨询 / help 求助 / suggest 建议；"
+            "按12345分类时限时，咨询、求助3个工作日，投诉、建议13个工作日"
+        ),
     )
     title: str = Field(min_length=1, max_length=100, pattern=NOT_BLANK, description="标题")
     text: str = Field(min_length=1, max_length=5000, pattern=NOT_BLANK, description="投诉内容")
@@ -166,6 +175,7 @@ class ComplaintOut(Schema):
     number: str
     external_id: str | None = Field(description="来源系统的记录编号（由其他渠道登记的为 null）")
     channel: Labelled
+    kind: Labelled = Field(description="诉求类型（受理时效能办可更正）")
     category: Ref
     title: str
     status: Labelled
@@ -341,7 +351,10 @@ def post_complaint(request: HttpRequest):
             caller_number=data.caller_number,
         )
     # The idempotency comparison is over the parsed body, so key order and spacing do not count.
-    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    # The default 诉求类型 is left out, so that a filing from before the API took ``kind`` is
+    # still recognised when resent (with no ``kind``, or with the default spelled out).
+    parsed = data.model_dump(mode="json", exclude={"kind"} if data.kind == "complaint" else None)
+    canonical = json.dumps(parsed, sort_keys=True, ensure_ascii=False)
     try:
         filing = services.submit_from_system(
             key.actor_name,
@@ -357,6 +370,7 @@ def post_complaint(request: HttpRequest):
             named_unit=named_unit,
             accused_name=data.accused_name,
             caller_line=data.hotline_line,
+            kind=data.kind,
         )
     except services.ExternalIdConflict as conflict:
         raise ApiError(409, "external_id_conflict", str(conflict), "external_id") from conflict
@@ -407,6 +421,7 @@ def get_complaint(request: HttpRequest, number: str):
             "number": c.number,
             "external_id": c.external_id or None,
             "channel": _labelled(c.channel, c.get_channel_display()),
+            "kind": _labelled(c.kind, c.get_kind_display()),
             "category": {"code": c.category.code, "name": c.category.name},
             "title": c.title,
             "status": _labelled(c.status, c.get_status_display()),

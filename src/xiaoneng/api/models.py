@@ -92,3 +92,32 @@ class ApiKey(models.Model):
     def actor_name(self) -> str:
         """How this key appears in the audit log."""
         return f"接口:{self.name}"
+
+
+class ApiRequest(models.Model):
+    """A write through the API that a client may retry (幂等): the key's own ``request_id``, a
+    digest of what was asked, and the answer given. Resending the same request returns that
+    answer and changes nothing; the same id for another request is refused. Written in the
+    same transaction as the step it records, so a refused or failed request leaves no row."""
+
+    # CASCADE: keys are revoked, never deleted, except by the demo's reset, which must not be
+    # stopped by the requests a demo key made.
+    key = models.ForeignKey(
+        ApiKey, verbose_name="接口密钥", on_delete=models.CASCADE, related_name="requests"
+    )
+    request_id = models.CharField("请求编号", max_length=100)
+    operation = models.CharField("操作", max_length=40)
+    target = models.CharField("对象", max_length=60)
+    body_digest = models.CharField("请求摘要", max_length=64)
+    response = models.JSONField("回应")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "接口请求"
+        verbose_name_plural = "接口请求"
+        constraints = [
+            models.UniqueConstraint(fields=["key", "request_id"], name="api_request_once_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.target}（{self.request_id}）"

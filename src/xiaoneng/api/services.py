@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -23,7 +25,7 @@ from xiaoneng.accounts.scoping import can_edit
 from xiaoneng.audit import services as audit
 from xiaoneng.org.models import Unit
 
-from .models import ISSUER_ROLES, ApiKey
+from .models import ISSUER_ROLES, ApiKey, ApiRequest
 
 if TYPE_CHECKING:
     from xiaoneng.accounts.models import User
@@ -151,3 +153,58 @@ def touch(key: ApiKey, now: datetime | None = None) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_GRANULARITY)
     ).update(last_used_at=now)
     key.last_used_at = now
+
+
+# ---- idempotent writes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a write answered: ``created`` False when it is the recorded answer to a resend."""
+
+    response: dict[str, Any]
+    created: bool
+
+
+class RequestIdConflict(Exception):
+    """The key used its ``request_id`` before for a different request (幂等冲突)."""
+
+
+def request_digest(operation: str, target: str, canonical_body: str) -> str:
+    """What identifies a request: the operation, its object and the parsed body."""
+    return hashlib.sha256(f"{operation}\n{target}\n{canonical_body}".encode()).hexdigest()
+
+
+def once(
+    key: ApiKey,
+    request_id: str,
+    *,
+    operation: str,
+    target: str,
+    canonical_body: str,
+    run: Callable[[], dict[str, Any]],
+) -> Answer:
+    """Run a write at most once per (key, ``request_id``): a resend of the same request gets the
+    first answer and runs nothing; the same id for another request raises
+    :class:`RequestIdConflict`. ``run`` calls the domain service (which audits the step); the
+    request row is written in the same transaction, so a refusal leaves nothing to replay."""
+    digest = request_digest(operation, target, canonical_body)
+    with transaction.atomic():
+        existing = ApiRequest.objects.filter(key=key, request_id=request_id).first()
+        if existing is not None:
+            if existing.body_digest != digest:
+                raise RequestIdConflict(
+                    f"请求编号“{request_id}”已用于另一请求"
+                    f"（{existing.operation} {existing.target}）"
+                )
+            return Answer(existing.response, False)
+        response = run()
+        ApiRequest.objects.create(
+            key=key,
+            request_id=request_id,
+            operation=operation,
+            target=target,
+            body_digest=digest,
+            response=response,
+        )
+    return Answer(response, True)

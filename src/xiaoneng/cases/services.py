@@ -719,6 +719,7 @@ def refresh_cases(
             steps=[StepPlan(s.code, s.limit_days) for s in case_steps],
             calendar=calendar,
             now=now,
+            count_rule=version.count_rule,
         )
         _store_state(case, state, now)
         for step in case_steps:
@@ -773,6 +774,7 @@ VERSION_FIELDS = (
     "fee_free",
     "extension_days",
     "correction_mode",
+    "count_rule",
 )
 CASE_FIELDS = [
     "status",
@@ -1192,6 +1194,7 @@ def live_state(case: Case, now: datetime | None = None) -> CaseState:
         steps=[StepPlan(s.code, s.limit_days) for s in steps],
         calendar=get_calendar(),
         now=now,
+        count_rule=version.count_rule,
     )
 
 

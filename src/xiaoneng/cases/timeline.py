@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from xiaoneng.workdays import Clock, ClockEvent, ClockEventKind, ClockState, WorkCalendar
+from xiaoneng.workdays import (
+    Clock,
+    ClockEvent,
+    ClockEventKind,
+    ClockState,
+    CountRule,
+    WorkCalendar,
+)
 
 # Events at the same instant are applied in this order: a case is accepted before anything
 # else happens to it, and finished after everything else that happened at that instant.
@@ -111,8 +118,11 @@ def replay(
     steps: list[StepPlan],
     calendar: WorkCalendar,
     now: datetime,
+    count_rule: CountRule | str = CountRule.NEXT_DAY,
 ) -> CaseState:
-    """The case as its events describe it at ``now``."""
+    """The case as its events describe it at ``now``. ``count_rule`` is how the case's limit
+    counts from its acceptance (and from a restarting 补正): 次日起算 or 含本数, as its item
+    version says; steps always count from the next day."""
     state = CaseState(steps={s.code: StepState(s.code) for s in steps})
     clock_events: list[ClockEvent] = []
     pause_events: list[ClockEvent] = []  # pauses of the whole case also pause its steps
@@ -181,7 +191,7 @@ def replay(
                 step.finished_at = ev.at
                 step_events[ev.step_code].append(ClockEvent(ev.at, ClockEventKind.STOP, seq=n))
 
-    result = Clock(committed_limit, calendar).compute(clock_events, now)
+    result = Clock(committed_limit, calendar, count_rule).compute(clock_events, now)
     state.limit_days = result.limit_days
     state.elapsed_days = result.elapsed_days
     state.paused = result.state is ClockState.PAUSED
@@ -189,7 +199,9 @@ def replay(
     state.provisional = result.provisional
     state.due_at = result.due
     if result.due is not None and result.state is ClockState.RUNNING:
-        state.warn_at = _warn_instant(clock_events, committed_limit - warn_days - 1, calendar, now)
+        state.warn_at = _warn_instant(
+            clock_events, committed_limit - warn_days - 1, calendar, now, count_rule
+        )
         if state.warn_at is None:
             state.warn_at = state.accepted_at
 
@@ -208,13 +220,17 @@ def replay(
 
 
 def _warn_instant(
-    clock_events: list[ClockEvent], base_limit: int, calendar: WorkCalendar, now: datetime
+    clock_events: list[ClockEvent],
+    base_limit: int,
+    calendar: WorkCalendar,
+    now: datetime,
+    count_rule: CountRule | str = CountRule.NEXT_DAY,
 ) -> datetime | None:
     """When "remaining ≤ warn_days" begins: the end of the working day (limit − warn − 1), i.e.
     the due of the same clock with ``warn_days + 1`` fewer days. None when that is before the
     start (the case is in the warning zone from the outset)."""
     if base_limit >= 0:
-        return Clock(base_limit, calendar).compute(clock_events, now).due
+        return Clock(base_limit, calendar, count_rule).compute(clock_events, now).due
     # The committed limit alone is inside the warning zone; extensions may lift it out.
     owed = -base_limit
     adjusted = []
@@ -226,4 +242,4 @@ def _warn_instant(
         adjusted.append(event)
     if owed:
         return None
-    return Clock(0, calendar).compute(adjusted, now).due
+    return Clock(0, calendar, count_rule).compute(adjusted, now).due

@@ -70,9 +70,12 @@ ITEM_COLUMNS = (
     Column("在用", "is_active", required=False, width=6),
     Column("法定可延长（工作日）", "extension_days", required=False, width=10),
     Column("补正后计时", "correction_mode", required=False, width=16),
+    Column("计时规则", "count_rule", required=False, width=12),
 )
 #: 补正后计时 as the sheet writes it; the import takes the words or the codes.
 CORRECTION_WORDS = {"restart": "重新计算", "resume": "继续计算"}
+#: 计时规则 likewise (a blank cell: 次日起算).
+COUNT_WORDS = {"next_day": "次日起算", "inclusive": "含本数"}
 MATERIAL_COLUMNS = (
     Column("事项编码", "item", width=18),
     Column("序号", "order", width=6),
@@ -181,6 +184,7 @@ def export_workbook(items: QuerySet[ServiceItem]) -> bytes:
                 _yes(item.is_active),
                 version.extension_days,
                 CORRECTION_WORDS.get(version.correction_mode, ""),
+                COUNT_WORDS.get(version.count_rule, ""),
             ]
         )
         for m in version.materials.all():
@@ -371,6 +375,8 @@ def read_workbook(
         words = {word: code for code, word in CORRECTION_WORDS.items()}
         mode = _cell_text(version.get("correction_mode"))
         version["correction_mode"] = words.get(mode, mode)
+        rule = _cell_text(version.get("count_rule"))
+        version["count_rule"] = {w: c for c, w in COUNT_WORDS.items()}.get(rule, rule)
         by_code[code] = len(inputs)
         inputs.append(
             services.ItemInput(

@@ -101,6 +101,13 @@ class VersionForm(forms.Form):
             ("resume", "补正材料到达后继续计算时限"),
         ],
     )
+    count_rule = forms.ChoiceField(
+        label="计时规则",
+        choices=[("next_day", "次日起算"), ("inclusive", "含本数（当日起算）")],
+        initial="next_day",
+        required=False,  # not sent: 次日起算 (the service's default)
+        help_text="承诺时限从受理次日起算，或受理当日（工作日）即计为第1日；以本事项所依法规为准",
+    )
     fee_free = forms.BooleanField(label="不收费", required=False, initial=True)
     result_document = forms.CharField(
         label=_label("result_document"), max_length=200, required=False

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
 from xiaoneng.accounts.scoping import ScopedQuerySet
+from xiaoneng.workdays import CountRule
 
 # Everyone on the staff side may read the catalog (it is public anyway); the office maintains it
 # everywhere, a unit liaison maintains their own unit's items.
@@ -145,6 +146,19 @@ class ServiceItemVersion(models.Model):
             ("restart", _("补正材料到达后重新计算时限")),
             ("resume", _("补正材料到达后继续计算时限")),
         ],
+    )
+    # 计时规则: how the committed limit counts from the acceptance (and a restarting 补正).
+    # 次日起算 is the general rule (民法典 §201: 开始的当日不计入); some places' rules count the
+    # day itself (含本数, e.g. 穗政数规字〔2020〕1号). docs/decisions.md.
+    count_rule = models.CharField(
+        "计时规则",
+        max_length=10,
+        choices=[
+            (CountRule.NEXT_DAY.value, _("次日起算")),
+            (CountRule.INCLUSIVE.value, _("含本数（当日起算）")),
+        ],
+        default=CountRule.NEXT_DAY.value,
+        help_text="次日起算：受理当日不计入；含本数：受理当日为工作日的计为第1日，早一个工作日到期",
     )
     result_document = models.CharField("办理结果", max_length=200, blank=True)
     where_to_apply = models.CharField("办理地点", max_length=300, blank=True)

@@ -32,6 +32,7 @@ from xiaoneng.accounts.scoping import can_create_in
 from xiaoneng.audit import services as audit
 from xiaoneng.i18n import chinese_display, chinese_labels
 from xiaoneng.org.models import Unit
+from xiaoneng.workdays import CountRule
 
 from .models import (
     Fee,
@@ -60,9 +61,12 @@ VERSION_FIELDS = (
     "note",
     "extension_days",
     "correction_mode",
+    "count_rule",
 )
 #: 补正后计时 as a version may set it ("": the supervision rule decides).
 CORRECTION_MODES = ("", "restart", "resume")
+#: 计时规则 as a version may set it (blank: 次日起算), and how a change reads.
+COUNT_RULES = {rule.value: rule.label for rule in CountRule}
 MATERIAL_FIELDS = ("order", "name", "form", "copies", "mandatory", "note")
 FEE_FIELDS = ("name", "standard", "amount", "basis")
 STEP_FIELDS = ("order", "code", "name", "limit_days", "unit", "parallel_group")
@@ -307,6 +311,17 @@ def _check_version(version: dict[str, Any], instant: bool, problems: list[Proble
             if v[name] not in CORRECTION_MODES:
                 problems.append(
                     Problem("version", "补正后计时只能为 restart、resume 或不填", None, name)
+                )
+        elif name == "count_rule":
+            v[name] = _text(raw) or CountRule.NEXT_DAY.value
+            if v[name] not in COUNT_RULES:
+                problems.append(
+                    Problem(
+                        "version",
+                        "计时规则只能为次日起算（next_day）、含本数（inclusive）或不填",
+                        None,
+                        name,
+                    )
                 )
         elif name.endswith("_days"):
             v[name] = _whole(problems, "version", None, V, name, raw, minimum=0)
@@ -1217,6 +1232,10 @@ def diff_versions(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
     V = ServiceItemVersion
     for name in VERSION_FIELDS:
         a, b = old.get(name), new.get(name)
+        if name == "count_rule":
+            # Versions recorded before the rule existed counted from the next day.
+            a = COUNT_RULES.get(a or CountRule.NEXT_DAY.value, a)
+            b = COUNT_RULES.get(b or CountRule.NEXT_DAY.value, b)
         if a == b:
             continue
         label = _label(V, name)

@@ -369,6 +369,7 @@ def submit_from_system(
     accused_name: str = "",
     caller_line: str = "",
     now: datetime | None = None,
+    kind: str = Complaint.Kind.COMPLAINT,
 ) -> SystemFiling:
     """来源系统提交投诉 (e.g. the 12345 hotline platform through the API), idempotent by the
     sender's ``external_id``: the same body again returns the first filing (same number and
@@ -398,6 +399,7 @@ def submit_from_system(
         now=now,
         external=(source, external_id, crypto.body_digest(canonical_body)),
         code_for=code_for,
+        kind=kind,
     )
     return SystemFiling(complaint, code, True)
 
@@ -504,10 +506,30 @@ def _file_complaint(
 ON_BEHALF = {"visit": "只有效能办可以回访", "reopen": "只有效能办可以代投诉人申请重新办理"}
 
 
+#: Steps a department system may also take, through the API (docs/api.md §2.13): 退单 for the
+#: handling unit, 改派/维持原派/并单/撤销并单 for the office. A person needs one of these roles; a
+#: system has none, and the API lets a key act only for the unit it was issued to (the handling
+#: unit's subtree for 退单, the office's unit for the rest) before it calls the service.
+SYSTEM_STEPS: dict[str, tuple[str, ...]] = {
+    "object": (Role.LIAISON,),
+    "reroute": OFFICE_ROLES,
+    "insist": OFFICE_ROLES,
+    "merge": OFFICE_ROLES,
+    "unmerge": OFFICE_ROLES,
+}
+
+
 def _who(actor: Actor, complaint: Complaint, action: str) -> str | None:
     """Who may act, where the table's roles do not say it all: the unit that handles the
     complaint submits the finding; the complainant or the office on their behalf answers the
-    return visit and asks for the complaint to be handled again."""
+    return visit and asks for the complaint to be handled again; a department system takes the
+    :data:`SYSTEM_STEPS` (a person the same steps with the role)."""
+    if action in SYSTEM_STEPS:
+        if not is_person(actor):
+            return None
+        if actor_role(actor) not in SYSTEM_STEPS[action]:
+            transition = FLOW.actions[action]
+            return transition.denied or f"您的角色不能{transition.label}"
     if action in ("finding", "object"):
         if (
             is_person(actor)
@@ -591,26 +613,26 @@ FLOW = Transitions(
             "退单",
             {Status.HANDLING},
             Status.OBJECTED,
-            (Role.LIAISON,),
+            None,  # SYSTEM_STEPS
             denied="只有承办单位的联络员可以退单",
             wrong_status="承办单位办理中才能退单",
             guard=_may_object,
         ),
         "reroute": Transition(
-            "改派", {Status.OBJECTED}, Status.HANDLING, OFFICE_ROLES, denied="只有效能办可以改派"
+            "改派", {Status.OBJECTED}, Status.HANDLING, None, denied="只有效能办可以改派"
         ),
         "insist": Transition(
             "维持原派",
             {Status.OBJECTED},
             Status.HANDLING,
-            OFFICE_ROLES,
+            None,  # SYSTEM_STEPS
             denied="只有效能办可以审核退单",
         ),
         "merge": Transition(
             "并单",
             {Status.SUBMITTED},
             Status.MERGED,
-            OFFICE_ROLES,
+            None,  # SYSTEM_STEPS
             denied="只有效能办可以并单",
             wrong_status="只有待受理的投诉可以并入其他投诉",
         ),
@@ -618,7 +640,7 @@ FLOW = Transitions(
             "撤销并单",
             {Status.MERGED},
             Status.SUBMITTED,
-            OFFICE_ROLES,
+            None,  # SYSTEM_STEPS
             denied="只有效能办可以撤销并单",
             wrong_status="已随主件答复的投诉不能再撤销并单",
         ),

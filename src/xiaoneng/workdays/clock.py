@@ -13,6 +13,10 @@ Semantics, in event order:
   segment at its instant; it also ends a pause. A RESTART before START is ignored.
 - EXTEND (延期) adds ``days`` working days to the limit; the caller decides how often that is
   allowed.
+- The counting rule (``CountRule``) says whether the day of a START or RESTART counts: 次日起算
+  (default) counts from the next working day; 含本数 counts the day itself when it is a working
+  day, so the limit runs out one working day earlier (a start on a rest day counts from the next
+  working day under both). A RESUME never counts its own day: the pause took it.
 - STOP (办结) ends the clock; later events are ignored.
 - Events after ``now`` are ignored: the result is the clock *as of* ``now``.
 """
@@ -21,10 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from .calendar import WorkCalendar, default_calendar, end_of_day, local_ordinal
+from .calendar import CountRule, WorkCalendar, default_calendar, end_of_day, local_ordinal
 
 __all__ = ["Clock", "ClockEvent", "ClockEventKind", "ClockResult", "ClockState"]
 
@@ -100,26 +104,39 @@ class ClockResult:
 
 
 class Clock:
-    """A time limit of ``limit_days`` working days (工作日时限) driven by ClockEvents."""
+    """A time limit of ``limit_days`` working days (工作日时限) driven by ClockEvents, counted
+    by ``rule`` (次日起算 unless said otherwise)."""
 
-    __slots__ = ("calendar", "limit_days")
+    __slots__ = ("calendar", "limit_days", "rule")
 
-    def __init__(self, limit_days: int, calendar: WorkCalendar | None = None) -> None:
+    def __init__(
+        self,
+        limit_days: int,
+        calendar: WorkCalendar | None = None,
+        rule: CountRule | str = CountRule.NEXT_DAY,
+    ) -> None:
         if limit_days < 0:
             raise ValueError(f"limit_days must be >= 0, got {limit_days}")
         self.limit_days = limit_days
         self.calendar = calendar if calendar is not None else default_calendar()
+        self.rule = CountRule(rule)
 
     def compute(self, events: Iterable[ClockEvent], now: datetime) -> ClockResult:
         """Replay ``events`` in (at, seq) order and report the clock as of ``now``."""
         cal = self.calendar
         cum = cal._count_upto  # working days on or before an ordinal
         now_ord = local_ordinal(now)
+        inclusive = self.rule is CountRule.INCLUSIVE
+
+        def count_from(o: int) -> int:
+            # Days are counted in (count_from, …]: 含本数 moves a working start day inside.
+            return o - 1 if inclusive and cal.is_workday(date.fromordinal(o)) else o
 
         state = ClockState.NOT_STARTED
         limit = self.limit_days
-        # Segments of counting since the last (re)start: (start ordinal, consumed before it).
-        segments: list[tuple[int, int]] = []
+        # Segments of counting since the last (re)start: (ordinal the count runs from, consumed
+        # before it, the segment's own day).
+        segments: list[tuple[int, int, int]] = []
         consumed = 0  # consumed before the current segment, or in total once paused/stopped
         seg_ord = 0
         pause_at: datetime | None = None
@@ -138,8 +155,8 @@ class Clock:
                 if state is not ClockState.NOT_STARTED:
                     continue
                 state = ClockState.RUNNING
-                consumed, seg_ord = 0, o
-                segments = [(o, 0)]
+                consumed, seg_ord = 0, count_from(o)
+                segments = [(seg_ord, 0, o)]
             elif kind is ClockEventKind.PAUSE:
                 if state is not ClockState.RUNNING:
                     continue
@@ -150,14 +167,14 @@ class Clock:
                     continue
                 paused_days += max(0, cum(o) - cum(pause_ord))
                 state, seg_ord = ClockState.RUNNING, o
-                segments.append((o, consumed))
+                segments.append((o, consumed, o))
             elif kind is ClockEventKind.RESTART:
                 if state is ClockState.PAUSED:
                     paused_days += max(0, cum(o) - cum(pause_ord))
                 elif state is not ClockState.RUNNING:
                     continue
-                state, consumed, seg_ord = ClockState.RUNNING, 0, o
-                segments = [(o, 0)]
+                state, consumed, seg_ord = ClockState.RUNNING, 0, count_from(o)
+                segments = [(seg_ord, 0, o)]
             elif kind is ClockEventKind.EXTEND:
                 limit += ev.days
             elif kind is ClockEventKind.STOP:
@@ -209,23 +226,23 @@ class Clock:
         )
 
     @staticmethod
-    def _due_ord(cal: WorkCalendar, segments: list[tuple[int, int]], limit: int) -> int:
+    def _due_ord(cal: WorkCalendar, segments: list[tuple[int, int, int]], limit: int) -> int:
         """Ordinal of the last working day of the limit, counting through ``segments``.
 
         The limit runs out in the last segment that began with days still left; the due is the
         day at index cum(segment start) + days left at that start. If no segment began with
         days left (a zero limit, 即办件), the due is the first segment's own working day.
         """
-        for seg_ord, before in reversed(segments):
+        for seg_ord, before, _day in reversed(segments):
             if before < limit:
                 return cal._nth_after(seg_ord, limit - before)
-        return cal._nth_after(segments[0][0], 0)
+        return cal._nth_after(segments[0][2], 0)
 
     @classmethod
     def _exceeded_before(
         cls,
         cal: WorkCalendar,
-        segments: list[tuple[int, int]],
+        segments: list[tuple[int, int, int]],
         limit: int,
         pause_at: datetime | None,
     ) -> bool:

@@ -315,6 +315,7 @@ def test_read_a_case(api, item):
     assert case["unit"] == {"code": "A", "name": "市甲局"}
     assert case["status"] == {"code": "accepted", "label": "办理中"}
     assert case["channel"]["code"] == "api"
+    assert case["count_rule"] == {"code": "next_day", "label": "次日起算"}
     assert case["limit_days"] == 10
     assert case["remaining_days"] == case["limit_days"] - case["elapsed_days"]
     # Accepted on 2 March and still open in the test's present: far over the limit.
@@ -571,3 +572,14 @@ def test_conflicting_credentials_are_refused(key_a, item, junk):
     response = client.get("/cases", headers={**bearer, "X-API-Key": "xn_abcdefgh_junk"})
     assert response.status_code == 401
     assert not Case.objects.exists()
+
+
+def test_an_inclusive_items_case_reads_its_rule_and_earlier_due(api, item):
+    from xiaoneng.catalog.models import ServiceItemVersion
+
+    ServiceItemVersion.objects.filter(item=item).update(count_rule="inclusive")
+    api.post("/cases/events", accept())
+    case = api.get("/cases/C1").json()
+    assert case["count_rule"] == {"code": "inclusive", "label": "含本数（当日起算）"}
+    # Monday 2 March counts as day 1: the tenth working day is 13 March, not 16 March.
+    assert case["due_at"].startswith("2026-03-13")

@@ -143,6 +143,8 @@ def test_status_follows_the_workflow_without_identity(hotline, users, org):
         ({"external_id": ""}, "invalid", "external_id", "不能为空"),
         ({"anonymous": "true"}, "invalid", "anonymous", "应为 true 或 false"),
         ({"anonymous": 1}, "invalid", "anonymous", "应为 true 或 false"),
+        ({"kind": "praise"}, "invalid", "kind", "取值不在允许范围内"),
+        ({"kind": None}, "invalid", "kind", "取值不在允许范围内"),
     ],
 )
 def test_invalid_bodies_are_422_with_the_field(hotline, change, code, field, words):
@@ -187,3 +189,43 @@ def test_the_operations_are_documented(anonymous):
     assert "$defs" not in str(body_schema)
     assert {"201", "200", "409", "403", "422"} <= set(post["responses"])
     assert "/api/v1/complaints/{number}" in schema["paths"]
+
+
+@pytest.mark.parametrize("kind", ["consult", "help", "complaint", "suggest"])
+def test_the_request_type_is_taken_and_read_back(hotline, kind):
+    response = hotline.post("/complaints", body(kind=kind))
+    assert response.status_code == 201, response.content
+    number = response.json()["number"]
+    assert Complaint.objects.get(number=number).kind == kind
+    read = hotline.get(f"/complaints/{number}").json()
+    assert read["kind"]["code"] == kind and read["kind"]["label"] == str(Complaint.Kind(kind).label)
+
+
+def test_without_a_type_it_is_a_complaint_and_resends_match_either_way(hotline):
+    first = hotline.post("/complaints", body())
+    assert Complaint.objects.get(number=first.json()["number"]).kind == "complaint"
+    spelled_out = hotline.post("/complaints", body(kind="complaint"))
+    assert spelled_out.status_code == 200 and spelled_out.json()["created"] is False
+    changed = hotline.post("/complaints", body(kind="consult"))
+    assert changed.status_code == 409 and changed.json()["code"] == "external_id_conflict"
+
+
+def test_a_consultation_gets_its_own_limit_under_the_12345_preset(hotline, users, org):
+    from xiaoneng.complaints.models import ComplaintRules
+
+    ComplaintRules.objects.create(tier_preset="hotline")
+    number = hotline.post("/complaints", body(kind="consult")).json()["number"]
+    complaint = complaints.accept(
+        users[Role.OFFICE], Complaint.objects.get(number=number), unit=org.dept_a
+    )
+    assert complaint.kind == "consult"
+    assert complaints.handle_days(ComplaintRules.current(), complaint.kind) == 3
+
+
+def test_the_document_lists_the_request_types(anonymous):
+    schema = anonymous.get("/openapi.json").json()
+    named, anonymous_variant = schema["components"]["schemas"]["ComplaintIn"]["oneOf"]
+    for variant in (named, anonymous_variant):
+        kind = variant["properties"]["kind"]
+        assert kind["enum"] == ["complaint", "consult", "help", "suggest"]
+        assert kind["default"] == "complaint" and "kind" not in variant["required"]

@@ -240,3 +240,19 @@ def test_a_versions_law_rules_survive_export_and_import(make_item, org, office_u
     excel.import_workbook(office_user, data, source_name="目录.xlsx")
     version = ServiceItem.objects.get(code="GK-001").versions.get()
     assert (version.extension_days, version.correction_mode) == (20, "restart")
+
+
+def test_a_versions_counting_rule_survives_export_and_import(make_item, org, office_user):
+    make_item(code="JS-001", version={**version_data(), "count_rule": "inclusive"})
+    make_item(code="JS-002")
+    data = excel.export_workbook(ServiceItem.objects.all())
+    sheet = _cells(data)["事项"]
+    rows = [dict(zip(sheet[0], r, strict=True)) for r in sheet[1:]]
+    assert {r["事项编码"]: r["计时规则"] for r in rows} == {
+        "JS-001": "含本数",
+        "JS-002": "次日起算",
+    }
+    _wipe_catalog()
+    excel.import_workbook(office_user, data, source_name="目录.xlsx")
+    rules = {v.item.code: v.count_rule for v in ServiceItemVersion.objects.select_related("item")}
+    assert rules == {"JS-001": "inclusive", "JS-002": "next_day"}

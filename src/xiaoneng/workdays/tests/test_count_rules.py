@@ -92,3 +92,46 @@ def test_a_known_week() -> None:
     saturday = datetime(2026, 6, 6, 10, tzinfo=SHANGHAI)
     assert add_workdays_counted(saturday, 1, "inclusive").due.date() == date(2026, 6, 8)
     assert CountRule("inclusive").label == "含本数（当日起算）"
+
+
+# ---- the pausable clock counts by the same rules -----------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(start=starts, n=st.integers(min_value=0, max_value=300), rule=rules)
+def test_the_clock_is_due_when_the_counted_limit_ends(start, n, rule):
+    from xiaoneng.workdays import Clock, ClockEvent, ClockEventKind
+
+    result = Clock(n, CAL, rule).compute([ClockEvent(start, ClockEventKind.START)], start)
+    assert result.due == add_workdays_counted(start, n, rule, CAL).due
+    # Used on the starting day itself: the day counts under 含本数 when it is a working day.
+    assert result.elapsed_days == workdays_counted(start, start, rule, CAL)
+
+
+@PROPERTY_SETTINGS
+@given(
+    start=starts,
+    n=limits,
+    pause_after=st.integers(min_value=0, max_value=40),
+    pause_days=st.integers(min_value=0, max_value=40),
+)
+def test_inclusive_is_one_working_day_earlier_through_a_pause(start, n, pause_after, pause_days):
+    """A pause and resume do not change the difference the rule makes at the start."""
+    from xiaoneng.workdays import Clock, ClockEvent, ClockEventKind
+
+    pause = start + timedelta(days=pause_after)
+    resume = pause + timedelta(days=pause_days)
+    events = [
+        ClockEvent(start, ClockEventKind.START),
+        ClockEvent(pause, ClockEventKind.PAUSE, seq=1),
+        ClockEvent(resume, ClockEventKind.RESUME, seq=2),
+    ]
+    nxt = Clock(n, CAL, CountRule.NEXT_DAY).compute(events, resume)
+    inc = Clock(n, CAL, CountRule.INCLUSIVE).compute(events, resume)
+    if not CAL.is_workday(start.astimezone(SHANGHAI).date()):
+        assert inc == nxt
+        return
+    assert inc.elapsed_days == nxt.elapsed_days + 1
+    if nxt.due is not None and inc.due is not None and not nxt.overdue:
+        # One working day earlier, unless the inclusive count ran out before the pause.
+        assert CAL.workdays_between(inc.due, nxt.due) == 1 or inc.overdue
