@@ -89,7 +89,7 @@ def build(fig: Figures) -> bytes:
     para(
         doc,
         f"{fig.period.label}共收到效能投诉{fig.total}件，{_trend_sentence(fig)}"
-        f"其中受理{fig.accepted}件，不予受理{fig.declined}件，待受理{fig.awaiting}件；"
+        f"其中受理{fig.accepted}件，不予受理{fig.declined}件，待受理{fig.awaiting}件，并单办理{fig.merged}件；"
         f"已办结{fig.closed}件，重新办理{fig.reopened}件，超期督办{fig.escalated}件。",
     )
     if fig.comparison:
@@ -277,8 +277,9 @@ def _accountability(doc, tally: Tally) -> None:
     causes = "、".join(f"{r.label}{r.count}件" for r in tally.opened_by_cause) or "无"
     para(
         doc,
-        f"本期立案效能问题线索{tally.opened}件（{causes}），其中不予追究{tally.dismissed}件；"
-        f"作出处理决定{tally.sanctions}件；受理申诉{tally.appeals}件。处理决定按处理方式统计如下：",
+        f"本期立案效能问题线索{tally.opened}件（{causes}），涉及责任人{tally.persons}人次，"
+        f"其中不予追究{tally.dismissed}人次；作出处理决定{tally.sanctions}人次；"
+        f"受理申诉{tally.appeals}件。处理决定按处理方式统计如下：",
     )
     _table(
         doc,

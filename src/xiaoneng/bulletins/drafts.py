@@ -53,9 +53,10 @@ def _accountability_section(tally: object, title: str) -> Section:
 
     assert isinstance(tally, Tally)
     rows: list[tuple[str, str]] = [
-        ("立案（新发现的违规线索）", str(tally.opened)),
-        ("不予追究", str(tally.dismissed)),
-        ("作出处理决定", str(tally.sanctions)),
+        ("立案（新发现的违规线索，件）", str(tally.opened)),
+        ("涉及责任人（人次）", str(tally.persons)),
+        ("不予追究（人次）", str(tally.dismissed)),
+        ("作出处理决定（人次）", str(tally.sanctions)),
         *((f"处理：{chinese(r.label)}", str(r.count)) for r in tally.by_sanction),
         ("提出申诉", str(tally.appeals)),
     ]
@@ -73,7 +74,8 @@ def complaint_sections(fig: services.Figures, *, overdue: bool = True) -> tuple[
         "总体情况",
         (
             f"{fig.period.label}共收到效能投诉{fig.total}件，其中受理{fig.accepted}件，"
-            f"不予受理{fig.declined}件，待受理{fig.awaiting}件；已办结{fig.closed}件，"
+            f"不予受理{fig.declined}件，待受理{fig.awaiting}件，并单办理{fig.merged}件；"
+            f"已办结{fig.closed}件，"
             f"重新办理{fig.reopened}件，超期督办{fig.escalated}件。",
         ),
         (

@@ -274,6 +274,9 @@ class Figures:
     accepted: int = 0
     declined: int = 0
     awaiting: int = 0
+    #: 并单办理: repeats merged into another complaint of the bulletin's scope and answered with
+    #: it; neither accepted (their finding is the main complaint's) nor awaiting.
+    merged: int = 0
     findings: list[Row] = field(default_factory=list)
     substantiated_rate: float | None = None
     decided: int = 0  # findings that stand: the 属实率's denominator
@@ -482,10 +485,15 @@ def compute(
     qs = scoped.filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
     fig = Figures(period=period, unit=unit, base=base_unit(user, unit), as_of=as_of)
 
-    # One aggregate for the headline counts.
+    # One aggregate for the headline counts. A repeat (并单) counts once in the total and as
+    # 并单办理, not as accepted: it has no finding of its own (a reopened repeat is handled on
+    # its own, with its own finding, so it counts as accepted again). Every complaint is in
+    # exactly one of accepted, declined, awaiting and merged.
+    repeat = Q(merged_into__isnull=False, reopen_count=0)
     agg = qs.aggregate(
         total=Count("id"),
-        accepted=Count("id", filter=Q(routed_at__isnull=False)),
+        accepted=Count("id", filter=Q(routed_at__isnull=False) & ~repeat),
+        merged=Count("id", filter=repeat),
         declined=Count("id", filter=Q(status=Complaint.Status.DECLINED)),
         awaiting=Count("id", filter=Q(status=Complaint.Status.SUBMITTED)),
         satisfied=Count("id", filter=Q(visit_result=Complaint.Visit.SATISFIED)),
@@ -504,6 +512,7 @@ def compute(
         "accepted",
         "declined",
         "awaiting",
+        "merged",
         "satisfied",
         "dissatisfied",
         "not_visited",

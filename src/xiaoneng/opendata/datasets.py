@@ -307,6 +307,7 @@ def complaint_summary(s: Snapshot) -> list[Row]:
     count("accepted", "受理", fig.accepted)
     count("declined", "不予受理", fig.declined)
     count("awaiting", "待受理", fig.awaiting)
+    count("merged", "并单办理", fig.merged)
     for r in fig.findings:
         count(f"finding.{r.key}", f"调查结论：{r.label}", r.count, few_accepted)
     decided = sum(r.count for r in fig.findings if r.key != "pending")

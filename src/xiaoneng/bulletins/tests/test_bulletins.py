@@ -459,7 +459,32 @@ def test_accountability_section_for_its_readers_only(client, users, org, month):
         word = client.get(reverse("bulletins:word"), {"period": "2026-10"})
         client.force_login(users[Role.LIAISON])
         liaison_page = client.get(reverse("bulletins:page"), {"period": "2026-10"})
-    assert 'data-testid="bulletin-accountability"' in page and "不予追究 1 件" in page
+    assert 'data-testid="bulletin-accountability"' in page and "不予追究 1 人次" in page
     text = _docx_text(Document(io.BytesIO(word.content)))
     assert "责任追究情况" in text and "本期立案效能问题线索1件" in text and "七、下一步要求" in text
     assert "bulletin-accountability" not in liaison_page.content.decode()
+
+
+def test_a_merged_repeat_counts_once_as_merged_not_as_accepted(users, org):
+    """并单: every complaint is in exactly one of 受理, 不予受理, 待受理 and 并单办理, and a repeat
+    answered with its main complaint adds no 尚无结论 (its finding is the main's)."""
+    office, liaison = users[Role.OFFICE], users[Role.LIAISON]
+    main = _file(users, "2026-10-19 10:00", Complaint.Channel.HOTLINE)
+    repeat = _file(users, "2026-10-19 11:00", Complaint.Channel.WEB)
+    _step("2026-10-19 15:00", complaints.accept, office, main, unit=org.section_a)
+    _step("2026-10-19 16:00", complaints.merge, office, repeat, Complaint.objects.get(pk=main.pk))
+
+    def counts():
+        fig = _figures(office)
+        pending = {r.key: r.count for r in fig.findings}["pending"]
+        return fig.total, fig.accepted, fig.merged, fig.awaiting, fig.declined, pending
+
+    assert counts() == (2, 1, 1, 0, 0, 1)
+    main = Complaint.objects.get(pk=main.pk)
+    _step("2026-10-22 10:00", complaints.submit_finding, liaison, main, finding="true", text="属实")
+    _step("2026-10-23 09:00", complaints.approve, office, Complaint.objects.get(pk=main.pk))
+    _step("2026-10-23 10:00", complaints.reply, office, Complaint.objects.get(pk=main.pk), "已改")
+    assert Complaint.objects.get(pk=repeat.pk).routed_at is not None  # answered with the main
+    assert counts() == (2, 1, 1, 0, 0, 0)
+    document = Document(io.BytesIO(bulletin_docx.build(_figures(office))))
+    assert "并单办理1件" in _docx_text(document)
