@@ -60,31 +60,6 @@ YEAR = 2026
 city_bench.DB_NAME = DB_NAME
 city_bench.DEPARTMENTS = UNITS - 1  # + the service centre = 300 assessed units
 city_bench.SECTIONS = 0
-_dashboard_card = city_bench._card
-
-
-def _card(columns, *rest):
-    """The dashboard bench's card row, with NULL for the card columns added since it was
-    written (the window, the accumulation sequence: both nullable)."""
-    values = dict(zip(_CARD_KNOWN, _dashboard_card(_CARD_KNOWN, *rest), strict=True))
-    return [values.get(c) for c in columns]
-
-
-_CARD_KNOWN: list[str] = []
-
-
-def _known_card_columns() -> None:
-    from xiaoneng.supervision.models import Card
-
-    for field in Card._meta.concrete_fields:
-        try:
-            _dashboard_card([field.column], "red", "x", "k", 1, 1, NOW)
-        except KeyError:
-            continue
-        _CARD_KNOWN.append(field.column)
-
-
-city_bench._card = _card
 
 
 def _moment(rng: random.Random) -> datetime:
@@ -267,7 +242,6 @@ def build(n_cases: int) -> dict[str, int]:
     from xiaoneng.org.models import Unit
 
     rng = random.Random(20261203)
-    _known_card_columns()
     city = city_bench.build_city(rng)
     _root, departments, _windows, _items, office, _liaison = city
     counts = city_bench.generate(rng, n_cases, city, NOW)

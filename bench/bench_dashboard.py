@@ -379,6 +379,8 @@ def _card(columns, color, cause, key, unit_id, case_id, at):
         "cause_key": key,
         "unit_id": unit_id,
         "staff_id": None,
+        "window_id": None,
+        "sequence": None,  # only an accumulation red card has one
         "subject_type": "cases.case",
         "subject_id": str(case_id),
         "summary": "办件超过承诺时限",
