@@ -38,6 +38,7 @@ from xiaoneng.org.models import Absence, FirstInquiry, Post, Staff, Unit, UnitCa
 from . import data
 from .accountability_data import delete_accountability
 from .assessment_data import delete_assessment
+from .bulletins_data import delete_bulletins
 from .cases_data import delete_cases
 from .catalog_data import delete_catalog, write_catalog
 from .evaluation_data import delete_campaigns
@@ -810,6 +811,8 @@ def reset_demo_data() -> dict[str, int]:
     counts: dict[str, int] = {}
     try:
         with transaction.atomic():
+            # Issued bulletins point at units and at the office's account.
+            counts["已签发通报"] = delete_bulletins()
             # 考评 results and entries point at units.
             counts["考评期"] = delete_assessment()
             # 整改任务 and 专项活动 point at units, staff and accounts (plans name people).

@@ -70,3 +70,16 @@ def test_the_window_clerk_has_a_file(built, db):
     clerk = Staff.objects.get(user__username="window")
     assert figures.sanctions_of(clerk).exists()
     assert figures.unit_sanctions(NOW.date().replace(month=1, day=1), NOW.date())
+
+
+def test_last_months_bulletins_are_issued(built, db):
+    """签发: the office issued October's 效能通报 and 效能投诉通报 and the last published
+    assessment's results bulletin, each numbered from 1 in its kind and frozen."""
+    from xiaoneng.bulletins.models import IssuedBulletin
+
+    issued = {b.kind: b for b in IssuedBulletin.objects.all()}
+    assert set(issued) == {"monthly", "complaints", "assessment"}
+    assert issued["monthly"].source_key == issued["complaints"].source_key == "2026-10"
+    assert issued["complaints"].full_number == "效投通〔2026〕1号"
+    assert all(b.sequence == 1 and b.version == 1 and b.sha256 for b in issued.values())
+    assert "已签发通报：" in built and issued["monthly"].full_number in built

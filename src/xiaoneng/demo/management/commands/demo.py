@@ -169,6 +169,7 @@ class Command(BaseCommand):
             self._write_inspections(seed, size, summary.today)
             self._write_accountability(seed, size, summary.today)
             self._write_assessment(seed, size, summary.today)
+            self._write_bulletins(size, summary.today)
 
     def write_logins(self) -> None:
         """The demo accounts and three unused evaluation codes, read from the database."""
@@ -237,6 +238,15 @@ class Command(BaseCommand):
             f"{result.last_places} 个单位次，异议 {result.objections} 件），"
             f"用时 {result.seconds:.1f} 秒"
         )
+
+    def _write_bulletins(self, size: str, today) -> None:
+        """签发: last month's bulletins and the last published assessment's (C11)."""
+        from xiaoneng.demo.bulletins_data import write_bulletins
+
+        if not SIZES[size].cases:
+            return
+        result = write_bulletins(today)
+        self.stdout.write(f"已签发通报：{'、'.join(result.numbers)}，用时 {result.seconds:.1f} 秒")
 
     def _write_campaigns(self, seed: int, size: str, today) -> None:
         """千人评议: last years' published campaigns and this year's open one (C6)."""
