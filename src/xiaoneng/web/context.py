@@ -73,6 +73,12 @@ NAV = [
         "/office/ratings/",
     ),
     NavItem(
+        _("差评申诉复核"),
+        "ratings:reviews",
+        (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON),
+        "/office/ratings/reviews/",
+    ),
+    NavItem(
         _("整改督办"),
         "rectification:board",
         (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.LIAISON, Role.WINDOW, Role.SUPERVISOR),
@@ -155,6 +161,7 @@ GROUPS = {
     "bulletins:monthly": _("监察"),
     "bulletins:issued_list": _("监察"),
     "ratings:office": _("监察"),
+    "ratings:reviews": _("监察"),
     "rectification:board": _("整改督办"),
     "rectification:supervised": _("整改督办"),
     "rectification:drives": _("整改督办"),

@@ -39,7 +39,7 @@ def test_office_requires_login(client, db):
 EVERY_OFFICE_ROLE = {"工作台", "办件监察", "黄牌红牌", "单位", "事项目录", "工作日历"}
 ORG_READERS = EVERY_OFFICE_ROLE | {"人员与岗位", "首问登记"}
 SYSTEM = {"审计日志", "通知设置", "接口密钥"}
-SUPERVISING = {"办件统计", "效能投诉", "投诉通报", "已签发通报", "好差评"}
+SUPERVISING = {"办件统计", "效能投诉", "投诉通报", "已签发通报", "好差评", "差评申诉复核"}
 RECTIFYING = {"整改督办", "专项活动"}
 INSPECTING = {"明查暗访"}
 EXPECTED_NAV = {
