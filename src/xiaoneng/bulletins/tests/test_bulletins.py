@@ -488,3 +488,12 @@ def test_a_merged_repeat_counts_once_as_merged_not_as_accepted(users, org):
     assert counts() == (2, 1, 1, 0, 0, 0)
     document = Document(io.BytesIO(bulletin_docx.build(_figures(office))))
     assert "并单办理1件" in _docx_text(document)
+
+
+def test_the_page_names_the_chosen_unit_in_its_scope(client, users, org, month):
+    client.force_login(users[Role.OFFICE])
+    with time_machine.travel(at(AS_OF), tick=False):
+        html = client.get(
+            reverse("bulletins:page"), {"period": "2026-10", "unit": org.dept_b.pk}
+        ).content.decode()
+    assert "统计范围：2026年10月收到的投诉（承办单位为市乙局及其下属单位）；数据截至" in html
