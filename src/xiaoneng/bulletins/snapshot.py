@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from xiaoneng.scoring.rates import wilson
+
 #: Stored with the snapshot, so that a later change of the shape can still read old ones.
 FORMAT = 1
 
@@ -62,10 +64,13 @@ def cell(value: object, unit: str = "") -> str:
 
 
 def rate(part: int, whole: int) -> str:
-    """A rate with the records it rests on: “85.0%（17/20）”; — without a denominator."""
-    if not whole:
+    """A rate with the records it rests on and its Wilson 95 % interval, as the complaint
+    bulletin prints them: “85.0%（17/20，95%区间64.0%—94.8%）”; — without a denominator."""
+    bounds = wilson(part, whole)
+    if bounds is None:
         return "—"
-    return f"{100 * part / whole:.1f}%（{part}/{whole}）"
+    low, high = bounds
+    return f"{100 * part / whole:.1f}%（{part}/{whole}，95%区间{100 * low:.1f}%—{100 * high:.1f}%）"
 
 
 def to_json(sections: tuple[Section, ...]) -> dict[str, Any]:

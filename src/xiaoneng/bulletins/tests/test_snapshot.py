@@ -73,5 +73,5 @@ def test_a_row_must_fit_its_head():
 
 
 def test_a_rate_shows_its_records():
-    assert rate(17, 20) == "85.0%（17/20）"
+    assert rate(17, 20) == "85.0%（17/20，95%区间64.0%—94.8%）"
     assert rate(0, 0) == "—"
