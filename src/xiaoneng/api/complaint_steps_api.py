@@ -21,13 +21,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Schema, Status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
-from pydantic import ValidationError as SchemaError
 
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
@@ -37,8 +36,9 @@ from xiaoneng.complaints.models import Complaint
 from xiaoneng.org.models import Unit
 
 from . import services as api_services
+from .bodies import parse_body
 from .cases_api import Labelled, Ref, _bad_text, _read_json
-from .complaints_api import _MESSAGES, WRITE_ERRORS, router
+from .complaints_api import WRITE_ERRORS, router
 from .errors import ApiError, ErrorOut
 from .models import ApiKey
 
@@ -49,7 +49,6 @@ REQUEST_ID = Field(
     description="客户端的请求编号（幂等：同一密钥重发同一请求只办理一次）",
 )
 REASON_LIMIT = services.REASON_LIMIT
-Body = TypeVar("Body", bound=BaseModel)
 
 
 # ---- schemas ---------------------------------------------------------------------------------
@@ -158,25 +157,6 @@ def _unit(code: str, field: str) -> Unit:
 
 
 # ---- parsing and answering -------------------------------------------------------------------
-
-
-def _parse(model: type[Body], raw: Any) -> Body:
-    if not isinstance(raw, dict):
-        raise ApiError(422, "invalid", "请求体应为一个 JSON 对象")
-    bad = _bad_text(raw)
-    if bad is not None:
-        raise ApiError(
-            422, "bad_text", f"{bad}：包含无法保存的字符（空字符或不成对的代理字符）", bad
-        )
-    try:
-        return model.model_validate(raw)
-    except SchemaError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ())) or None
-        message = _MESSAGES.get(first.get("type", ""), "格式不正确")
-        raise ApiError(
-            422, "invalid", f"{field}：{message}" if field else message, field
-        ) from error
 
 
 #: The code of a field's refusal by the service (a rule of the platform, not the document's).
@@ -288,7 +268,7 @@ def object_routing(request: HttpRequest, number: str):
     if acts_for_office(key):
         raise ApiError(403, "forbidden", "效能办的密钥不能退单：退单由承办单位提出")
     complaint = _complaint(key, number, office=False)
-    data = _parse(ObjectionIn, _read_json(request))
+    data = parse_body(ObjectionIn, _read_json(request))
     suggested = _unit(data.suggested_unit, "suggested_unit") if data.suggested_unit else None
     return _step(
         key,
@@ -316,7 +296,7 @@ def reroute_complaint(request: HttpRequest, number: str):
     key: ApiKey = request.auth  # type: ignore[attr-defined]  # set by Ninja's authentication
     _office_only(key, "改派")
     complaint = _complaint(key, number, office=True)
-    data = _parse(RerouteIn, _read_json(request))
+    data = parse_body(RerouteIn, _read_json(request))
     unit = _unit(data.unit, "unit")
     return _step(
         key,
@@ -348,7 +328,7 @@ def insist_routing(request: HttpRequest, number: str):
     key: ApiKey = request.auth  # type: ignore[attr-defined]  # set by Ninja's authentication
     _office_only(key, "审核退单")
     complaint = _complaint(key, number, office=True)
-    data = _parse(ReasonIn, _read_json(request))
+    data = parse_body(ReasonIn, _read_json(request))
     return _step(
         key,
         complaint,
@@ -374,7 +354,7 @@ def merge_complaint(request: HttpRequest, number: str):
     key: ApiKey = request.auth  # type: ignore[attr-defined]  # set by Ninja's authentication
     _office_only(key, "并单")
     complaint = _complaint(key, number, office=True)
-    data = _parse(MergeIn, _read_json(request))
+    data = parse_body(MergeIn, _read_json(request))
     main = Complaint.objects.filter(number=data.main.strip().upper()).first()
     if main is None:
         raise ApiError(422, "unknown_complaint", f"main：没有编号为“{data.main}”的投诉", "main")
@@ -402,7 +382,7 @@ def unmerge_complaint(request: HttpRequest, number: str):
     key: ApiKey = request.auth  # type: ignore[attr-defined]  # set by Ninja's authentication
     _office_only(key, "撤销并单")
     complaint = _complaint(key, number, office=True)
-    data = _parse(ReasonIn, _read_json(request))
+    data = parse_body(ReasonIn, _read_json(request))
     return _step(
         key,
         complaint,

@@ -21,7 +21,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
-from pydantic import ValidationError as SchemaError
 
 from xiaoneng.accounts.models import User
 from xiaoneng.accounts.roles import Role
@@ -30,6 +29,7 @@ from xiaoneng.complaints import services
 from xiaoneng.complaints.models import Category, Complaint
 from xiaoneng.org.models import Unit
 
+from .bodies import parse_body
 from .cases_api import Labelled, Ref, _bad_text, _read_json
 from .errors import ApiError, ErrorOut
 from .models import ApiKey
@@ -224,20 +224,6 @@ WRITE_ERRORS = {
 }
 READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut}
 
-_MESSAGES = {
-    "missing": "缺少必填字段",
-    "string_type": "应为字符串",
-    "string_too_short": "不能为空",
-    "string_too_long": "太长",
-    "bool_type": "应为 true 或 false（JSON 布尔值）",
-    "bool_parsing": "应为 true 或 false（JSON 布尔值）",
-    "string_pattern_mismatch": "格式不对",
-    "literal_error": "取值不在允许范围内",
-    "extra_forbidden": "不认识的字段",
-    "model_type": "应为 JSON 对象",
-    "dict_type": "应为 JSON 对象",
-}
-
 
 # ---- helpers ---------------------------------------------------------------------------------
 
@@ -253,25 +239,7 @@ def may_file(key: ApiKey) -> bool:
 
 
 def _parse(raw: Any) -> ComplaintIn:
-    if not isinstance(raw, dict):
-        raise ApiError(422, "invalid", "请求体应为一个投诉对象（JSON 对象）")
-    bad = _bad_text(raw)
-    if bad is not None:
-        raise ApiError(
-            422, "bad_text", f"{bad}：包含无法保存的字符（空字符或不成对的代理字符）", bad
-        )
-    try:
-        return ComplaintIn.model_validate(raw)
-    except SchemaError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ())) or None
-        if first.get("type") == "value_error":
-            message = str(first.get("ctx", {}).get("error", first["msg"]))
-            raise ApiError(422, "invalid", f"{field}：{message}", field) from error
-        message = _MESSAGES.get(first.get("type", ""), "格式不正确")
-        raise ApiError(
-            422, "invalid", f"{field}：{message}" if field else message, field
-        ) from error
+    return parse_body(ComplaintIn, raw, what="一个投诉对象（JSON 对象）")
 
 
 def _labelled(code: str, label: Any) -> dict[str, str]:

@@ -19,14 +19,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic import ValidationError as SchemaError
 
 from xiaoneng.cases.schemas import NOT_BLANK, _json_number
 from xiaoneng.ratings import services
 from xiaoneng.ratings.models import Rating
 
-from .cases_api import Labelled, _bad_text, _read_json
-from .complaints_api import _MESSAGES, WRITE_ERRORS, _inline_refs, may_file
+from .bodies import MESSAGES, parse_body
+from .cases_api import Labelled, _read_json
+from .complaints_api import WRITE_ERRORS, _inline_refs, may_file
 from .errors import ApiError
 from .models import ApiKey
 
@@ -96,30 +96,19 @@ CODES = {
 }
 
 
+#: The rating's own numbers: a level is an integer from 1 to 5.
+_RATING_MESSAGES = {
+    **MESSAGES,
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "greater_than_equal": "应为 1 到 5 的整数",
+    "less_than_equal": "应为 1 到 5 的整数",
+}
+
+
 def _parse(raw: Any) -> RatingIn:
-    if not isinstance(raw, dict):
-        raise ApiError(422, "invalid", "请求体应为一个评价对象（JSON 对象）")
-    bad = _bad_text(raw)
-    if bad is not None:
-        raise ApiError(
-            422, "bad_text", f"{bad}：包含无法保存的字符（空字符或不成对的代理字符）", bad
-        )
-    try:
-        return RatingIn.model_validate(raw)
-    except SchemaError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ())) or None
-        if first.get("type") == "value_error":
-            message = str(first.get("ctx", {}).get("error", first["msg"]))
-            raise ApiError(422, "invalid", f"{field}：{message}", field) from error
-        message = _MESSAGES.get(first.get("type", ""), "格式不正确")
-        if first.get("type") in ("int_type", "int_parsing", "int_from_float"):
-            message = "应为整数"
-        elif first.get("type") in ("greater_than_equal", "less_than_equal"):
-            message = "应为 1 到 5 的整数"
-        raise ApiError(
-            422, "invalid", f"{field}：{message}" if field else message, field
-        ) from error
+    return parse_body(RatingIn, raw, what="一个评价对象（JSON 对象）", messages=_RATING_MESSAGES)
 
 
 def _labelled(code: object, label: object) -> dict[str, str]:

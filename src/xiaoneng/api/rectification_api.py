@@ -18,14 +18,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic import ValidationError as SchemaError
 
 from xiaoneng.cases.schemas import NOT_BLANK
 from xiaoneng.rectification import services
 from xiaoneng.rectification.models import ProgressReport, Task
 from xiaoneng.rectification.sources import SourceKind
 
-from .cases_api import CURSOR_PATTERN, Instant, Labelled, Ref, _bad_text, _read_json
+from .bodies import parse_body
+from .cases_api import CURSOR_PATTERN, Instant, Labelled, Ref, _read_json
 from .errors import ApiError, ErrorOut
 from .models import ApiKey
 
@@ -280,22 +280,7 @@ def get_task(request: HttpRequest, number: str):
 
 
 def _parse(raw: Any) -> ProgressIn:
-    if not isinstance(raw, dict):
-        raise ApiError(422, "invalid", "请求体应为一个 JSON 对象")
-    bad = _bad_text(raw)
-    if bad is not None:
-        raise ApiError(
-            422, "invalid", f"{bad}：包含无法保存的字符（空字符或不成对的代理字符）", bad
-        )
-    try:
-        return ProgressIn.model_validate(raw)
-    except SchemaError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ())) or None
-        message = _MESSAGES.get(first.get("type", ""), "格式不正确")
-        raise ApiError(
-            422, "invalid", f"{field}：{message}" if field else message, field
-        ) from error
+    return parse_body(ProgressIn, raw, messages=_MESSAGES, bad_text_code="invalid")
 
 
 @router.post(
