@@ -28,8 +28,6 @@ from django.http import HttpRequest
 from ninja import Schema, Status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from xiaoneng.accounts.models import User
-from xiaoneng.accounts.roles import Role
 from xiaoneng.cases.schemas import NOT_BLANK
 from xiaoneng.complaints import services
 from xiaoneng.complaints.models import Complaint
@@ -38,7 +36,7 @@ from xiaoneng.org.models import Unit
 from . import services as api_services
 from .bodies import parse_body
 from .cases_api import Labelled, Ref, _bad_text, _read_json
-from .complaints_api import WRITE_ERRORS, router
+from .complaints_api import WRITE_ERRORS, acts_for_office, router
 from .errors import ApiError, ErrorOut
 from .models import ApiKey
 
@@ -119,15 +117,6 @@ class ComplaintStepOut(Schema):
 
 
 # ---- who may act -----------------------------------------------------------------------------
-
-
-def acts_for_office(key: ApiKey) -> bool:
-    """A key of a top-level unit or of a unit with office (效能办) staff acts for the office."""
-    unit = key.unit
-    return (
-        unit.parent_id is None
-        or User.objects.filter(unit=unit, role=Role.OFFICE, is_active=True).exists()
-    )
 
 
 def _complaint(key: ApiKey, number: str, *, office: bool) -> Complaint:

@@ -228,14 +228,18 @@ READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut}
 # ---- helpers ---------------------------------------------------------------------------------
 
 
-def may_file(key: ApiKey) -> bool:
-    """Keys of the office's unit, a top-level unit or a 政务服务中心 may file complaints."""
+def acts_for_office(key: ApiKey) -> bool:
+    """A key of a top-level unit or of a unit with office (效能办) staff acts for the office."""
     unit = key.unit
     return (
         unit.parent_id is None
-        or unit.kind == Unit.Kind.CENTRE
         or User.objects.filter(unit=unit, role=Role.OFFICE, is_active=True).exists()
     )
+
+
+def may_file(key: ApiKey) -> bool:
+    """Keys of the office's unit, a top-level unit or a 政务服务中心 may file complaints."""
+    return key.unit.kind == Unit.Kind.CENTRE or acts_for_office(key)
 
 
 def _parse(raw: Any) -> ComplaintIn:
