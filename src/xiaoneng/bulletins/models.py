@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.accounts.roles import Reach, Role
@@ -146,6 +147,10 @@ class IssuedBulletin(models.Model):
 
     def __str__(self) -> str:
         return self.full_number
+
+    def get_absolute_url(self) -> str:
+        """The staff page of this version (the public one is ``opendata``'s)."""
+        return reverse("bulletins:issued", args=[self.kind, self.year, self.sequence, self.version])
 
     @property
     def full_number(self) -> str:

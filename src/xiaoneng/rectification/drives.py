@@ -302,6 +302,11 @@ class Cell:
     report: DriveReport
     late: bool
 
+    @property
+    def state(self) -> str:
+        """What the grid's badge shows by its colour: late first, else the report's status."""
+        return "late" if self.late else self.report.status
+
 
 @dataclass(frozen=True)
 class GridRow:
